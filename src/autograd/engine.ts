@@ -1,0 +1,201 @@
+/**
+ * Reverse-mode autodiff over a dynamically recorded graph.
+ *
+ * Every differentiable op is an `OpDef`: a forward that computes values (through the kernels)
+ * and a vector-Jacobian product (VJP) that maps the gradient of the output to the gradients of
+ * the inputs. `apply` runs the forward and, when some input requires a gradient, records a
+ * `Node` in the output's `ctx`. `backward` sorts the recorded nodes topologically (iteratively,
+ * so a chain of 100,000 ops needs no deep recursion) and runs the VJPs in reverse.
+ */
+import { fmt, sameShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { Rng } from '../tensor/rng.js';
+
+export interface Probe<A> {
+  inputs: Tensor[];
+  attrs: A;
+}
+
+export interface OpDef<A = any> {
+  name: string;
+  /** The derivative in mathematical notation (drives the generated op table and explain()). */
+  derivative: string;
+  forward(inputs: Tensor[], attrs: A): Tensor;
+  /** Gradients of the inputs given the gradient `g` of the output (null: no gradient). */
+  vjp(g: Tensor, inputs: Tensor[], out: Tensor, attrs: A): (Tensor | null)[];
+  /** Random inputs for the gradcheck property test: shapes, broadcasting, away from kinks. */
+  probe(rng: Rng): Probe<A>;
+  /** Inputs that never receive a gradient (an index, a condition). */
+  nondiff?: readonly number[];
+}
+
+/** What `apply` records in `out.ctx`. */
+export interface Node {
+  op: OpDef;
+  inputs: Tensor[];
+  attrs: unknown;
+  id: number;
+  /** ‖∂L/∂out‖₂ from the last backward pass (for explain()). */
+  gradNorm?: number;
+}
+
+export const registry = new Map<string, OpDef>();
+
+/** Registers an op (once) and returns a function that applies it. */
+export function defineOp<A = undefined>(def: OpDef<A>): (inputs: Tensor[], attrs: A) => Tensor {
+  if (registry.has(def.name)) throw new Error(`defineOp: op '${def.name}' is already registered`);
+  registry.set(def.name, def as OpDef);
+  return (inputs, attrs) => apply(def, inputs, attrs);
+}
+
+let gradEnabled = true;
+let anomaly = false;
+let nextId = 0;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Runs fn without recording the graph (for evaluation and in-place parameter updates). */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/**
+ * Anomaly mode: every op checks its output (forward) and its input gradients (backward) for
+ * NaN or ±Infinity and throws naming the first op that produced one from finite values.
+ */
+export function setAnomalyMode(on: boolean): void {
+  anomaly = on;
+}
+
+export function detectAnomaly<T>(fn: () => T): T {
+  const prev = anomaly;
+  anomaly = true;
+  try {
+    return fn();
+  } finally {
+    anomaly = prev;
+  }
+}
+
+function firstNonFinite(t: Tensor): number {
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return i;
+  return -1;
+}
+
+function allFinite(ts: readonly (Tensor | null)[]): boolean {
+  return ts.every((t) => t === null || firstNonFinite(t) < 0);
+}
+
+function anomalyError(op: string, pass: string, t: Tensor, shapes: string): Error {
+  const i = firstNonFinite(t);
+  return new Error(`anomaly: ${op} produced ${t.data[i]} in its ${pass} at flat index ${i} of shape ${fmt(t.shape)} (inputs ${shapes})`);
+}
+
+export function apply<A>(def: OpDef<A>, inputs: Tensor[], attrs: A): Tensor {
+  const out = def.forward(inputs, attrs);
+  if (anomaly && firstNonFinite(out) >= 0 && allFinite(inputs)) {
+    throw anomalyError(def.name, 'forward', out, inputs.map((t) => fmt(t.shape)).join(', '));
+  }
+  if (gradEnabled && inputs.some((t, i) => t.requiresGrad && !def.nondiff?.includes(i))) {
+    out.requiresGrad = true;
+    out.ctx = { op: def, inputs, attrs, id: nextId++ } satisfies Node;
+  }
+  return out;
+}
+
+export function nodeOf(t: Tensor): Node | null {
+  return t.ctx as Node | null;
+}
+
+/** Tensors reachable from `root` in topological order (inputs before outputs), iteratively. */
+export function topoSort(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  const stack: [Tensor, boolean][] = [[root, false]];
+  while (stack.length > 0) {
+    const [t, expanded] = stack.pop()!;
+    if (expanded) {
+      order.push(t);
+      continue;
+    }
+    if (seen.has(t)) continue;
+    seen.add(t);
+    stack.push([t, true]);
+    const node = nodeOf(t);
+    if (node) for (const x of node.inputs) if (x.requiresGrad && !seen.has(x)) stack.push([x, false]);
+  }
+  return order;
+}
+
+function norm(t: Tensor): number {
+  let s = 0;
+  for (const v of t.data) s += v * v;
+  return Math.sqrt(s);
+}
+
+/**
+ * Back-propagates from `root`. A one-element root defaults to seed 1; any other root needs a seed
+ * of its shape. Gradients accumulate (+=) into `.grad` of every leaf that requires one.
+ */
+export function backward(root: Tensor, seed?: Tensor): void {
+  if (!root.requiresGrad) {
+    throw new Error(`backward: tensor of shape ${fmt(root.shape)} does not require grad (no input had requiresGrad: true)`);
+  }
+  if (!seed) {
+    if (root.size !== 1) {
+      throw new Error(`backward: output of shape ${fmt(root.shape)} is not a scalar; pass a seed gradient of shape ${fmt(root.shape)}`);
+    }
+    seed = new Tensor(new Float32Array([1]), root.shape);
+  } else if (!sameShape(seed.shape, root.shape)) {
+    throw new Error(`backward: seed of shape ${fmt(seed.shape)} does not match output shape ${fmt(root.shape)}`);
+  }
+  const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  const order = topoSort(root);
+  noGrad(() => {
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i];
+      const g = grads.get(t);
+      if (!g) continue;
+      grads.delete(t); // free intermediate gradients as soon as they are consumed
+      const node = nodeOf(t);
+      if (!node) {
+        t.grad = t.grad ? addInto(t.grad, g) : copy(g);
+        continue;
+      }
+      node.gradNorm = norm(g);
+      const gi = node.op.vjp(g, node.inputs, t, node.attrs);
+      node.inputs.forEach((x, k) => {
+        const gk = gi[k];
+        if (!gk || !x.requiresGrad || node.op.nondiff?.includes(k)) return;
+        if (!sameShape(gk.shape, x.shape)) {
+          throw new Error(`backward: vjp of ${node.op.name} returned shape ${fmt(gk.shape)} for input ${k} of shape ${fmt(x.shape)}`);
+        }
+        if (anomaly && firstNonFinite(gk) >= 0 && firstNonFinite(g) < 0) {
+          throw anomalyError(node.op.name, 'backward (gradient of input ' + k + ')', gk, node.inputs.map((u) => fmt(u.shape)).join(', '));
+        }
+        const prev = grads.get(x);
+        grads.set(x, prev ? addInto(prev, gk) : gk);
+      });
+    }
+  });
+}
+
+function copy(t: Tensor): Tensor {
+  return new Tensor(t.data.slice(), t.shape);
+}
+
+/** acc + g in a fresh buffer (acc may alias a tensor the user still holds). */
+function addInto(acc: Tensor, g: Tensor): Tensor {
+  const out = new Tensor(new Float32Array(acc.size), acc.shape);
+  for (let i = 0; i < out.size; i++) out.data[i] = acc.data[i] + g.data[i];
+  return out;
+}

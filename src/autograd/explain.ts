@@ -1,0 +1,38 @@
+/**
+ * explain(t): the recorded graph behind t as text, one line per tensor in the order it was
+ * computed: the op, its input shapes, its output shape and, after backward(), the norm of the
+ * gradient that flowed through it. Meant for teaching and debugging.
+ */
+import { fmt } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { nodeOf, topoSort } from './engine.js';
+
+export function explain(root: Tensor): string {
+  if (!root.requiresGrad) return `${root.name ?? 'tensor'} ${fmt(root.shape)} (no graph recorded: requiresGrad is false)`;
+  const order = topoSort(root);
+  const label = new Map<Tensor, string>();
+  const lines: string[] = [];
+  let leaves = 0;
+  for (const t of order) {
+    const node = nodeOf(t);
+    if (!node) {
+      const name = t.name ?? `x${leaves++}`;
+      label.set(t, name);
+      const g = t.grad ? `  ‖grad‖ = ${norm(t.grad.data).toPrecision(4)}` : '';
+      lines.push(`${name.padEnd(6)} leaf ${fmt(t.shape)}${g}`);
+      continue;
+    }
+    const name = t.name ?? `t${node.id}`;
+    label.set(t, name);
+    const args = node.inputs.map((x) => label.get(x) ?? `const${fmt(x.shape)}`).join(', ');
+    const g = node.gradNorm !== undefined ? `  ‖∂L/∂out‖ = ${node.gradNorm.toPrecision(4)}` : '';
+    lines.push(`${name.padEnd(6)} = ${node.op.name}(${args}) → ${fmt(t.shape)}${g}`);
+  }
+  return lines.join('\n');
+}
+
+function norm(d: Float32Array): number {
+  let s = 0;
+  for (const v of d) s += v * v;
+  return Math.sqrt(s);
+}

@@ -1,0 +1,211 @@
+/**
+ * The differentiable Tensor methods (PyTorch names). src/tensor defines Tensor without autograd;
+ * this module installs the methods on its prototype and declares their types.
+ */
+import { argReduceRaw, binaryRaw, normSlice, unaryRaw, type SliceSpec } from '../tensor/compute.js';
+import { fmt, normAxis, reducedShape, normAxes } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { backward } from './engine.js';
+import * as E from './ops/elementwise.js';
+import { conv2d as conv2dOp, maxPool2d as maxPool2dOp, type Pool2d, type Window2d } from './ops/conv.js';
+import { matmul as matmulOp } from './ops/linalg.js';
+import * as R from './ops/reduce.js';
+import * as S from './ops/shape.js';
+
+export type Scalar = Tensor | number;
+type Axis = number | readonly number[];
+
+declare module '../tensor/tensor.js' {
+  interface Tensor {
+    add(other: Scalar): Tensor;
+    sub(other: Scalar): Tensor;
+    mul(other: Scalar): Tensor;
+    div(other: Scalar): Tensor;
+    pow(other: Scalar): Tensor;
+    maximum(other: Scalar): Tensor;
+    minimum(other: Scalar): Tensor;
+    neg(): Tensor;
+    exp(): Tensor;
+    log(): Tensor;
+    sqrt(): Tensor;
+    abs(): Tensor;
+    square(): Tensor;
+    tanh(): Tensor;
+    sigmoid(): Tensor;
+    relu(): Tensor;
+    softplus(): Tensor;
+    sum(axis?: Axis, keepDims?: boolean): Tensor;
+    mean(axis?: Axis, keepDims?: boolean): Tensor;
+    max(axis?: Axis, keepDims?: boolean): Tensor;
+    min(axis?: Axis, keepDims?: boolean): Tensor;
+    logsumexp(axis?: Axis, keepDims?: boolean): Tensor;
+    /** Population variance (divides by n; pass unbiased=true for n − 1). */
+    var(axis?: Axis, keepDims?: boolean, unbiased?: boolean): Tensor;
+    softmax(axis?: number): Tensor;
+    logSoftmax(axis?: number): Tensor;
+    matmul(other: Tensor): Tensor;
+    reshape(shape: readonly number[]): Tensor;
+    /** Flattens axes startDim..endDim into one. */
+    flatten(startDim?: number, endDim?: number): Tensor;
+    permute(perm: readonly number[]): Tensor;
+    /** Swaps two axes (default: the last two). */
+    transpose(dim0?: number, dim1?: number): Tensor;
+    /** Per-axis [start, end) ranges; a number selects one index and keeps the axis; null = all. */
+    slice(spec: SliceSpec): Tensor;
+    pad(pads: readonly (readonly [number, number])[], value?: number): Tensor;
+    gather(axis: number, index: Tensor): Tensor;
+    expand(shape: readonly number[]): Tensor;
+    unsqueeze(axis: number): Tensor;
+    squeeze(axis?: number): Tensor;
+    conv2d(weight: Tensor, bias?: Tensor, opts?: Window2d): Tensor;
+    maxPool2d(opts: Pool2d): Tensor;
+    // Not differentiable: masks (1/0 as float32), signs and indices.
+    eq(other: Scalar): Tensor;
+    ne(other: Scalar): Tensor;
+    lt(other: Scalar): Tensor;
+    le(other: Scalar): Tensor;
+    gt(other: Scalar): Tensor;
+    ge(other: Scalar): Tensor;
+    sign(): Tensor;
+    argmax(axis?: number, keepDims?: boolean): Tensor;
+    argmin(axis?: number, keepDims?: boolean): Tensor;
+    /** Back-propagates from this tensor; a non-scalar needs a seed of its shape. */
+    backward(seed?: Tensor): void;
+    /** The same values, cut from the graph (shares data). */
+    detach(): Tensor;
+    /** A copy of the data, cut from the graph. */
+    clone(): Tensor;
+    zeroGrad(): void;
+    /** Sets requiresGrad (on leaves) and returns this tensor. */
+    requiresGrad_(flag?: boolean): Tensor;
+  }
+}
+
+export const asTensor = (v: Scalar): Tensor => (v instanceof Tensor ? v : new Tensor(new Float32Array([v]), []));
+
+const reduceOpts = (axis: Axis | undefined, keepDims = false): R.ReduceAttrs => ({ axis, keepDims });
+
+const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown } = {
+  add(o: Scalar) { return E.add(this, asTensor(o)); },
+  sub(o: Scalar) { return E.sub(this, asTensor(o)); },
+  mul(o: Scalar) { return E.mul(this, asTensor(o)); },
+  div(o: Scalar) { return E.div(this, asTensor(o)); },
+  pow(o: Scalar) { return E.pow(this, asTensor(o)); },
+  maximum(o: Scalar) { return E.maximum(this, asTensor(o)); },
+  minimum(o: Scalar) { return E.minimum(this, asTensor(o)); },
+  neg() { return E.neg(this); },
+  exp() { return E.exp(this); },
+  log() { return E.log(this); },
+  sqrt() { return E.sqrt(this); },
+  abs() { return E.abs(this); },
+  square() { return E.square(this); },
+  tanh() { return E.tanh(this); },
+  sigmoid() { return E.sigmoid(this); },
+  relu() { return E.relu(this); },
+  softplus() { return E.softplus(this); },
+  sum(axis?: Axis, keepDims?: boolean) { return R.sum([this], reduceOpts(axis, keepDims)); },
+  mean(axis?: Axis, keepDims?: boolean) { return R.mean([this], reduceOpts(axis, keepDims)); },
+  max(axis?: Axis, keepDims?: boolean) { return R.max([this], reduceOpts(axis, keepDims)); },
+  min(axis?: Axis, keepDims?: boolean) { return R.min([this], reduceOpts(axis, keepDims)); },
+  logsumexp(axis?: Axis, keepDims?: boolean) { return R.logsumexp([this], reduceOpts(axis, keepDims)); },
+  var(axis?: Axis, keepDims = false, unbiased = false) {
+    const n = normAxes('var', axis, this.shape).reduce((p, a) => p * this.shape[a], 1);
+    const centred = this.sub(this.mean(axis, true));
+    return centred.square().sum(axis, keepDims).div(unbiased ? n - 1 : n);
+  },
+  softmax(axis = -1) { return R.softmax([this], { axis }); },
+  logSoftmax(axis = -1) { return R.logSoftmax([this], { axis }); },
+  matmul(o: Tensor) {
+    if (this.ndim === 0 || o.ndim === 0) throw new Error(`matmul: scalars are not matrices (shapes ${fmt(this.shape)} and ${fmt(o.shape)}); use mul`);
+    // 1-D operands become a row (left) or a column (right), and that axis is removed after.
+    const a = this.ndim === 1 ? this.reshape([1, this.size]) : this;
+    const b = o.ndim === 1 ? o.reshape([o.size, 1]) : o;
+    const y = matmulOp([a, b], undefined);
+    if (this.ndim > 1 && o.ndim > 1) return y;
+    const shape = [...y.shape];
+    if (o.ndim === 1) shape.pop();
+    if (this.ndim === 1) shape.splice(shape.length - (o.ndim === 1 ? 1 : 2), 1);
+    return y.reshape(shape);
+  },
+  reshape(shape: readonly number[]) { return S.reshape([this], { shape }); },
+  flatten(startDim = 0, endDim = -1) {
+    if (this.ndim === 0) return this.reshape([1]);
+    const s = normAxis('flatten', startDim, this.ndim, this.shape);
+    const e = normAxis('flatten', endDim, this.ndim, this.shape);
+    if (s > e) throw new Error(`flatten: startDim ${startDim} comes after endDim ${endDim} for shape ${fmt(this.shape)}`);
+    return this.reshape([...this.shape.slice(0, s), -1, ...this.shape.slice(e + 1)]);
+  },
+  permute(perm: readonly number[]) { return S.permute([this], { perm }); },
+  transpose(dim0 = -2, dim1 = -1) {
+    const perm = this.shape.map((_, i) => i);
+    const [a, b] = [normAxis('transpose', dim0, this.ndim, this.shape), normAxis('transpose', dim1, this.ndim, this.shape)];
+    [perm[a], perm[b]] = [perm[b], perm[a]];
+    return this.permute(perm);
+  },
+  slice(spec: SliceSpec) {
+    const { starts, ends } = normSlice(this.shape, spec);
+    return S.slice([this], { starts, ends });
+  },
+  pad(pads: readonly (readonly [number, number])[], value = 0) { return S.pad([this], { pads, value }); },
+  gather(axis: number, index: Tensor) { return S.gather([this, index], { axis }); },
+  expand(shape: readonly number[]) { return S.expand([this], { shape }); },
+  unsqueeze(axis: number) {
+    const a = normAxis('unsqueeze', axis, this.ndim + 1, this.shape);
+    const shape = [...this.shape];
+    shape.splice(a, 0, 1);
+    return this.reshape(shape);
+  },
+  squeeze(axis?: number) {
+    if (axis === undefined) return this.reshape(this.shape.filter((d) => d !== 1));
+    const a = normAxis('squeeze', axis, this.ndim, this.shape);
+    if (this.shape[a] !== 1) throw new Error(`squeeze: axis ${axis} of shape ${fmt(this.shape)} has size ${this.shape[a]}, not 1`);
+    return this.reshape(reducedShape(this.shape, [a], false));
+  },
+  conv2d(weight: Tensor, bias?: Tensor, opts: Window2d = {}) {
+    return conv2dOp(bias ? [this, weight, bias] : [this, weight], opts);
+  },
+  maxPool2d(opts: Pool2d) { return maxPool2dOp([this], opts); },
+  eq(o: Scalar) { return binaryRaw('eq', this, asTensor(o)); },
+  ne(o: Scalar) { return binaryRaw('ne', this, asTensor(o)); },
+  lt(o: Scalar) { return binaryRaw('lt', this, asTensor(o)); },
+  le(o: Scalar) { return binaryRaw('le', this, asTensor(o)); },
+  gt(o: Scalar) { return binaryRaw('gt', this, asTensor(o)); },
+  ge(o: Scalar) { return binaryRaw('ge', this, asTensor(o)); },
+  sign() { return unaryRaw('sign', this); },
+  argmax(axis = -1, keepDims = false) { return argReduceRaw('argmax', this, axis, keepDims); },
+  argmin(axis = -1, keepDims = false) { return argReduceRaw('argmin', this, axis, keepDims); },
+  backward(seed?: Tensor) { backward(this, seed); },
+  detach() { return new Tensor(this.data, this.shape); },
+  clone() { return new Tensor(this.data.slice(), this.shape); },
+  zeroGrad() { this.grad = null; },
+  requiresGrad_(flag = true) {
+    if (this.ctx) throw new Error('requiresGrad_: only leaf tensors can change requiresGrad; call detach() first');
+    this.requiresGrad = flag;
+    return this;
+  },
+};
+
+Object.assign(Tensor.prototype, methods);
+
+/** Joins tensors along an existing axis. */
+export function concat(xs: readonly Tensor[], axis = 0): Tensor {
+  return S.concat([...xs], { axis });
+}
+
+/** Joins tensors of equal shape along a new axis. */
+export function stack(xs: readonly Tensor[], axis = 0): Tensor {
+  if (xs.length === 0) throw new Error('stack: needs at least one tensor');
+  return concat(xs.map((x) => x.unsqueeze(axis)), axis);
+}
+
+/** Outer product of two vectors: [m] ⊗ [n] → [m, n]. */
+export function outer(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 1 || b.ndim !== 1) throw new Error(`outer: expects two vectors, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  return a.reshape([a.size, 1]).mul(b.reshape([1, b.size]));
+}
+
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  return a.matmul(b);
+}
+
+export { where } from './ops/elementwise.js';

@@ -1,0 +1,111 @@
+/**
+ * Elementwise ops. Each entry: the forward (a kernel), the vector-Jacobian product beside it, the
+ * derivative in maths, and the domain the gradcheck probe samples from. Binary ops broadcast with
+ * NumPy rules; their VJPs sum the gradient back to each input's shape (sumToShape).
+ */
+import { binaryRaw, sumToShape, unaryRaw, whereRaw } from '../../tensor/compute.js';
+import type { BinaryKernel, UnaryKernel } from '../../tensor/kernels.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { defineOp } from '../engine.js';
+import { broadcastableTo, randShape, values, type ValueOptions } from '../probe.js';
+
+function unaryOp(
+  name: UnaryKernel,
+  derivative: string,
+  vjp: (g: Tensor, x: Tensor, y: Tensor) => Tensor,
+  domain: ValueOptions = {},
+) {
+  const op = defineOp<undefined>({
+    name,
+    derivative,
+    forward: ([x]) => unaryRaw(name, x),
+    vjp: (g, [x], y) => [vjp(g, x, y)],
+    probe: (rng) => ({ inputs: [values(rng, randShape(rng), domain)], attrs: undefined }),
+  });
+  return (x: Tensor) => op([x], undefined);
+}
+
+export const neg = unaryOp('neg', 'd(−x)/dx = −1', (g) => g.neg());
+export const exp = unaryOp('exp', 'd eˣ/dx = eˣ', (g, _x, y) => g.mul(y));
+export const log = unaryOp('log', 'd ln x/dx = 1/x', (g, x) => g.div(x), { low: 0.3, high: 3 });
+export const sqrt = unaryOp('sqrt', 'd √x/dx = 1/(2√x)', (g, _x, y) => g.div(y.mul(2)), { low: 0.3, high: 3 });
+export const abs = unaryOp('abs', 'd|x|/dx = sign(x)', (g, x) => g.mul(x.sign()), { awayFrom: 0 });
+export const tanh = unaryOp('tanh', 'd tanh x/dx = 1 − tanh²x', (g, _x, y) => g.mul(y.square().neg().add(1)));
+export const sigmoid = unaryOp('sigmoid', 'd σ(x)/dx = σ(x)(1 − σ(x))', (g, _x, y) => g.mul(y.mul(y.neg().add(1))));
+export const relu = unaryOp('relu', 'd max(x, 0)/dx = [x > 0]', (g, x) => g.mul(x.gt(0)), { awayFrom: 0 });
+export const softplus = unaryOp('softplus', 'd ln(1 + eˣ)/dx = σ(x)', (g, x) => g.mul(x.sigmoid()), { low: -4, high: 4 });
+export const square = unaryOp('square', 'd x²/dx = 2x', (g, x) => g.mul(x).mul(2));
+
+function binaryOp(
+  name: BinaryKernel,
+  derivative: string,
+  vjp: (g: Tensor, a: Tensor, b: Tensor, y: Tensor) => [Tensor, Tensor],
+  domains: [ValueOptions, ValueOptions] = [{}, {}],
+) {
+  const op = defineOp<undefined>({
+    name,
+    derivative,
+    forward: ([a, b]) => binaryRaw(name, a, b),
+    vjp: (g, [a, b], y) => {
+      const [ga, gb] = vjp(g, a, b, y);
+      return [sumToShape(ga, a.shape), sumToShape(gb, b.shape)];
+    },
+    probe: (rng) => {
+      const shape = randShape(rng);
+      const other = broadcastableTo(rng, shape);
+      const [sa, sb] = rng.bernoulli(0.5) ? [shape, other] : [other, shape];
+      return { inputs: [values(rng, sa, domains[0]), values(rng, sb, domains[1])], attrs: undefined };
+    },
+  });
+  return (a: Tensor, b: Tensor) => op([a, b], undefined);
+}
+
+export const add = binaryOp('add', '∂(a+b)/∂a = 1, ∂(a+b)/∂b = 1', (g) => [g, g]);
+export const sub = binaryOp('sub', '∂(a−b)/∂a = 1, ∂(a−b)/∂b = −1', (g) => [g, g.neg()]);
+export const mul = binaryOp('mul', '∂(ab)/∂a = b, ∂(ab)/∂b = a', (g, a, b) => [g.mul(b), g.mul(a)]);
+export const div = binaryOp(
+  'div',
+  '∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²',
+  (g, a, b) => [g.div(b), g.mul(a).div(b.square()).neg()],
+  [{}, { low: -2, high: 2, awayFrom: 0, gap: 0.5 }],
+);
+export const pow = binaryOp(
+  'pow',
+  '∂aᵇ/∂a = b·aᵇ⁻¹, ∂aᵇ/∂b = aᵇ·ln a',
+  (g, a, b, y) => [g.mul(b).mul(a.pow(b.sub(1))), g.mul(y).mul(a.log())],
+  [{ low: 0.5, high: 2 }, { low: -2, high: 2 }],
+);
+// Ties send half of the gradient to each side (the subgradient PyTorch uses).
+export const maximum = binaryOp(
+  'maximum',
+  '∂max(a,b)/∂a = [a > b] + ½[a = b]',
+  (g, a, b) => [g.mul(a.gt(b).add(a.eq(b).mul(0.5))), g.mul(b.gt(a).add(a.eq(b).mul(0.5)))],
+  [{ lattice: 0 }, { lattice: 0.25 }],
+);
+export const minimum = binaryOp(
+  'minimum',
+  '∂min(a,b)/∂a = [a < b] + ½[a = b]',
+  (g, a, b) => [g.mul(a.lt(b).add(a.eq(b).mul(0.5))), g.mul(b.lt(a).add(a.eq(b).mul(0.5)))],
+  [{ lattice: 0 }, { lattice: 0.25 }],
+);
+
+const whereOp = defineOp<undefined>({
+  name: 'where',
+  derivative: '∂where(c,a,b)/∂a = [c ≠ 0], ∂/∂b = [c = 0]',
+  forward: ([c, a, b]) => whereRaw(c, a, b),
+  vjp: (g, [c, a, b]) => {
+    const zero = g.mul(0);
+    return [null, sumToShape(whereRaw(c, g, zero), a.shape), sumToShape(whereRaw(c, zero, g), b.shape)];
+  },
+  probe: (rng) => {
+    const shape = randShape(rng);
+    const cond = values(rng, broadcastableTo(rng, shape)).gt(0);
+    return { inputs: [cond, values(rng, shape), values(rng, broadcastableTo(rng, shape))], attrs: undefined };
+  },
+  nondiff: [0],
+});
+
+/** cond ≠ 0 ? a : b elementwise, with broadcasting; differentiable in a and b. */
+export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
+  return whereOp([cond, a, b], undefined);
+}

@@ -1,0 +1,12 @@
+/**
+ * gibbsgrad: a Float32Array tensor core, reverse-mode autodiff, and the probabilistic readings of
+ * deep networks. This file is the public API; see ../shared/DESIGN.md for the layout.
+ */
+import './tensor/reference.js';
+
+export { Tensor, tensor, zeros, ones, full, arange, eye, rand, randn, zerosLike, onesLike, type NestedArray, type TensorOptions } from './tensor/tensor.js';
+export { Rng } from './tensor/rng.js';
+export { setBackend, getBackend, listBackends, registerBackend, kernels, type Kernels, type MatmulDims, type Conv2dGeometry } from './tensor/kernels.js';
+export { oneHot } from './tensor/compute.js';
+export { fromNdarray, toNdarray } from './tensor/ndarray.js';
+export * from './autograd/index.js';

@@ -1,0 +1,107 @@
+/**
+ * The kernel interface: the only place where numbers are crunched. Ops call `kernels()` and never
+ * know which backend answers. The reference backend (reference.ts) implements every kernel in
+ * plain, readable TypeScript; a fast backend may implement any subset and falls back to the
+ * reference for the rest.
+ */
+import type { Shape } from './shape.js';
+
+export type UnaryKernel = 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'tanh' | 'sigmoid' | 'relu' | 'softplus' | 'sign' | 'square';
+export type BinaryKernel =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+export type ReduceKernel = 'sum' | 'max' | 'min';
+
+/**
+ * One (possibly batched) matrix product out[b] = op(A[b]) · op(B[b]) with op(A) of size m×k and
+ * op(B) of size k×n. `transA` means A[b] is stored k×m (so op(A) = Aᵀ), likewise `transB`.
+ * A batch stride of 0 reuses the same matrix for every batch entry (broadcasting).
+ */
+export interface MatmulDims {
+  batch: number;
+  m: number;
+  k: number;
+  n: number;
+  transA: boolean;
+  transB: boolean;
+  aStride: number;
+  bStride: number;
+}
+
+/** Geometry of a 2-D convolution or pooling window over NCHW input. */
+export interface Conv2dGeometry {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  kh: number;
+  kw: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  outH: number;
+  outW: number;
+}
+
+export interface Kernels {
+  /** out[i] = f(x[i]) */
+  unary(op: UnaryKernel, x: Float32Array, out: Float32Array): void;
+  /** out = a ∘ b with NumPy broadcasting of aShape and bShape to outShape. */
+  binary(op: BinaryKernel, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, out: Float32Array, outShape: Shape): void;
+  /** Reduces the sorted `axes` of x; `out` has the kept-dims shape. */
+  reduce(op: ReduceKernel, x: Float32Array, shape: Shape, axes: readonly number[], out: Float32Array): void;
+  /** Index of the max (or min) along one axis; first index on ties. */
+  argReduce(op: 'argmax' | 'argmin', x: Float32Array, shape: Shape, axis: number, out: Float32Array): void;
+  matmul(a: Float32Array, b: Float32Array, out: Float32Array, dims: MatmulDims): void;
+  /** out = x with its axes permuted: out.shape[i] = shape[perm[i]]. */
+  permute(x: Float32Array, shape: Shape, perm: readonly number[], out: Float32Array): void;
+  /**
+   * Unfolds every kh×kw window of x into a column: cols has shape [c·kh·kw, n·outH·outW]
+   * (row index (ci, ki, kj), column index (b, oy, ox)); zero padding reads as 0.
+   */
+  im2col(x: Float32Array, g: Conv2dGeometry, cols: Float32Array): void;
+  /** The adjoint of im2col: adds every column entry back into dx (which it first zeroes). */
+  col2im(cols: Float32Array, g: Conv2dGeometry, dx: Float32Array): void;
+  /** Max over each window (padding reads as −∞); argmax holds the flat input index of the winner. */
+  maxPool2d(x: Float32Array, g: Conv2dGeometry, out: Float32Array, argmax: Int32Array): void;
+  /** Routes each output gradient to the input position that won the max. */
+  maxPool2dBackward(dy: Float32Array, argmax: Int32Array, dx: Float32Array): void;
+}
+
+const backends = new Map<string, Kernels>();
+let active: Kernels | null = null;
+let activeName = 'reference';
+
+/**
+ * Makes a backend available by name. Kernels it omits are taken from the reference backend, so a
+ * fast backend can be added one kernel at a time.
+ */
+export function registerBackend(name: string, impl: Partial<Kernels>): void {
+  const reference = backends.get('reference');
+  if (!reference && name !== 'reference') throw new Error(`registerBackend: register 'reference' before '${name}'`);
+  backends.set(name, { ...(reference as Kernels), ...impl } as Kernels);
+  if (name === activeName) active = backends.get(name)!;
+}
+
+/** Chooses the backend that answers every kernel call from now on. */
+export function setBackend(name: string): void {
+  const k = backends.get(name);
+  if (!k) throw new Error(`setBackend: unknown backend '${name}' (available: ${[...backends.keys()].join(', ')})`);
+  active = k;
+  activeName = name;
+}
+
+export function getBackend(): string {
+  return activeName;
+}
+
+export function listBackends(): string[] {
+  return [...backends.keys()];
+}
+
+/** The active kernels. */
+export function kernels(): Kernels {
+  if (!active) throw new Error(`kernels: backend '${activeName}' is not registered`);
+  return active;
+}

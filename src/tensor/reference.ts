@@ -1,0 +1,271 @@
+/**
+ * The reference backend: every kernel as a short, plain TypeScript loop. Readability first; the
+ * loops are still ordered for the cache (matmul is i-k-j) and accumulate in float64 (JS numbers),
+ * rounding to float32 only when they store.
+ */
+import type { BinaryKernel, Conv2dGeometry, Kernels, MatmulDims, ReduceKernel, UnaryKernel } from './kernels.js';
+import { registerBackend } from './kernels.js';
+import { broadcastStrides, sameShape, sizeOf, stridesOf, type Shape } from './shape.js';
+
+/** sigmoid(x) = 1/(1+e^−x), written so that e^{|x|} never overflows (stable for |x| ≫ 100). */
+export function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+/** softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^{−|x|}), finite for every finite x. */
+export function softplus(x: number): number {
+  return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+}
+
+export const UNARY: Record<UnaryKernel, (x: number) => number> = {
+  neg: (x) => -x,
+  exp: Math.exp,
+  log: Math.log,
+  sqrt: Math.sqrt,
+  abs: Math.abs,
+  tanh: Math.tanh,
+  sigmoid,
+  relu: (x) => (x > 0 ? x : 0),
+  softplus,
+  sign: Math.sign,
+  square: (x) => x * x,
+};
+
+export const BINARY: Record<BinaryKernel, (a: number, b: number) => number> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  pow: Math.pow,
+  maximum: (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b),
+  minimum: (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b),
+  eq: (a, b) => +(a === b),
+  ne: (a, b) => +(a !== b),
+  lt: (a, b) => +(a < b),
+  le: (a, b) => +(a <= b),
+  gt: (a, b) => +(a > b),
+  ge: (a, b) => +(a >= b),
+};
+
+function unary(op: UnaryKernel, x: Float32Array, out: Float32Array): void {
+  const f = UNARY[op];
+  for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
+}
+
+/**
+ * Walks the output in row-major order with an odometer over all but the last axis; each input
+ * is read through its broadcast strides (0 along broadcast axes).
+ */
+function binary(op: BinaryKernel, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, out: Float32Array, outShape: Shape): void {
+  const f = BINARY[op];
+  if (sameShape(aShape, bShape)) {
+    for (let i = 0; i < out.length; i++) out[i] = f(a[i], b[i]);
+    return;
+  }
+  if (b.length === 1) {
+    const s = b[0];
+    for (let i = 0; i < out.length; i++) out[i] = f(a[i], s);
+    return;
+  }
+  const rank = outShape.length;
+  const sa = broadcastStrides(aShape, outShape);
+  const sb = broadcastStrides(bShape, outShape);
+  const last = rank === 0 ? 1 : outShape[rank - 1];
+  const la = rank === 0 ? 0 : sa[rank - 1];
+  const lb = rank === 0 ? 0 : sb[rank - 1];
+  const idx = new Array<number>(Math.max(rank - 1, 0)).fill(0);
+  let ia = 0;
+  let ib = 0;
+  for (let o = 0; o < out.length; o += last) {
+    for (let j = 0; j < last; j++) out[o + j] = f(a[ia + j * la], b[ib + j * lb]);
+    // advance the odometer over the leading axes
+    for (let d = rank - 2; d >= 0; d--) {
+      idx[d]++;
+      ia += sa[d];
+      ib += sb[d];
+      if (idx[d] < outShape[d]) break;
+      ia -= sa[d] * outShape[d];
+      ib -= sb[d] * outShape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+/** Each input element is folded into the output slot it maps to (strides 0 along reduced axes). */
+function reduce(op: ReduceKernel, x: Float32Array, shape: Shape, axes: readonly number[], out: Float32Array): void {
+  const keptShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const os = broadcastStrides(keptShape, shape);
+  const acc = new Float64Array(out.length).fill(op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity);
+  const rank = shape.length;
+  const idx = new Array<number>(rank).fill(0);
+  let o = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    if (op === 'sum') acc[o] += v;
+    else if (op === 'max') { if (v > acc[o] || v !== v) acc[o] = v; }
+    else if (v < acc[o] || v !== v) acc[o] = v;
+    for (let d = rank - 1; d >= 0; d--) {
+      idx[d]++;
+      o += os[d];
+      if (idx[d] < shape[d]) break;
+      o -= os[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+  out.set(acc);
+}
+
+function argReduce(op: 'argmax' | 'argmin', x: Float32Array, shape: Shape, axis: number, out: Float32Array): void {
+  const len = shape[axis];
+  const inner = stridesOf(shape)[axis];
+  const outer = sizeOf(shape) / (len * inner || 1);
+  const better = op === 'argmax' ? (v: number, w: number) => v > w : (v: number, w: number) => v < w;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * len * inner + i;
+      let best = 0;
+      let bv = x[base];
+      for (let k = 1; k < len; k++) {
+        const v = x[base + k * inner];
+        if (better(v, bv)) { bv = v; best = k; }
+      }
+      out[o * inner + i] = best;
+    }
+  }
+}
+
+/** Copies a row-major r×c matrix into its c×r transpose. */
+function transposed(src: Float32Array, offset: number, r: number, c: number): Float32Array {
+  const t = new Float32Array(r * c);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) t[j * r + i] = src[offset + i * c + j];
+  return t;
+}
+
+/**
+ * C = A·B in i-k-j order: row i of C accumulates A[i,p]·(row p of B), so the inner loop walks
+ * B and C contiguously. Transposed operands are first copied into plain row-major form.
+ */
+function matmul(a: Float32Array, b: Float32Array, out: Float32Array, d: MatmulDims): void {
+  const { batch, m, k, n } = d;
+  const acc = new Float64Array(n);
+  for (let t = 0; t < batch; t++) {
+    const A = d.transA ? transposed(a, t * d.aStride, k, m) : a.subarray(t * d.aStride, t * d.aStride + m * k);
+    const B = d.transB ? transposed(b, t * d.bStride, n, k) : b.subarray(t * d.bStride, t * d.bStride + k * n);
+    const C = t * m * n;
+    for (let i = 0; i < m; i++) {
+      acc.fill(0);
+      for (let p = 0; p < k; p++) {
+        const aip = A[i * k + p];
+        if (aip === 0) continue;
+        const row = p * n;
+        for (let j = 0; j < n; j++) acc[j] += aip * B[row + j];
+      }
+      for (let j = 0; j < n; j++) out[C + i * n + j] = acc[j];
+    }
+  }
+}
+
+function permute(x: Float32Array, shape: Shape, perm: readonly number[], out: Float32Array): void {
+  const rank = shape.length;
+  const xs = stridesOf(shape);
+  const outShape = perm.map((p) => shape[p]);
+  const srcStride = perm.map((p) => xs[p]);
+  const idx = new Array<number>(rank).fill(0);
+  let src = 0;
+  for (let o = 0; o < out.length; o++) {
+    out[o] = x[src];
+    for (let d = rank - 1; d >= 0; d--) {
+      idx[d]++;
+      src += srcStride[d];
+      if (idx[d] < outShape[d]) break;
+      src -= srcStride[d] * outShape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+/** cols[(ci·kh + ki)·kw + kj][(b·outH + oy)·outW + ox] = x[b, ci, oy·sH − pH + ki, ox·sW − pW + kj] */
+function im2col(x: Float32Array, g: Conv2dGeometry, cols: Float32Array): void {
+  const P = g.n * g.outH * g.outW;
+  for (let ci = 0; ci < g.c; ci++) {
+    for (let ki = 0; ki < g.kh; ki++) {
+      for (let kj = 0; kj < g.kw; kj++) {
+        const row = ((ci * g.kh + ki) * g.kw + kj) * P;
+        for (let b = 0; b < g.n; b++) {
+          const plane = (b * g.c + ci) * g.h * g.w;
+          for (let oy = 0; oy < g.outH; oy++) {
+            const iy = oy * g.strideH - g.padH + ki;
+            const col = row + (b * g.outH + oy) * g.outW;
+            for (let ox = 0; ox < g.outW; ox++) {
+              const ix = ox * g.strideW - g.padW + kj;
+              cols[col + ox] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? x[plane + iy * g.w + ix] : 0;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The transpose of im2col: every column entry is added back where im2col read it from. */
+function col2im(cols: Float32Array, g: Conv2dGeometry, dx: Float32Array): void {
+  dx.fill(0);
+  const P = g.n * g.outH * g.outW;
+  for (let ci = 0; ci < g.c; ci++) {
+    for (let ki = 0; ki < g.kh; ki++) {
+      for (let kj = 0; kj < g.kw; kj++) {
+        const row = ((ci * g.kh + ki) * g.kw + kj) * P;
+        for (let b = 0; b < g.n; b++) {
+          const plane = (b * g.c + ci) * g.h * g.w;
+          for (let oy = 0; oy < g.outH; oy++) {
+            const iy = oy * g.strideH - g.padH + ki;
+            if (iy < 0 || iy >= g.h) continue;
+            const col = row + (b * g.outH + oy) * g.outW;
+            for (let ox = 0; ox < g.outW; ox++) {
+              const ix = ox * g.strideW - g.padW + kj;
+              if (ix >= 0 && ix < g.w) dx[plane + iy * g.w + ix] += cols[col + ox];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+function maxPool2d(x: Float32Array, g: Conv2dGeometry, out: Float32Array, argmax: Int32Array): void {
+  let o = 0;
+  for (let plane = 0; plane < g.n * g.c; plane++) {
+    const base = plane * g.h * g.w;
+    for (let oy = 0; oy < g.outH; oy++) {
+      for (let ox = 0; ox < g.outW; ox++, o++) {
+        let best = -Infinity;
+        let at = -1;
+        for (let ki = 0; ki < g.kh; ki++) {
+          const iy = oy * g.strideH - g.padH + ki;
+          if (iy < 0 || iy >= g.h) continue;
+          for (let kj = 0; kj < g.kw; kj++) {
+            const ix = ox * g.strideW - g.padW + kj;
+            if (ix < 0 || ix >= g.w) continue;
+            const v = x[base + iy * g.w + ix];
+            if (v > best || at < 0 || v !== v) { best = v; at = base + iy * g.w + ix; }
+          }
+        }
+        out[o] = best;
+        argmax[o] = at;
+      }
+    }
+  }
+}
+
+function maxPool2dBackward(dy: Float32Array, argmax: Int32Array, dx: Float32Array): void {
+  dx.fill(0);
+  for (let o = 0; o < dy.length; o++) if (argmax[o] >= 0) dx[argmax[o]] += dy[o];
+}
+
+export const referenceKernels: Kernels = {
+  unary, binary, reduce, argReduce, matmul, permute, im2col, col2im, maxPool2d, maxPool2dBackward,
+};
+
+registerBackend('reference', referenceKernels);

@@ -1,0 +1,89 @@
+import { xoroshiro128plus } from 'pure-rand/generator/XoroShiro';
+import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
+
+/**
+ * A seeded random stream. All randomness in gibbsgrad goes through one of these, so the same
+ * seed gives the same numbers. The bits come from pure-rand's xoroshiro128+; only the maps to
+ * floats, normals and permutations are written here.
+ */
+export class Rng {
+  private gen: RandomGenerator;
+  private spareNormal: number | null = null;
+
+  constructor(readonly seed: number = 0) {
+    if (!Number.isSafeInteger(seed)) throw new Error(`Rng: seed must be a safe integer, got ${seed}`);
+    this.gen = xoroshiro128plus((seed | 0) ^ (Math.floor(seed / 2 ** 32) | 0));
+  }
+
+  /** Uniform in [0, 1) with 53 random bits. */
+  uniform(): number {
+    const hi = this.gen.unsafeNext() >>> 5; // 27 bits
+    const lo = this.gen.unsafeNext() >>> 6; // 26 bits
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+
+  /** Uniform in [low, high). */
+  uniformIn(low: number, high: number): number {
+    return low + (high - low) * this.uniform();
+  }
+
+  /** Standard normal by the Box–Muller transform (the second value is kept for the next call). */
+  normal(mean = 0, std = 1): number {
+    if (this.spareNormal !== null) {
+      const z = this.spareNormal;
+      this.spareNormal = null;
+      return mean + std * z;
+    }
+    let u = 0;
+    while (u === 0) u = this.uniform();
+    const v = this.uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spareNormal = r * Math.sin(2 * Math.PI * v);
+    return mean + std * r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** Integer uniform in [0, n). */
+  int(n: number): number {
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`Rng.int: n must be a positive integer, got ${n}`);
+    return Math.floor(this.uniform() * n);
+  }
+
+  /** True with probability p. */
+  bernoulli(p: number): boolean {
+    return this.uniform() < p;
+  }
+
+  /** Fisher–Yates shuffle, in place; returns the array. */
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = items[i];
+      items[i] = items[j];
+      items[j] = t;
+    }
+    return items;
+  }
+
+  /** A random permutation of 0..n-1. */
+  permutation(n: number): number[] {
+    return this.shuffle(Array.from({ length: n }, (_, i) => i));
+  }
+
+  /** Index drawn from unnormalised non-negative weights. */
+  categorical(weights: ArrayLike<number>): number {
+    let total = 0;
+    for (let i = 0; i < weights.length; i++) total += weights[i];
+    if (!(total > 0) || !Number.isFinite(total)) throw new Error(`Rng.categorical: weights must be non-negative with a positive finite sum, got sum ${total}`);
+    let u = this.uniform() * total;
+    for (let i = 0; i < weights.length; i++) {
+      u -= weights[i];
+      if (u < 0) return i;
+    }
+    return weights.length - 1;
+  }
+
+  /** An independent child stream, deterministic given this stream's state. */
+  fork(): Rng {
+    return new Rng(this.int(2 ** 31) * 2 ** 20 + this.int(2 ** 20));
+  }
+}
