@@ -10,3 +10,4 @@ export { setBackend, getBackend, listBackends, registerBackend, kernels, type Ke
 export { oneHot } from './tensor/compute.js';
 export { fromNdarray, toNdarray } from './tensor/ndarray.js';
 export * from './autograd/index.js';
+export * from './layers/index.js';

@@ -8,7 +8,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { backward } from './engine.js';
 import * as E from './ops/elementwise.js';
 import { conv2d as conv2dOp, maxPool2d as maxPool2dOp, type Pool2d, type Window2d } from './ops/conv.js';
-import { matmul as matmulOp } from './ops/linalg.js';
+import { linear as linearOp, matmul as matmulOp } from './ops/linalg.js';
 import * as R from './ops/reduce.js';
 import * as S from './ops/shape.js';
 
@@ -202,6 +202,11 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
 export function outer(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 1 || b.ndim !== 1) throw new Error(`outer: expects two vectors, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
   return a.reshape([a.size, 1]).mul(b.reshape([1, b.size]));
+}
+
+/** y = x·Wᵀ + b with W of shape [out, in] (PyTorch's F.linear). */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
+  return linearOp(bias ? [x, weight, bias] : [x, weight], undefined);
 }
 
 export function matmul(a: Tensor, b: Tensor): Tensor {

@@ -1,0 +1,153 @@
+/**
+ * The layers of the papers' networks, with PyTorch's names and NCHW layout. Every layer that owns
+ * randomness (initial weights, dropout masks) takes an explicit Rng.
+ */
+import { linear } from '../autograd/methods.js';
+import type { Pool2d, Window2d } from '../autograd/ops/conv.js';
+import { Rng } from '../tensor/rng.js';
+import { Tensor, zeros } from '../tensor/tensor.js';
+import { defaultUniform } from './init.js';
+import { Module } from './module.js';
+
+export interface InitOptions {
+  /** Source of the initial weights (required: there is no hidden global random state). */
+  rng: Rng;
+  bias?: boolean;
+}
+
+function needRng(layer: string, opts: { rng?: unknown } | undefined): Rng {
+  if (!(opts?.rng instanceof Rng)) throw new Error(`${layer}: pass { rng: new Rng(seed) } to initialise the weights`);
+  return opts.rng;
+}
+
+function positiveInt(layer: string, name: string, v: number): void {
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`${layer}: ${name} must be a positive integer, got ${v}`);
+}
+
+/** y = x·Wᵀ + b, W of shape [outFeatures, inFeatures]. */
+export class Linear extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: InitOptions) {
+    super();
+    positiveInt('Linear', 'inFeatures', inFeatures);
+    positiveInt('Linear', 'outFeatures', outFeatures);
+    const rng = needRng('Linear', opts);
+    this.weight = this.registerParameter('weight', defaultUniform(zeros([outFeatures, inFeatures]), rng, inFeatures));
+    this.bias = opts.bias === false ? null : this.registerParameter('bias', defaultUniform(zeros([outFeatures]), rng, inFeatures));
+  }
+
+  forward(x: Tensor): Tensor {
+    return linear(x, this.weight, this.bias ?? undefined);
+  }
+}
+
+export interface Conv2dOptions extends InitOptions, Window2d {}
+
+/** 2-D convolution (cross-correlation) over NCHW input; weight [out, in, kh, kw]. */
+export class Conv2d extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  readonly stride: Window2d['stride'];
+  readonly padding: Window2d['padding'];
+
+  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: number | readonly [number, number], opts: Conv2dOptions) {
+    super();
+    positiveInt('Conv2d', 'inChannels', inChannels);
+    positiveInt('Conv2d', 'outChannels', outChannels);
+    const [kh, kw] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
+    positiveInt('Conv2d', 'kernel height', kh);
+    positiveInt('Conv2d', 'kernel width', kw);
+    const rng = needRng('Conv2d', opts);
+    const fanIn = inChannels * kh * kw;
+    this.weight = this.registerParameter('weight', defaultUniform(zeros([outChannels, inChannels, kh, kw]), rng, fanIn));
+    this.bias = opts.bias === false ? null : this.registerParameter('bias', defaultUniform(zeros([outChannels]), rng, fanIn));
+    this.stride = opts.stride ?? 1;
+    this.padding = opts.padding ?? 0;
+  }
+
+  forward(x: Tensor): Tensor {
+    return x.conv2d(this.weight, this.bias ?? undefined, { stride: this.stride, padding: this.padding });
+  }
+}
+
+export class MaxPool2d extends Module {
+  readonly opts: Pool2d;
+
+  constructor(kernelSize: number | readonly [number, number], opts: Window2d = {}) {
+    super();
+    this.opts = { kernelSize, stride: opts.stride ?? kernelSize, padding: opts.padding ?? 0 };
+  }
+
+  forward(x: Tensor): Tensor {
+    return x.maxPool2d(this.opts);
+  }
+}
+
+export class ReLU extends Module {
+  forward(x: Tensor): Tensor { return x.relu(); }
+}
+
+export class Sigmoid extends Module {
+  forward(x: Tensor): Tensor { return x.sigmoid(); }
+}
+
+export class Tanh extends Module {
+  forward(x: Tensor): Tensor { return x.tanh(); }
+}
+
+export class Softmax extends Module {
+  constructor(readonly axis = -1) { super(); }
+  forward(x: Tensor): Tensor { return x.softmax(this.axis); }
+}
+
+/** Flattens all axes from startDim on (default 1: keeps the batch axis). */
+export class Flatten extends Module {
+  constructor(readonly startDim = 1, readonly endDim = -1) { super(); }
+  forward(x: Tensor): Tensor { return x.flatten(this.startDim, this.endDim); }
+}
+
+/** Inverted dropout: in training, zeroes each element with probability p and scales the rest by 1/(1−p). */
+export class Dropout extends Module {
+  private readonly rng: Rng;
+
+  constructor(readonly p: number, opts: { rng: Rng }) {
+    super();
+    if (!(p >= 0 && p < 1)) throw new Error(`Dropout: p must be in [0, 1), got ${p}`);
+    this.rng = needRng('Dropout', opts);
+  }
+
+  forward(x: Tensor): Tensor {
+    if (!this.training || this.p === 0) return x;
+    const keep = 1 - this.p;
+    const mask = new Float32Array(x.size);
+    for (let i = 0; i < mask.length; i++) mask[i] = this.rng.uniform() < keep ? 1 / keep : 0;
+    return x.mul(new Tensor(mask, x.shape));
+  }
+}
+
+/** Applies its modules in order; they are registered as '0', '1', … like PyTorch. */
+export class Sequential extends Module {
+  readonly layers: Module[];
+
+  constructor(...layers: Module[]) {
+    super();
+    this.layers = layers;
+    layers.forEach((m, i) => {
+      if (!(m instanceof Module)) throw new Error(`Sequential: argument ${i} is not a Module`);
+      this.registerModule(String(i), m);
+    });
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.layers.reduce((h, m) => m.forward(h), x);
+  }
+
+  /** Every intermediate output: [input, after layer 0, after layer 1, …]. */
+  forwardAll(x: Tensor): Tensor[] {
+    const outs = [x];
+    for (const m of this.layers) outs.push(m.forward(outs[outs.length - 1]));
+    return outs;
+  }
+}

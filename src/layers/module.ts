@@ -1,0 +1,96 @@
+/**
+ * nn.Module: a tree of sub-modules and named parameters, with PyTorch's names
+ * (parameters, namedParameters, train/eval, stateDict/loadStateDict, zeroGrad).
+ */
+import { fmt, sameShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+
+export abstract class Module {
+  /** Training mode (dropout active); set by train() / eval() on the whole tree. */
+  training = true;
+  private readonly params = new Map<string, Tensor>();
+  private readonly modules = new Map<string, Module>();
+
+  abstract forward(x: Tensor): Tensor;
+
+  /** Registers `t` as a trainable parameter (requiresGrad is set) and returns it. */
+  protected registerParameter(name: string, t: Tensor): Tensor {
+    if (this.params.has(name) || this.modules.has(name)) throw new Error(`${this.constructor.name}: '${name}' is already registered`);
+    t.requiresGrad = true;
+    t.name = name;
+    this.params.set(name, t);
+    return t;
+  }
+
+  protected registerModule<M extends Module>(name: string, m: M): M {
+    if (this.params.has(name) || this.modules.has(name)) throw new Error(`${this.constructor.name}: '${name}' is already registered`);
+    this.modules.set(name, m);
+    return m;
+  }
+
+  /** [dotted.name, parameter] for this module and every descendant, in registration order. */
+  namedParameters(prefix = ''): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [n, p] of this.params) out.push([prefix + n, p]);
+    for (const [n, m] of this.modules) out.push(...m.namedParameters(`${prefix}${n}.`));
+    return out;
+  }
+
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  children(): Module[] {
+    return [...this.modules.values()];
+  }
+
+  namedChildren(): [string, Module][] {
+    return [...this.modules.entries()];
+  }
+
+  train(mode = true): this {
+    this.training = mode;
+    for (const m of this.modules.values()) m.train(mode);
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.grad = null;
+  }
+
+  /** Parameter name → tensor holding a copy of its values. */
+  stateDict(): Map<string, Tensor> {
+    return new Map(this.namedParameters().map(([n, p]) => [n, new Tensor(p.data.slice(), p.shape)]));
+  }
+
+  /**
+   * Copies values into the parameters (in place, so optimisers keep working). With strict (the
+   * default) every parameter must be present and nothing else; shapes must always match.
+   */
+  loadStateDict(state: ReadonlyMap<string, Tensor> | Record<string, Tensor>, { strict = true } = {}): void {
+    const entries = state instanceof Map ? state : new Map(Object.entries(state));
+    const own = new Map(this.namedParameters());
+    if (strict) {
+      const missing = [...own.keys()].filter((k) => !entries.has(k));
+      const unexpected = [...entries.keys()].filter((k) => !own.has(k));
+      if (missing.length || unexpected.length) {
+        throw new Error(`loadStateDict: missing [${missing.join(', ')}], unexpected [${unexpected.join(', ')}]`);
+      }
+    }
+    for (const [name, value] of entries) {
+      const p = own.get(name);
+      if (!p) continue;
+      if (!sameShape(p.shape, value.shape)) throw new Error(`loadStateDict: '${name}' has shape ${fmt(p.shape)} but the state has ${fmt(value.shape)}`);
+      p.data.set(value.data);
+    }
+  }
+
+  /** Number of trainable scalars. */
+  numParameters(): number {
+    return this.parameters().reduce((s, p) => s + p.size, 0);
+  }
+}

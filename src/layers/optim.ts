@@ -1,0 +1,143 @@
+/**
+ * Optimisers (PyTorch's optim namespace). They update parameters in place from `.grad`, so
+ * reshaped views of a parameter see the new values.
+ */
+import type { Tensor } from '../tensor/tensor.js';
+
+export interface OptimizerOptions {
+  lr: number;
+  weightDecay?: number;
+  /** Learning-rate schedule: called before every step with the step index (0-based) and the base lr. */
+  schedule?: (step: number, baseLr: number) => number;
+}
+
+function checkRate(op: string, name: string, v: number, { allowZero = true } = {}): void {
+  if (!Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) throw new Error(`${op}: ${name} must be a finite number ${allowZero ? '≥ 0' : '> 0'}, got ${v}`);
+}
+
+export abstract class Optimizer {
+  readonly params: Tensor[];
+  readonly baseLr: number;
+  /** The learning rate of the latest step (after the schedule). */
+  lr: number;
+  stepCount = 0;
+  protected readonly weightDecay: number;
+  private readonly schedule?: OptimizerOptions['schedule'];
+
+  constructor(params: Iterable<Tensor>, opts: OptimizerOptions) {
+    const name = this.constructor.name;
+    this.params = [...params];
+    if (this.params.length === 0) throw new Error(`${name}: got an empty parameter list`);
+    checkRate(name, 'lr', opts.lr);
+    checkRate(name, 'weightDecay', opts.weightDecay ?? 0);
+    this.baseLr = this.lr = opts.lr;
+    this.weightDecay = opts.weightDecay ?? 0;
+    this.schedule = opts.schedule;
+  }
+
+  zeroGrad(): void {
+    for (const p of this.params) p.grad = null;
+  }
+
+  step(): void {
+    if (this.schedule) {
+      this.lr = this.schedule(this.stepCount, this.baseLr);
+      checkRate(`${this.constructor.name} schedule`, 'lr', this.lr);
+    }
+    this.params.forEach((p, i) => {
+      if (p.grad) this.update(p.data, p.grad.data, i);
+    });
+    this.stepCount++;
+  }
+
+  /** Updates one parameter's values w from its gradient g (weight decay not yet applied). */
+  protected abstract update(w: Float32Array, g: Float32Array, index: number): void;
+}
+
+export interface SGDOptions extends OptimizerOptions {
+  momentum?: number;
+  nesterov?: boolean;
+}
+
+/**
+ * SGD with momentum (PyTorch's form): d = g + λw;  v ← μv + d;  w ← w − lr·(d + μv) with Nesterov,
+ * w ← w − lr·v without.
+ */
+export class SGD extends Optimizer {
+  private readonly momentum: number;
+  private readonly nesterov: boolean;
+  private readonly velocity: (Float32Array | null)[];
+
+  constructor(params: Iterable<Tensor>, opts: SGDOptions) {
+    super(params, opts);
+    this.momentum = opts.momentum ?? 0;
+    this.nesterov = opts.nesterov ?? false;
+    checkRate('SGD', 'momentum', this.momentum);
+    if (this.nesterov && this.momentum === 0) throw new Error('SGD: nesterov needs momentum > 0');
+    this.velocity = this.params.map(() => null);
+  }
+
+  protected update(w: Float32Array, g: Float32Array, i: number): void {
+    const { lr, momentum: mu, weightDecay: wd } = this;
+    if (mu === 0) {
+      for (let j = 0; j < w.length; j++) w[j] -= lr * (g[j] + wd * w[j]);
+      return;
+    }
+    const v = (this.velocity[i] ??= new Float32Array(w.length));
+    for (let j = 0; j < w.length; j++) {
+      const d = g[j] + wd * w[j];
+      v[j] = mu * v[j] + d;
+      w[j] -= lr * (this.nesterov ? d + mu * v[j] : v[j]);
+    }
+  }
+}
+
+export interface AdamOptions extends OptimizerOptions {
+  betas?: [number, number];
+  eps?: number;
+}
+
+/**
+ * Adam (Kingma & Ba): m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,
+ * w ← w − lr·m̂/(√v̂ + ε) with bias-corrected m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ).
+ * Weight decay is added to the gradient (L2, as torch.optim.Adam).
+ */
+export class Adam extends Optimizer {
+  private readonly beta1: number;
+  private readonly beta2: number;
+  private readonly eps: number;
+  private readonly m: (Float32Array | null)[];
+  private readonly v: (Float32Array | null)[];
+
+  constructor(params: Iterable<Tensor>, opts: AdamOptions) {
+    super(params, opts);
+    [this.beta1, this.beta2] = opts.betas ?? [0.9, 0.999];
+    this.eps = opts.eps ?? 1e-8;
+    for (const b of [this.beta1, this.beta2]) if (!(b >= 0 && b < 1)) throw new Error(`Adam: betas must be in [0, 1), got [${this.beta1}, ${this.beta2}]`);
+    checkRate('Adam', 'eps', this.eps, { allowZero: false });
+    this.m = this.params.map(() => null);
+    this.v = this.params.map(() => null);
+  }
+
+  protected update(w: Float32Array, g: Float32Array, i: number): void {
+    const m = (this.m[i] ??= new Float32Array(w.length));
+    const v = (this.v[i] ??= new Float32Array(w.length));
+    const t = this.stepCount + 1;
+    const c1 = 1 - this.beta1 ** t;
+    const c2 = 1 - this.beta2 ** t;
+    for (let j = 0; j < w.length; j++) {
+      const d = g[j] + this.weightDecay * w[j];
+      m[j] = this.beta1 * m[j] + (1 - this.beta1) * d;
+      v[j] = this.beta2 * v[j] + (1 - this.beta2) * d * d;
+      w[j] -= (this.lr * (m[j] / c1)) / (Math.sqrt(v[j] / c2) + this.eps);
+    }
+  }
+}
+
+/** Common schedules for the `schedule` option. */
+export const schedules = {
+  /** lr·γ^⌊step/stepSize⌋ */
+  stepDecay: (stepSize: number, gamma: number) => (step: number, lr: number) => lr * gamma ** Math.floor(step / stepSize),
+  /** Cosine annealing from lr to 0 over `total` steps. */
+  cosine: (total: number) => (step: number, lr: number) => 0.5 * lr * (1 + Math.cos((Math.PI * Math.min(step, total)) / total)),
+};
