@@ -50,6 +50,7 @@ export function defineOp<A = undefined>(def: OpDef<A>): (inputs: Tensor[], attrs
 
 let gradEnabled = true;
 let anomaly = false;
+let inBackward = false;
 let nextId = 0;
 
 export function isGradEnabled(): boolean {
@@ -102,7 +103,8 @@ function anomalyError(op: string, pass: string, t: Tensor, shapes: string): Erro
 
 export function apply<A>(def: OpDef<A>, inputs: Tensor[], attrs: A): Tensor {
   const out = def.forward(inputs, attrs);
-  if (anomaly && firstNonFinite(out) >= 0 && allFinite(inputs)) {
+  // Inside a VJP the check is left to backward(), which names the op whose gradient it is.
+  if (anomaly && !inBackward && firstNonFinite(out) >= 0 && allFinite(inputs)) {
     throw anomalyError(def.name, 'forward', out, inputs.map((t) => fmt(t.shape)).join(', '));
   }
   if (gradEnabled && inputs.some((t, i) => t.requiresGrad && !def.nondiff?.includes(i))) {
@@ -160,33 +162,42 @@ export function backward(root: Tensor, seed?: Tensor): void {
   }
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
   const order = topoSort(root);
-  noGrad(() => {
-    for (let i = order.length - 1; i >= 0; i--) {
-      const t = order[i];
-      const g = grads.get(t);
-      if (!g) continue;
-      grads.delete(t); // free intermediate gradients as soon as they are consumed
-      const node = nodeOf(t);
-      if (!node) {
-        t.grad = t.grad ? addInto(t.grad, g) : copy(g);
-        continue;
-      }
-      node.gradNorm = norm(g);
-      const gi = node.op.vjp(g, node.inputs, t, node.attrs);
-      node.inputs.forEach((x, k) => {
-        const gk = gi[k];
-        if (!gk || !x.requiresGrad || node.op.nondiff?.includes(k)) return;
-        if (!sameShape(gk.shape, x.shape)) {
-          throw new Error(`backward: vjp of ${node.op.name} returned shape ${fmt(gk.shape)} for input ${k} of shape ${fmt(x.shape)}`);
-        }
-        if (anomaly && firstNonFinite(gk) >= 0 && firstNonFinite(g) < 0) {
-          throw anomalyError(node.op.name, 'backward (gradient of input ' + k + ')', gk, node.inputs.map((u) => fmt(u.shape)).join(', '));
-        }
-        const prev = grads.get(x);
-        grads.set(x, prev ? addInto(prev, gk) : gk);
-      });
+  const wasInBackward = inBackward;
+  inBackward = true;
+  try {
+    noGrad(() => runBackward(order, grads));
+  } finally {
+    inBackward = wasInBackward;
+  }
+}
+
+/** Runs the VJPs in reverse topological order, accumulating gradients per tensor. */
+function runBackward(order: Tensor[], grads: Map<Tensor, Tensor>): void {
+  for (let i = order.length - 1; i >= 0; i--) {
+    const t = order[i];
+    const g = grads.get(t);
+    if (!g) continue;
+    grads.delete(t); // free intermediate gradients as soon as they are consumed
+    const node = nodeOf(t);
+    if (!node) {
+      t.grad = t.grad ? addInto(t.grad, g) : copy(g);
+      continue;
     }
-  });
+    node.gradNorm = norm(g);
+    const gi = node.op.vjp(g, node.inputs, t, node.attrs);
+    node.inputs.forEach((x, k) => {
+      const gk = gi[k];
+      if (!gk || !x.requiresGrad || node.op.nondiff?.includes(k)) return;
+      if (!sameShape(gk.shape, x.shape)) {
+        throw new Error(`backward: vjp of ${node.op.name} returned shape ${fmt(gk.shape)} for input ${k} of shape ${fmt(x.shape)}`);
+      }
+      if (anomaly && firstNonFinite(gk) >= 0 && firstNonFinite(g) < 0) {
+        throw anomalyError(node.op.name, 'backward (gradient of input ' + k + ')', gk, node.inputs.map((u) => fmt(u.shape)).join(', '));
+      }
+      const prev = grads.get(x);
+      grads.set(x, prev ? addInto(prev, gk) : gk);
+    });
+  }
 }
 
 function copy(t: Tensor): Tensor {

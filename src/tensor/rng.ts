@@ -1,6 +1,15 @@
 import { xoroshiro128plus } from 'pure-rand/generator/XoroShiro';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 
+/** MurmurHash3's 32-bit finaliser: every input bit affects every output bit. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
+}
+
 /**
  * A seeded random stream. All randomness in gibbsgrad goes through one of these, so the same
  * seed gives the same numbers. The bits come from pure-rand's xoroshiro128+; only the maps to
@@ -12,7 +21,10 @@ export class Rng {
 
   constructor(readonly seed: number = 0) {
     if (!Number.isSafeInteger(seed)) throw new Error(`Rng: seed must be a safe integer, got ${seed}`);
-    this.gen = xoroshiro128plus((seed | 0) ^ (Math.floor(seed / 2 ** 32) | 0));
+    // pure-rand seeds xoroshiro's state as (−1, ~seed, seed, 0): small seeds start near a
+    // degenerate state whose first outputs are almost all ones. Scramble the seed and warm up.
+    this.gen = xoroshiro128plus(fmix32((seed | 0) ^ fmix32(Math.floor(seed / 2 ** 32) | 0)));
+    for (let i = 0; i < 16; i++) this.gen.unsafeNext();
   }
 
   /** Uniform in [0, 1) with 53 random bits. */

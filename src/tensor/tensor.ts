@@ -180,7 +180,12 @@ export function rand(shape: Shape, rng: Rng, opts: RandomOptions = {}): Tensor {
   assertShape('rand', shape);
   const { low = 0, high = 1 } = opts;
   const data = new Float32Array(sizeOf(shape));
-  for (let i = 0; i < data.length; i++) data[i] = rng.uniformIn(low, high);
+  if (!(low < high) || !Number.isFinite(high - low)) throw new Error(`rand: need finite low < high, got [${low}, ${high})`);
+  for (let i = 0; i < data.length; i++) {
+    // Rounding to float32 can turn a draw just below `high` into `high`; redraw to keep [low, high).
+    do data[i] = rng.uniformIn(low, high);
+    while (data[i] >= high);
+  }
   return finish(new Tensor(data, shape), opts);
 }
 

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { detectAnomaly, explain, noGrad, ones, Rng, randn, setAnomalyMode, tensor } from '../../src/index.js';
+
+describe('backward', () => {
+  it('accumulates into .grad across calls until zeroGrad', () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    x.mul(x).sum().backward();
+    expect(x.grad!.toArray()).toEqual([2, 4, 6]);
+    x.mul(x).sum().backward();
+    expect(x.grad!.toArray()).toEqual([4, 8, 12]);
+    x.zeroGrad();
+    expect(x.grad).toBeNull();
+  });
+
+  it('sums the gradients of a tensor used twice (fan-out)', () => {
+    const x = tensor([3], { requiresGrad: true });
+    const y = x.mul(2);
+    y.add(y.mul(y)).sum().backward(); // d/dx (2x + 4x²) = 2 + 8x
+    expect(x.grad!.item()).toBe(26);
+  });
+
+  it('detach cuts the graph; noGrad records nothing', () => {
+    const x = tensor([2], { requiresGrad: true });
+    const y = x.mul(x.detach()).sum(); // only the first factor is differentiated
+    y.backward();
+    expect(x.grad!.item()).toBe(2);
+    const z = noGrad(() => x.mul(3));
+    expect(z.requiresGrad).toBe(false);
+    expect(z.ctx).toBeNull();
+  });
+
+  it('back-propagates a chain of 100,000 ops without a stack overflow', () => {
+    const x = tensor([1], { requiresGrad: true });
+    let y = x;
+    for (let i = 0; i < 100_000; i++) y = y.mul(1.00001);
+    y.sum().backward();
+    expect(x.grad!.item()).toBeCloseTo(Math.pow(1.00001, 100_000), 2);
+  });
+
+  it('needs a seed for a non-scalar output, and uses it', () => {
+    const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    const y = x.mul(3);
+    expect(() => y.backward()).toThrow(/backward: output of shape \[2, 2\] is not a scalar; pass a seed gradient of shape \[2, 2\]/);
+    expect(() => y.backward(ones([3]))).toThrow(/seed of shape \[3\] does not match output shape \[2, 2\]/);
+    y.backward(tensor([[1, 0], [0, 2]]));
+    expect(x.grad!.toArray()).toEqual([[3, 0], [0, 6]]);
+  });
+
+  it('refuses to back-propagate through a tensor that does not require grad', () => {
+    expect(() => tensor([1]).exp().sum().backward()).toThrow(/does not require grad/);
+  });
+});
+
+describe('anomaly mode', () => {
+  it('names the first op that produced a non-finite value in the forward pass', () => {
+    const x = tensor([1, -1], { requiresGrad: true });
+    expect(() => detectAnomaly(() => x.mul(2).log().exp())).toThrow(/anomaly: log produced NaN in its forward at flat index 1/);
+    // off by default: the NaN flows silently, as in PyTorch
+    expect(Number.isNaN(x.log().data[1])).toBe(true);
+  });
+
+  it('names the op whose gradient became non-finite in the backward pass', () => {
+    const x = tensor([0, 4], { requiresGrad: true });
+    setAnomalyMode(true);
+    try {
+      expect(() => x.sqrt().sum().backward()).toThrow(/anomaly: sqrt produced Infinity in its backward/);
+    } finally {
+      setAnomalyMode(false);
+    }
+  });
+});
+
+describe('explain', () => {
+  it('lists ops and shapes, then gradient norms after backward', () => {
+    const rng = new Rng(0);
+    const w = randn([3, 2], rng, { requiresGrad: true });
+    w.name = 'w';
+    const x = randn([4, 3], rng);
+    const loss = x.matmul(w).relu().sum();
+    const before = explain(loss);
+    expect(before).toMatch(/w\s+leaf \[3, 2\]/);
+    expect(before).toMatch(/matmul\(const\[4, 3\], w\) → \[4, 2\]/);
+    expect(before).toMatch(/relu\(t\d+\) → \[4, 2\]/);
+    expect(before).not.toMatch(/‖/);
+    loss.backward();
+    expect(explain(loss)).toMatch(/sum\(t\d+\) → \[\]  ‖∂L\/∂out‖ = 1\.000/);
+    expect(explain(loss)).toMatch(/w\s+leaf \[3, 2\]  ‖grad‖ = /);
+  });
+});
