@@ -1,5 +1,5 @@
 // The README's first example: x → matmul → relu → sum → backward.
-import { tensor, explain } from '../src/index.js';
+import { tensor, explain } from 'gibbsgrad';
 
 const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
 const y = x.matmul(x).relu().sum();
