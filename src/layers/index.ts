@@ -3,3 +3,5 @@ export * as nn from './nn.js';
 export * as F from './losses.js';
 export * as optim from './optim.js';
 export { Module } from './module.js';
+export { fit, evaluate, batches, accuracy, takeRows, type EpochLog, type Progress, type FitOptions, type EvalResult } from './train.js';
+export { saveCheckpoint, loadCheckpoint, readCheckpoint, encodeCheckpoint, decodeCheckpoint } from './checkpoint.js';

@@ -1,0 +1,152 @@
+/**
+ * Checkpoints: a module's parameters in one file.
+ *
+ *   bytes 0..15   magic "GIBBSGRAD-CKPT1\n"
+ *   bytes 16..19  header length H (uint32, little-endian)
+ *   next H bytes  JSON header: { format, params: [{ name, shape, offset, bytes, fnv1a }], meta }
+ *   the rest      raw little-endian float32 values, parameter after parameter
+ *
+ * Each parameter carries a FNV-1a hash of its bytes, so corruption is reported by parameter and
+ * byte range. Writes go to a temporary file in the same folder, are fsynced, then renamed over the
+ * target: a crash mid-write leaves the previous checkpoint intact. Loading only parses JSON and
+ * copies numbers; it never evaluates code.
+ */
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { endianness } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fmt, sameShape, sizeOf } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { Module } from './module.js';
+
+const MAGIC = 'GIBBSGRAD-CKPT1\n';
+export const CHECKPOINT_FORMAT = 1;
+const PREFIX = MAGIC.length + 4;
+
+interface ParamEntry {
+  name: string;
+  shape: number[];
+  offset: number;
+  bytes: number;
+  fnv1a: string;
+}
+
+interface Header {
+  format: number;
+  params: ParamEntry[];
+  meta?: unknown;
+}
+
+/** FNV-1a, 32 bits: small and good enough to detect flipped or zeroed bytes. */
+function fnv1a(bytes: Uint8Array): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+function needLittleEndian(op: string): void {
+  if (endianness() !== 'LE') throw new Error(`${op}: checkpoints are little-endian; this host is big-endian`);
+}
+
+/** Serialises named tensors (raw float32 bytes, so NaN payloads survive bit for bit). */
+export function encodeCheckpoint(state: ReadonlyMap<string, Tensor>, meta?: unknown): Uint8Array {
+  needLittleEndian('saveCheckpoint');
+  let offset = 0;
+  const params: ParamEntry[] = [...state].map(([name, t]) => {
+    const raw = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    const entry = { name, shape: [...t.shape], offset, bytes: raw.length, fnv1a: fnv1a(raw) };
+    offset += raw.length;
+    return entry;
+  });
+  const header = new TextEncoder().encode(JSON.stringify({ format: CHECKPOINT_FORMAT, params, meta } satisfies Header));
+  const out = new Uint8Array(PREFIX + header.length + offset);
+  out.set(new TextEncoder().encode(MAGIC), 0);
+  new DataView(out.buffer).setUint32(MAGIC.length, header.length, true);
+  out.set(header, PREFIX);
+  let at = PREFIX + header.length;
+  for (const t of state.values()) {
+    out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
+    at += t.data.byteLength;
+  }
+  return out;
+}
+
+/** Parses and verifies a checkpoint; errors name the file, the parameter and the byte range. */
+export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): { state: Map<string, Tensor>; meta: unknown } {
+  needLittleEndian('loadCheckpoint');
+  const fail = (what: string) => new Error(`loadCheckpoint: ${source}: ${what}`);
+  if (bytes.length < PREFIX || new TextDecoder().decode(bytes.subarray(0, MAGIC.length)) !== MAGIC) {
+    throw fail('not a gibbsgrad checkpoint (bad magic in bytes 0–15)');
+  }
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(MAGIC.length, true);
+  const payloadStart = PREFIX + headerLength;
+  if (payloadStart > bytes.length) throw fail(`truncated inside the header (bytes ${PREFIX}–${payloadStart - 1} declared, file has ${bytes.length} bytes)`);
+  let header: Header;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREFIX, payloadStart)));
+  } catch {
+    throw fail(`the header (bytes ${PREFIX}–${payloadStart - 1}) is not valid JSON`);
+  }
+  if (header?.format !== CHECKPOINT_FORMAT) throw fail(`format version ${JSON.stringify(header?.format)} is not supported (expected ${CHECKPOINT_FORMAT})`);
+  if (!Array.isArray(header.params)) throw fail('the header has no parameter list');
+  const state = new Map<string, Tensor>();
+  for (const p of header.params) {
+    const valid = typeof p?.name === 'string' && Array.isArray(p.shape) && p.shape.every((d) => Number.isInteger(d) && d >= 0)
+      && Number.isInteger(p.offset) && p.offset >= 0 && p.bytes === 4 * sizeOf(p.shape);
+    if (!valid) throw fail(`the header entry ${JSON.stringify(p)} is malformed`);
+    const start = payloadStart + p.offset;
+    const end = start + p.bytes;
+    if (end > bytes.length) throw fail(`truncated: parameter '${p.name}' needs bytes ${start}–${end - 1}, the file ends at byte ${bytes.length - 1}`);
+    // A fresh, 4-byte-aligned copy (a Node Buffer's slice() would be a view into a shared pool).
+    const raw = new Uint8Array(end - start);
+    raw.set(bytes.subarray(start, end));
+    if (fnv1a(raw) !== p.fnv1a) throw fail(`parameter '${p.name}' (bytes ${start}–${end - 1}) is corrupted: checksum ${fnv1a(raw)} ≠ ${p.fnv1a}`);
+    state.set(p.name, new Tensor(new Float32Array(raw.buffer), p.shape));
+  }
+  const last = header.params.reduce((m, p) => Math.max(m, payloadStart + p.offset + p.bytes), payloadStart);
+  if (last !== bytes.length) throw fail(`${bytes.length - last} unexpected trailing bytes after byte ${last - 1}`);
+  return { state, meta: header.meta };
+}
+
+/** Writes `module`'s parameters to `path` atomically. */
+export function saveCheckpoint(module: Module, path: string, meta?: unknown): void {
+  writeAtomic(path, encodeCheckpoint(new Map(module.namedParameters()), meta));
+}
+
+export function writeAtomic(path: string, bytes: Uint8Array): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, bytes);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+}
+
+export function readCheckpoint(path: string): { state: Map<string, Tensor>; meta: unknown } {
+  return decodeCheckpoint(readFileSync(path), path);
+}
+
+/**
+ * Loads `path` into `module`: every parameter must be present with its shape, and nothing else.
+ * Returns the checkpoint's meta data.
+ */
+export function loadCheckpoint(module: Module, path: string): unknown {
+  const { state, meta } = readCheckpoint(path);
+  const own = new Map(module.namedParameters());
+  const missing = [...own.keys()].filter((k) => !state.has(k));
+  const unexpected = [...state.keys()].filter((k) => !own.has(k));
+  if (missing.length || unexpected.length) {
+    throw new Error(`loadCheckpoint: ${path} does not match the module: missing [${missing.join(', ')}], unexpected [${unexpected.join(', ')}]`);
+  }
+  for (const [name, t] of state) {
+    const p = own.get(name)!;
+    if (!sameShape(p.shape, t.shape)) throw new Error(`loadCheckpoint: ${path}: parameter '${name}' has shape ${fmt(t.shape)} in the file but ${fmt(p.shape)} in the module`);
+  }
+  for (const [name, t] of state) own.get(name)!.data.set(t.data);
+  return meta;
+}
