@@ -16,3 +16,4 @@ export { syntheticGaussianDigits, type GaussianDigits } from './data/gaussian-di
 export { diagonalSorted } from './data/diagonal-sorted.js';
 export { readIdx } from './data/idx.js';
 export { loadFashionMnist, fashionMnistAvailable } from './data/fashion-mnist.js';
+export * as prob from './prob/index.js';
