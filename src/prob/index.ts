@@ -6,3 +6,4 @@ export { mrfEnergy, energyOfLabel } from './mrf.js';
 export { histogram, gaussianBinProbs, kl, klToGaussian, linearEdges, type Histogram, type KlToGaussian } from './histogram.js';
 export { correlationMatrix, meanAbsCorrelation, iidStatistics, type IidStatistics } from './correlation.js';
 export { FieldOfExperts, initConvFromFoE, type FoEOptions } from './foe.js';
+export * as dcim from './dcim/index.js';

@@ -1,0 +1,166 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { gradcheck, nn, oneHot, optim, prob, Rng, rand, Tensor } from '../../src/index.js';
+
+const { DCIM } = prob.dcim;
+type Coding = 'pm1' | '01';
+
+/** A random full configuration [x⁰, …, x^d] of binary layers (one-hot on a categorical top). */
+function randomConfig(model: InstanceType<typeof DCIM>, n: number, rng: Rng): Tensor[] {
+  return model.sizes.map((size, k) => {
+    if (k === model.depth && model.top === 'categorical') return oneHot(Array.from({ length: n }, () => rng.int(size)), size);
+    const v = Float32Array.from({ length: n * size }, () => (rng.bernoulli(0.5) ? 1 : model.coding === '01' ? 0 : -1));
+    return new Tensor(v, [n, size]);
+  });
+}
+
+/** Backward of `loss` against central differences on every parameter entry of `model`. */
+function checkParameterGradients(model: nn.Module, loss: () => Tensor): void {
+  model.zeroGrad();
+  loss().backward();
+  const eps = 1e-2;
+  for (const p of model.parameters()) {
+    for (let j = 0; j < p.size; j++) {
+      const base = p.data[j];
+      p.data[j] = base + eps;
+      const up = loss().item();
+      p.data[j] = base - eps;
+      const down = loss().item();
+      p.data[j] = base;
+      const numeric = (up - down) / (2 * eps);
+      expect(Math.abs((p.grad?.data[j] ?? 0) - numeric)).toBeLessThanOrEqual(2e-3 + 2e-2 * Math.abs(numeric));
+    }
+  }
+}
+
+const codings: Coding[] = ['01', 'pm1'];
+
+describe('DCIM expectations = the network forward pass (DCIM eq 14)', () => {
+  it.each(codings)('coding %s', (coding) => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e6 }), (seed) => {
+        const rng = new Rng(seed);
+        const Act = coding === '01' ? nn.Sigmoid : nn.Tanh;
+        const net = new nn.Sequential(new nn.Linear(5, 4, { rng }), new Act(), new nn.Linear(4, 3, { rng }), new Act(), new nn.Linear(3, 2, { rng }), new nn.Softmax());
+        const model = DCIM.fromSequential(net);
+        expect(model.coding).toBe(coding);
+        const x0 = rand([3, 5], rng);
+        const outs = net.forwardAll(x0);
+        const e = model.expectations(x0);
+        [outs[2], outs[4], outs[6]].forEach((o, k) => expect(e[k].data).toEqual(o.data));
+      }),
+      { numRuns: 20 },
+    );
+  });
+});
+
+describe('DCIM eq 19–20: forward and reverse log-probabilities differ only by partition and boundary terms', () => {
+  it.each([
+    ['01', 'categorical'], ['01', 'binary'], ['pm1', 'categorical'], ['pm1', 'binary'],
+  ] as const)('coding %s, %s top', (coding, top) => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e6 }), fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 2, maxLength: 4 }), (seed, sizes) => {
+        const rng = new Rng(seed);
+        const model = new DCIM(sizes, { rng, coding, top });
+        for (const p of model.parameters()) p.data.forEach((_, i) => (p.data[i] = rng.normal(0, 1.5)));
+        const config = randomConfig(model, 4, rng);
+        const lhs = model.logProbForward(config[0], config.slice(1)).sub(model.logProbReverse(config));
+        const sum = (ts: Tensor[]) => ts.reduce((a, t) => a.add(t));
+        const rhs = sum(model.logZReverse(config)).sub(sum(model.logZForward(config))).add(model.boundaryTerms(config));
+        lhs.data.forEach((v, i) => expect(Math.abs(v - rhs.data[i])).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(v))));
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('DCIM sampling and approximation (2)', () => {
+  it('the mean of many ancestral samples converges to the exact marginals', () => {
+    const rng = new Rng(4);
+    const model = new DCIM([3, 4, 3, 2], { rng, coding: '01' });
+    for (const p of model.parameters()) p.data.forEach((_, i) => (p.data[i] = rng.normal(0, 1.5)));
+    const x0 = new Tensor(new Float32Array([1, 0, 1]), [1, 3]);
+    const exact = model.exactMarginals(x0);
+    const n = 20000;
+    const samples = model.sample(new Tensor(new Float32Array(n * 3).map((_, i) => x0.data[i % 3]), [n, 3]), rng);
+    samples.forEach((s, k) => {
+      const mean = s.mean(0);
+      mean.data.forEach((m, j) => expect(Math.abs(m - exact[k].data[j])).toBeLessThan(4 * Math.sqrt(0.25 / n) + 1e-3));
+    });
+    exact[2].data.reduce((a, v) => a + v, 0);
+    expect(exact[2].data.reduce((a, v) => a + v, 0)).toBeCloseTo(1, 5); // the categorical top sums to 1
+  });
+
+  it('its error shrinks as the weights are scaled towards 0', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e6 }), fc.constantFrom<Coding>('01', 'pm1'), (seed, coding) => {
+        const rng = new Rng(seed);
+        const model = new DCIM([4, 5, 4, 3], { rng, coding });
+        const original = model.layers.map((l) => l.weight.data.map((v) => v * 6));
+        const x0 = rand([1, 4], rng);
+        const errorAt = (scale: number) => {
+          model.layers.forEach((l, i) => l.weight.data.set(original[i].map((v) => v * scale)));
+          const exact = model.exactMarginals(x0);
+          const approx = model.expectations(x0);
+          // compare P(x = 1): for ±1 units, (1 + mean)/2
+          return Math.max(...exact.flatMap((m, k) => [...m.data].map((p, j) => {
+            const a = approx[k].data[j];
+            const isTop = k === exact.length - 1;
+            return Math.abs(p - (coding === 'pm1' && !isTop ? (1 + a) / 2 : a));
+          })));
+        };
+        const [e1, e3, e10, e100] = [errorAt(1), errorAt(0.3), errorAt(0.1), errorAt(0.01)];
+        expect(e3).toBeLessThanOrEqual(e1 + 1e-6);
+        expect(e10).toBeLessThanOrEqual(e3 + 1e-6);
+        expect(e100).toBeLessThan(1e-3);
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('refuses to enumerate models that are too large', () => {
+    const model = new DCIM([2, 17, 2], { rng: new Rng(0) });
+    expect(() => model.exactMarginals(rand([1, 2], new Rng(0)))).toThrow(/layer 1 has 17 units; enumeration is limited to 16/);
+  });
+
+  it('reverse sampling in both modes returns layers of the right shapes and values', () => {
+    const rng = new Rng(2);
+    const model = new DCIM([6, 5, 4, 3], { rng });
+    const xd = oneHot([0, 2], 3);
+    const full = model.sampleReverse(xd, rng, { mode: 'full' });
+    expect(full.layers.map((l) => l.shape)).toEqual([[2, 6], [2, 5], [2, 4]]);
+    expect([...full.layers[0].data].every((v) => v === 0 || v === 1)).toBe(true);
+    const mean = model.sampleReverse(xd, rng, { mode: 'oneLayerThenMean' });
+    expect([...mean.layers[2].data].every((v) => v === 0 || v === 1)).toBe(true); // x^{d−1} sampled
+    expect([...mean.layers[0].data].some((v) => v > 0 && v < 1)).toBe(true); // then expectations
+    const q = model.reverse();
+    expect(q.weights.map((w) => w.shape)).toEqual([[6, 5], [5, 4], [4, 3]]);
+  });
+});
+
+describe('DCIM objectives (eq 21, 22)', () => {
+  it('the bidirectional loss passes gradcheck in the input and in every parameter', () => {
+    const rng = new Rng(7);
+    const model = new DCIM([4, 3, 2], { rng });
+    const x0 = rand([3, 4], rng);
+    const xd = oneHot([0, 1, 1], 2);
+    expect(gradcheck((x) => model.bidirectionalLoss(x, xd).loss, [x0]).ok).toBe(true);
+    checkParameterGradients(model, () => model.bidirectionalLoss(x0, xd).loss);
+  });
+
+  it('the sampled-reverse loss passes a parameter gradient check (fixed sample) and both losses train', () => {
+    const rng = new Rng(8);
+    const model = new DCIM([4, 3, 3, 2], { rng, coding: 'pm1' });
+    const x0 = rand([5, 4], rng, { low: -1, high: 1 }).sign();
+    const xd = oneHot([0, 1, 1, 0, 1], 2);
+    checkParameterGradients(model, () => model.sampledReverseLoss(x0, xd, new Rng(3)).loss);
+    const opt = new optim.Adam(model.parameters(), { lr: 0.05 });
+    const first = model.bidirectionalLoss(x0, xd).loss.item();
+    for (let i = 0; i < 50; i++) {
+      opt.zeroGrad();
+      model.bidirectionalLoss(x0, xd).loss.backward();
+      opt.step();
+    }
+    expect(model.bidirectionalLoss(x0, xd).loss.item()).toBeLessThan(first);
+  });
+});
