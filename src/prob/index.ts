@@ -7,3 +7,4 @@ export { histogram, gaussianBinProbs, kl, klToGaussian, linearEdges, type Histog
 export { correlationMatrix, meanAbsCorrelation, iidStatistics, type IidStatistics } from './correlation.js';
 export { FieldOfExperts, initConvFromFoE, type FoEOptions } from './foe.js';
 export * as dcim from './dcim/index.js';
+export * as drmm from './drmm/index.js';

@@ -1,0 +1,287 @@
+/**
+ * The Deep Rendering Mixture Model (DRMM paper eq 4–8, Algorithm 1), in its nonnegative form.
+ *
+ * Rendering (eq 5, recursive form): z^(L) = μ_c, then for ℓ = L … 1, every unit u of z^(ℓ)
+ * (channel k, pooled position (i, j)) has a switch a_u ∈ {0, 1} and a translational nuisance
+ * g_u ∈ {0..p−1}² (its position inside the p×p pooling window), and renders its filter
+ * W^(ℓ)[k] scaled by a_u·z_u with the filter's top-left corner at (i·p + g_y, j·p + g_x) of the
+ * finer map z^(ℓ−1). In operator form that is an unpooling to g followed by the transposed
+ * convolution with W^(ℓ): exactly the adjoint of the bottom-up convolution. NN-DRMM keeps the
+ * intermediate templates nonnegative with a ReLU after each render above the image level.
+ * The image is I = z^(0) + N(0, σ²).
+ *
+ * Inference (eq 7–8): ⟨Λ_g μ_c, I⟩ is maximised over all paths fine-to-coarse,
+ *     I^(ℓ) = MaxPool(ReLU(Conv(I^(ℓ−1), W^(ℓ)))),   score_c = ⟨μ_c, I^(L)⟩,
+ * because max over a_u of a_u·x is ReLU(x) and max over g_u is max-pooling. The factorisation is
+ * exact when every intermediate template is nonnegative, which holds when μ_c ≥ 0 and
+ * W^(ℓ) ≥ 0 for ℓ ≥ 2 (W^(1) may have any sign); the level biases α of the paper are 0 here, as
+ * in its eq 7. `bruteForceMaxSum` checks this by enumerating every path of a tiny model.
+ */
+import { noGrad } from '../../autograd/engine.js';
+import { crossEntropy, mse } from '../../layers/losses.js';
+import { Module } from '../../layers/module.js';
+import type { Optimizer } from '../../layers/optim.js';
+import { Rng } from '../../tensor/rng.js';
+import { fmt } from '../../tensor/shape.js';
+import { rand, Tensor } from '../../tensor/tensor.js';
+
+export interface DRMMLevel {
+  /** Output channels K_ℓ of this level. */
+  channels: number;
+  /** Filter size k_ℓ (square). */
+  kernel: number;
+  /** Pooling window p_ℓ (square, stride p_ℓ). */
+  pool: number;
+}
+
+export interface DRMMOptions {
+  rng: Rng;
+  inputShape: [number, number, number]; // [C0, H, W]
+  levels: DRMMLevel[];
+  numClasses: number;
+  sigma?: number;
+  pOn?: number;
+}
+
+/** The latent rendering path chosen for each image by bottom-up inference (hard E-step). */
+export interface Latents {
+  /** Per level ℓ = 1..L: a 0/1 mask over the conv-output map [N, K_ℓ, H'_ℓ, W'_ℓ] marking, for
+   * every pooled unit, the position g_u it selects if its switch a_u is on. */
+  masks: Tensor[];
+}
+
+export class DRMM extends Module {
+  readonly filters: Tensor[]; // W^(ℓ) [K_ℓ, K_{ℓ−1}, k, k]
+  readonly templates: Tensor; // μ [C, K_L, H_L, W_L]
+  readonly levels: DRMMLevel[];
+  readonly inputShape: [number, number, number];
+  /** Spatial sizes [H_ℓ, W_ℓ] of z^(ℓ), ℓ = 0..L, and of the conv outputs H'_ℓ = p·H_ℓ. */
+  readonly sizes: [number, number][];
+  readonly sigma: number;
+  readonly pOn: number;
+
+  constructor(opts: DRMMOptions) {
+    super();
+    if (!(opts?.rng instanceof Rng)) throw new Error('DRMM: pass { rng: new Rng(seed) }');
+    const { rng, inputShape, levels, numClasses, sigma = 0.1, pOn = 0.5 } = opts;
+    if (levels.length < 1) throw new Error('DRMM: needs at least one level');
+    this.levels = levels;
+    this.inputShape = inputShape;
+    this.sigma = sigma;
+    this.pOn = pOn;
+    this.sizes = [[inputShape[1], inputShape[2]]];
+    let channels = inputShape[0];
+    this.filters = levels.map((lv, i) => {
+      const [h, w] = this.sizes[i];
+      const [ch, cw] = [h - lv.kernel + 1, w - lv.kernel + 1];
+      if (ch < 1 || cw < 1 || ch % lv.pool !== 0 || cw % lv.pool !== 0) {
+        throw new Error(`DRMM: level ${i + 1} (kernel ${lv.kernel}, pool ${lv.pool}) does not tile its ${h}×${w} input: the conv output ${ch}×${cw} must be a positive multiple of the pool size`);
+      }
+      this.sizes.push([ch / lv.pool, cw / lv.pool]);
+      // W^(1) of any sign; W^(ℓ≥2) nonnegative (NN-DRMM), so that max-sum factorises exactly.
+      const f = rand([lv.channels, channels, lv.kernel, lv.kernel], rng, { low: i === 0 ? -1 : 0, high: 1 });
+      channels = lv.channels;
+      return this.registerParameter(`filter${i + 1}`, f);
+    });
+    const [hL, wL] = this.sizes[levels.length];
+    this.templates = this.registerParameter('templates', rand([numClasses, channels, hL, wL], rng));
+  }
+
+  get numClasses(): number {
+    return this.templates.shape[0];
+  }
+
+  forward(image: Tensor): Tensor {
+    return this.bottomUp(image).scores;
+  }
+
+  /** Eq 8 per level, then score_c = ⟨μ_c, I^(L)⟩ (eq 7). Differentiable in the parameters. */
+  bottomUp(image: Tensor): { scores: Tensor; maps: Tensor[]; convs: Tensor[] } {
+    this.checkImage(image);
+    const maps = [image];
+    const convs: Tensor[] = [];
+    this.filters.forEach((w, i) => {
+      const y = maps[i].conv2d(w);
+      convs.push(y);
+      maps.push(y.relu().maxPool2d({ kernelSize: this.levels[i].pool }));
+    });
+    const top = maps[maps.length - 1].flatten(1);
+    return { scores: top.matmul(this.templates.flatten(1).transpose()), maps, convs };
+  }
+
+  /** The hard E-step's latents: per pooled unit, its argmax position g_u, kept where a_u = [conv > 0]. */
+  infer(image: Tensor): { scores: Tensor; latents: Latents } {
+    const { scores, convs } = this.bottomUp(image);
+    const masks = convs.map((y, i) => {
+      const p = this.levels[i].pool;
+      const [n, k, h, w] = y.shape;
+      const m = new Float32Array(y.size);
+      for (let plane = 0; plane < n * k; plane++) {
+        for (let pi = 0; pi < h / p; pi++) {
+          for (let pj = 0; pj < w / p; pj++) {
+            let best = -Infinity;
+            let at = -1;
+            for (let dy = 0; dy < p; dy++) {
+              for (let dx = 0; dx < p; dx++) {
+                const idx = (plane * h + pi * p + dy) * w + pj * p + dx;
+                if (y.data[idx] > best) { best = y.data[idx]; at = idx; }
+              }
+            }
+            if (best > 0) m[at] = 1; // switch on only where the template explains something
+          }
+        }
+      }
+      return new Tensor(m, y.shape);
+    });
+    return { scores, latents: { masks } };
+  }
+
+  /**
+   * Top-down reconstruction Î = Λ_ĝ μ_ĉ (NN-DRMM: ReLU on the intermediate templates):
+   * unpool z^(ℓ) to the chosen positions, then transposed convolution with W^(ℓ).
+   * Differentiable in the templates and filters.
+   */
+  topDown(classes: readonly number[], latents: Latents): Tensor {
+    let z = this.templates.gather(0, classIndex(classes, this.templates.shape));
+    for (let i = this.levels.length - 1; i >= 0; i--) {
+      const p = this.levels[i].pool;
+      const up = upsample(z, p).mul(latents.masks[i]);
+      z = convTranspose(up, this.filters[i]);
+      if (i > 0) z = z.relu();
+    }
+    return z;
+  }
+
+  /** Ancestral sampling: c ~ uniform, switches a ~ Bern(pOn), positions g ~ uniform, I = Λ_g μ_c + noise. */
+  sample(n: number, rng: Rng): { images: Tensor; classes: number[]; latents: Latents } {
+    const classes = Array.from({ length: n }, () => rng.int(this.numClasses));
+    const masks = this.levels.map((lv, i) => {
+      const [h, w] = [this.sizes[i + 1][0] * lv.pool, this.sizes[i + 1][1] * lv.pool];
+      const m = new Float32Array(n * lv.channels * h * w);
+      for (let plane = 0; plane < n * lv.channels; plane++) {
+        for (let pi = 0; pi < h / lv.pool; pi++) {
+          for (let pj = 0; pj < w / lv.pool; pj++) {
+            if (!rng.bernoulli(this.pOn)) continue;
+            const [dy, dx] = [rng.int(lv.pool), rng.int(lv.pool)];
+            m[(plane * h + pi * lv.pool + dy) * w + pj * lv.pool + dx] = 1;
+          }
+        }
+      }
+      return new Tensor(m, [n, lv.channels, h, w]);
+    });
+    const latents = { masks };
+    const clean = noGrad(() => this.topDown(classes, latents));
+    const images = new Tensor(clean.data.map((v) => v + rng.normal(0, this.sigma)), clean.shape);
+    return { images, classes, latents };
+  }
+
+  /**
+   * The best ⟨Λ_g μ_c, I⟩ per class over every rendering path (all switches and positions at all
+   * levels), by enumeration, for one image [1, C0, H, W] of a tiny model. Plain loops, no autograd.
+   */
+  bruteForceMaxSum(image: Tensor, { maxPaths = 2_000_000 } = {}): { scores: number[]; c: number } {
+    this.checkImage(image);
+    if (image.shape[0] !== 1) throw new Error(`DRMM.bruteForceMaxSum: expects one image, got ${fmt(image.shape)}`);
+    let paths = 1;
+    this.levels.forEach((lv, i) => (paths *= (lv.pool * lv.pool + 1) ** (lv.channels * this.sizes[i + 1][0] * this.sizes[i + 1][1])));
+    if (paths > maxPaths) throw new Error(`DRMM.bruteForceMaxSum: ${paths} rendering paths per class exceed maxPaths = ${maxPaths}; use a smaller model`);
+    const [, K, h, w] = this.templates.shape;
+    const scores = Array.from({ length: this.numClasses }, (_, c) => {
+      const mu = this.templates.data.slice(c * K * h * w, (c + 1) * K * h * w);
+      return this.bestBelow(mu, this.levels.length, image.data);
+    });
+    return { scores, c: scores.indexOf(Math.max(...scores)) };
+  }
+
+  /** max over the choices of level ℓ's units (and recursively below) of ⟨rendered image, I⟩. */
+  private bestBelow(z: Float32Array, level: number, image: Float32Array): number {
+    if (level === 0) return z.reduce((s, v, i) => s + v * image[i], 0);
+    const i = level - 1;
+    const lv = this.levels[i];
+    const W = this.filters[i];
+    const [K, Kb, k] = [W.shape[0], W.shape[1], W.shape[2]];
+    const [h, w] = this.sizes[level];
+    const [hb, wb] = this.sizes[i];
+    const units = K * h * w;
+    const options = lv.pool * lv.pool + 1; // off, or one of the p² positions
+    const choice = new Array<number>(units).fill(0);
+    let best = -Infinity;
+    for (;;) {
+      const below = new Float32Array(Kb * hb * wb);
+      for (let u = 0; u < units; u++) {
+        if (choice[u] === 0 || z[u] === 0) continue;
+        const [kk, pi, pj] = [Math.floor(u / (h * w)), Math.floor(u / w) % h, u % w];
+        const [y0, x0] = [pi * lv.pool + Math.floor((choice[u] - 1) / lv.pool), pj * lv.pool + ((choice[u] - 1) % lv.pool)];
+        for (let c = 0; c < Kb; c++) {
+          for (let dy = 0; dy < k; dy++) for (let dx = 0; dx < k; dx++) below[(c * hb + y0 + dy) * wb + x0 + dx] += z[u] * W.data[((kk * Kb + c) * k + dy) * k + dx];
+        }
+      }
+      if (i > 0) for (let j = 0; j < below.length; j++) below[j] = Math.max(0, below[j]);
+      best = Math.max(best, this.bestBelow(below, level - 1, image));
+      let d = 0; // next combination (odometer over the units' choices)
+      while (d < units && ++choice[d] === options) choice[d++] = 0;
+      if (d === units) break;
+    }
+    return best;
+  }
+
+  /**
+   * The EG objective of Algorithm 1 for a labelled batch, given latents from the E-step:
+   * reconstruction error + classification cross-entropy + KL[p(c|I) ‖ p(c)] (uniform prior).
+   */
+  objective(images: Tensor, labels: Tensor, latents: Latents, { klWeight = 0.1, reconWeight = 1 } = {}): Tensor {
+    const scores = this.bottomUp(images).scores;
+    const recon = mse(this.topDown([...labels.data], latents), images);
+    const logP = scores.logSoftmax(1);
+    const kl = logP.exp().mul(logP.add(Math.log(this.numClasses))).sum(1).mean(); // KL[p(c|I) ‖ uniform]
+    return recon.mul(reconWeight).add(crossEntropy(scores, labels)).add(kl.mul(klWeight));
+  }
+
+  /** One EG step (Algorithm 1): E-step bottom-up + top-down, G-step one gradient step. Returns the objective before the step. */
+  egStep(images: Tensor, labels: Tensor, optimizer: Optimizer, opts: { klWeight?: number; reconWeight?: number } = {}): number {
+    const { latents } = noGrad(() => this.infer(images));
+    optimizer.zeroGrad();
+    const loss = this.objective(images, labels, latents, opts);
+    loss.backward();
+    optimizer.step();
+    this.projectNonnegative();
+    return loss.item();
+  }
+
+  /** Keeps μ ≥ 0 and W^(ℓ≥2) ≥ 0 after an update (the NN-DRMM constraint). */
+  projectNonnegative(): void {
+    for (const t of [this.templates, ...this.filters.slice(1)]) for (let i = 0; i < t.size; i++) if (t.data[i] < 0) t.data[i] = 0;
+  }
+
+  private checkImage(image: Tensor): void {
+    const [c, h, w] = this.inputShape;
+    if (image.ndim !== 4 || image.shape[1] !== c || image.shape[2] !== h || image.shape[3] !== w) {
+      throw new Error(`DRMM: expected images [N, ${c}, ${h}, ${w}], got ${fmt(image.shape)}`);
+    }
+  }
+}
+
+/** Index tensor selecting rows `classes` of a [C, …] tensor with gather along axis 0. */
+function classIndex(classes: readonly number[], shape: readonly number[]): Tensor {
+  const per = shape.slice(1).reduce((p, d) => p * d, 1);
+  return new Tensor(Float32Array.from({ length: classes.length * per }, (_, i) => classes[Math.floor(i / per)]), [classes.length, ...shape.slice(1)]);
+}
+
+/** Repeats every value over a p×p block: [N, K, h, w] → [N, K, h·p, w·p]. */
+export function upsample(z: Tensor, p: number): Tensor {
+  const [n, k, h, w] = z.shape;
+  return z.reshape([n, k, h, 1, w, 1]).expand([n, k, h, p, w, p]).reshape([n, k, h * p, w * p]);
+}
+
+/**
+ * The transposed ("full") convolution: the adjoint of a valid cross-correlation with w [K, C, k, k],
+ * mapping [N, K, h, w] to [N, C, h + k − 1, w + k − 1]. Written as a convolution of the zero-padded
+ * input with the spatially flipped filters, input and output channels swapped.
+ */
+export function convTranspose(y: Tensor, w: Tensor): Tensor {
+  const [, , kh, kw] = w.shape;
+  const flipH = new Tensor(Float32Array.from({ length: w.size }, (_, i) => kh - 1 - (Math.floor(i / kw) % kh)), w.shape);
+  const flipW = new Tensor(Float32Array.from({ length: w.size }, (_, i) => kw - 1 - (i % kw)), w.shape);
+  const flipped = w.gather(2, flipH).gather(3, flipW).permute([1, 0, 2, 3]);
+  return y.pad([[kh - 1, kh - 1], [kw - 1, kw - 1]]).conv2d(flipped);
+}

@@ -1,0 +1,127 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { optim, prob, Rng, rand, randn, tensor, Tensor } from '../../src/index.js';
+
+const { RMM, DRMM, convTranspose } = prob.drmm;
+
+function normalised(t: Tensor): Tensor {
+  const norm = Math.sqrt(t.data.reduce((s, v) => s + v * v, 0));
+  return new Tensor(t.data.map((v) => v / norm), t.shape);
+}
+
+describe('RMM: max-sum classification is a DCN layer (DRMM eq 2–3)', () => {
+  it('brute-force max-sum and conv + ReLU + max-pool agree, with scores differing by a constant', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 2, max: 4 }), fc.double({ min: 0.1, max: 0.9, noNaN: true }), (seed, C, pOn) => {
+        const rng = new Rng(seed);
+        const rmm = new RMM({ templates: randn([C, 3, 3], rng, { std: 0.3 }), imageSize: [6, 7], sigma: 0.5, pOn });
+        const { image } = rmm.sample(rng);
+        const I = normalised(image);
+        const exact = rmm.maxSumClassify(I);
+        const dcn = rmm.dcnClassify(I);
+        expect(dcn.c).toBe(exact.c);
+        const offsets = exact.scores.map((s, c) => s - dcn.scores[c]);
+        offsets.forEach((o) => expect(Math.abs(o - offsets[0])).toBeLessThanOrEqual(1e-3 * (1 + Math.abs(offsets[0]))));
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('RMM: inference recovers what was rendered', () => {
+  it("at low noise, the inferred (c, g, a) reconstructs a sample better than any other class, and c is the true class", () => {
+    const rng = new Rng(6);
+    const rmm = new RMM({ templates: randn([4, 3, 3], rng), imageSize: [7, 7], sigma: 0.05, pOn: 0.95 });
+    let correct = 0;
+    for (let n = 0; n < 40; n++) {
+      const s = rmm.sample(rng);
+      const best = rmm.maxSumClassify(s.image);
+      const error = (c: number, g: readonly [number, number], a: number) => rmm.render(c, g).reduce((e, m, i) => e + (s.image.data[i] - a * m) ** 2, 0);
+      const mine = error(best.c, best.g, best.a);
+      for (let c = 0; c < 4; c++) {
+        if (c === best.c) continue;
+        const others = rmm.positions.flatMap((g) => [error(c, g, 0), error(c, g, 1)]);
+        expect(mine).toBeLessThanOrEqual(Math.min(...others) + 1e-9);
+      }
+      if (s.a === 1) correct += +(best.c === s.c);
+      else correct++; // with the template off, the class is not identifiable from the image
+    }
+    expect(correct).toBeGreaterThanOrEqual(38);
+  });
+});
+
+describe('DRMM (eq 4–8)', () => {
+  const tiny = (seed: number, two: boolean) =>
+    new DRMM({
+      rng: new Rng(seed),
+      inputShape: [two ? 1 : 2, two ? 6 : 5, two ? 6 : 5],
+      levels: two ? [{ channels: 1, kernel: 3, pool: 2 }, { channels: 1, kernel: 2, pool: 1 }] : [{ channels: 1, kernel: 2, pool: 2 }],
+      numClasses: 3,
+    });
+
+  it('the transposed convolution is the adjoint of the convolution: ⟨convT(y), x⟩ = ⟨y, conv(x)⟩', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e6 }), (seed) => {
+        const rng = new Rng(seed);
+        const w = randn([2, 3, 3, 2 + rng.int(2)].slice(0, 3).concat([3]), rng);
+        const x = randn([1, 3, 6, 7], rng);
+        const y = randn([1, 2, 4, 5], rng);
+        const lhs = convTranspose(y, w).mul(x).sum().item();
+        const rhs = y.mul(x.conv2d(w)).sum().item();
+        expect(Math.abs(lhs - rhs)).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(rhs)));
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it.each([false, true])('bottomUp equals brute-force max-sum over every rendering path (two levels: %s)', (two) => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e6 }), (seed) => {
+        const model = tiny(seed, two);
+        const image = randn([1, ...model.inputShape], new Rng(seed + 1));
+        const fast = model.bottomUp(image).scores.data;
+        const brute = model.bruteForceMaxSum(image);
+        brute.scores.forEach((s, c) => expect(Math.abs(s - fast[c])).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(s))));
+        expect(brute.c).toBe([...fast].indexOf(Math.max(...fast)));
+      }),
+      { numRuns: two ? 8 : 25 },
+    );
+  });
+
+  it('the rendering of the inferred path reaches the max-sum score: ⟨topDown(ĉ, ĝ), I⟩ = bottom-up score', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e6 }), (seed) => {
+        const model = tiny(seed, true);
+        const image = randn([2, ...model.inputShape], new Rng(seed + 2));
+        const { scores, latents } = model.infer(image);
+        for (let c = 0; c < 3; c++) {
+          const recon = model.topDown([c, c], latents);
+          for (let n = 0; n < 2; n++) {
+            const dot = recon.slice([[n, n + 1]]).mul(image.slice([[n, n + 1]])).sum().item();
+            expect(dot).toBeCloseTo(scores.data[n * 3 + c], 3);
+          }
+        }
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('an EG step (Algorithm 1) lowers the objective on a fixed batch, and keeps the NN-DRMM constraint', () => {
+    const rng = new Rng(5);
+    const model = new DRMM({ rng, inputShape: [1, 10, 10], levels: [{ channels: 3, kernel: 3, pool: 2 }, { channels: 4, kernel: 2, pool: 1 }], numClasses: 4 });
+    const images = rand([16, 1, 10, 10], rng);
+    const labels = tensor(Array.from({ length: 16 }, (_, i) => i % 4));
+    const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
+    const values = Array.from({ length: 6 }, () => model.egStep(images, labels, opt));
+    expect(values[5]).toBeLessThan(values[0]);
+    expect(model.egStep(images, labels, opt)).toBeLessThan(values[0]);
+    expect([...model.templates.data].every((v) => v >= 0)).toBe(true);
+    expect([...model.filters[1].data].every((v) => v >= 0)).toBe(true);
+  });
+
+  it('rejects geometries that do not tile and models too large to enumerate', () => {
+    expect(() => new DRMM({ rng: new Rng(0), inputShape: [1, 6, 6], levels: [{ channels: 1, kernel: 2, pool: 2 }], numClasses: 2 })).toThrow(/conv output 5×5 must be a positive multiple of the pool size/);
+    const big = new DRMM({ rng: new Rng(0), inputShape: [1, 10, 10], levels: [{ channels: 3, kernel: 3, pool: 2 }], numClasses: 2 });
+    expect(() => big.bruteForceMaxSum(rand([1, 1, 10, 10], new Rng(0)))).toThrow(/rendering paths per class exceed maxPaths/);
+  });
+});
