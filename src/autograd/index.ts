@@ -6,7 +6,7 @@ import './ops/linalg.js';
 import './ops/conv.js';
 
 export { registry, apply, noGrad, isGradEnabled, setAnomalyMode, detectAnomaly, defineOp, type OpDef, type Node } from './engine.js';
-export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
+export { gradcheck, gradcheckParams, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
 export { explain } from './explain.js';
 export { concat, stack, outer, matmul, linear, where, asTensor } from './methods.js';
 export type { Window2d, Pool2d } from './ops/conv.js';

@@ -7,6 +7,7 @@ import {
   broadcastShapes, broadcastStrides, fmt, normAxes, normAxis, normPerm, reducedShape, resolveReshape,
   sameShape, sizeOf, stridesOf, type Shape,
 } from './shape.js';
+import { stridedRead, stridedWrite } from './strided.js';
 import { Tensor } from './tensor.js';
 
 export function unaryRaw(op: UnaryKernel, x: Tensor): Tensor {
@@ -55,21 +56,7 @@ export function permuteRaw(x: Tensor, perm: readonly number[]): Tensor {
 
 /** Copies x, read through `strides`, into a fresh row-major tensor of `shape`. */
 function stridedCopy(x: Float32Array, strides: readonly number[], shape: Shape, offset = 0): Float32Array {
-  const out = new Float32Array(sizeOf(shape));
-  const rank = shape.length;
-  const idx = new Array<number>(rank).fill(0);
-  let src = offset;
-  for (let o = 0; o < out.length; o++) {
-    out[o] = x[src];
-    for (let d = rank - 1; d >= 0; d--) {
-      idx[d]++;
-      src += strides[d];
-      if (idx[d] < shape[d]) break;
-      src -= strides[d] * shape[d];
-      idx[d] = 0;
-    }
-  }
-  return out;
+  return stridedRead(x, strides, shape, offset, new Float32Array(sizeOf(shape)));
 }
 
 /** Materialises x broadcast to `shape`. */
@@ -160,20 +147,7 @@ export function embedRaw(g: Tensor, shape: Shape, starts: readonly number[], fil
   const out = new Float32Array(sizeOf(shape)).fill(fill);
   const strides = stridesOf(shape);
   const offset = starts.reduce((o, s, i) => o + s * strides[i], 0);
-  const rank = g.ndim;
-  const idx = new Array<number>(rank).fill(0);
-  let dst = offset;
-  for (let i = 0; i < g.size; i++) {
-    out[dst] = g.data[i];
-    for (let d = rank - 1; d >= 0; d--) {
-      idx[d]++;
-      dst += strides[d];
-      if (idx[d] < g.shape[d]) break;
-      dst -= strides[d] * g.shape[d];
-      idx[d] = 0;
-    }
-  }
-  return new Tensor(out, shape);
+  return new Tensor(stridedWrite(g.data, strides, g.shape, offset, out), shape);
 }
 
 export function concatRaw(xs: readonly Tensor[], axis: number): Tensor {

@@ -6,6 +6,7 @@
 import type { BinaryKernel, Conv2dGeometry, Kernels, MatmulDims, ReduceKernel, UnaryKernel } from './kernels.js';
 import { registerBackend } from './kernels.js';
 import { broadcastStrides, sameShape, sizeOf, stridesOf, type Shape } from './shape.js';
+import { stridedRead, walk } from './strided.js';
 
 /** sigmoid(x) = 1/(1+e^−x), written so that e^{|x|} never overflows (stable for |x| ≫ 100). */
 export function sigmoid(x: number): number {
@@ -96,24 +97,12 @@ function binary(op: BinaryKernel, a: Float32Array, aShape: Shape, b: Float32Arra
 /** Each input element is folded into the output slot it maps to (strides 0 along reduced axes). */
 function reduce(op: ReduceKernel, x: Float32Array, shape: Shape, axes: readonly number[], out: Float32Array): void {
   const keptShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const os = broadcastStrides(keptShape, shape);
   const acc = new Float64Array(out.length).fill(op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity);
-  const rank = shape.length;
-  const idx = new Array<number>(rank).fill(0);
-  let o = 0;
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i];
-    if (op === 'sum') acc[o] += v;
-    else if (op === 'max') { if (v > acc[o] || v !== v) acc[o] = v; }
-    else if (v < acc[o] || v !== v) acc[o] = v;
-    for (let d = rank - 1; d >= 0; d--) {
-      idx[d]++;
-      o += os[d];
-      if (idx[d] < shape[d]) break;
-      o -= os[d] * shape[d];
-      idx[d] = 0;
-    }
-  }
+  const fold =
+    op === 'sum' ? (i: number, o: number) => { acc[o] += x[i]; }
+    : op === 'max' ? (i: number, o: number) => { if (x[i] > acc[o] || x[i] !== x[i]) acc[o] = x[i]; }
+    : (i: number, o: number) => { if (x[i] < acc[o] || x[i] !== x[i]) acc[o] = x[i]; };
+  walk(shape, broadcastStrides(keptShape, shape), 0, fold);
   out.set(acc);
 }
 
@@ -190,23 +179,10 @@ function matmul(a: Float32Array, b: Float32Array, out: Float32Array, d: MatmulDi
   }
 }
 
+/** out = x with permuted axes: a strided read where output axis i walks input axis perm[i]. */
 function permute(x: Float32Array, shape: Shape, perm: readonly number[], out: Float32Array): void {
-  const rank = shape.length;
-  const xs = stridesOf(shape);
-  const outShape = perm.map((p) => shape[p]);
-  const srcStride = perm.map((p) => xs[p]);
-  const idx = new Array<number>(rank).fill(0);
-  let src = 0;
-  for (let o = 0; o < out.length; o++) {
-    out[o] = x[src];
-    for (let d = rank - 1; d >= 0; d--) {
-      idx[d]++;
-      src += srcStride[d];
-      if (idx[d] < outShape[d]) break;
-      src -= srcStride[d] * outShape[d];
-      idx[d] = 0;
-    }
-  }
+  const strides = stridesOf(shape);
+  stridedRead(x, perm.map((p) => strides[p]), perm.map((p) => shape[p]), 0, out);
 }
 
 /** cols[(ci·kh + ki)·kw + kj][(b·outH + oy)·outW + ox] = x[b, ci, oy·sH − pH + ki, ox·sW − pW + kj] */

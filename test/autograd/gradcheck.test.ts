@@ -1,7 +1,7 @@
 // gradcheck must catch a wrong gradient: a checker that always passes would be worse than none.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { gradcheck, Rng, randn, Tensor } from '../../src/index.js';
+import { gradcheck, gradcheckParams, Rng, randn, Tensor } from '../../src/index.js';
 import { apply, type OpDef } from '../../src/autograd/engine.js';
 import { unaryRaw } from '../../src/tensor/compute.js';
 
@@ -48,5 +48,15 @@ describe('gradcheck', () => {
     const r = gradcheck((x, y) => x.mul(y).sum(), [a, b], { wrt: [1] });
     expect(r.ok).toBe(true);
     expect(r.checked).toBe(3);
+  });
+
+  it('gradcheckParams checks tensors a computation closes over, and restores their gradients', () => {
+    const w = randn([2, 3], new Rng(4));
+    w.requiresGrad = true;
+    const before = new Tensor(new Float32Array(6).fill(7), [2, 3]);
+    w.grad = before;
+    expect(gradcheckParams([w], () => apply(plantedExp(1), [w], undefined)).ok).toBe(true);
+    expect(gradcheckParams([w], () => apply(plantedExp(1.05), [w], undefined)).ok).toBe(false);
+    expect(w.grad).toBe(before);
   });
 });
