@@ -41,6 +41,22 @@ describe('DCIM expectations = the network forward pass (DCIM eq 14)', () => {
   });
 });
 
+describe('DCIM construction', () => {
+  it("new DCIM(net) shares the network's Linear layers and reads coding and top off it", () => {
+    const rng = new Rng(1);
+    const net = new nn.Sequential(new nn.Linear(3, 4, { rng }), new nn.Tanh(), new nn.Linear(4, 2, { rng }), new nn.Tanh());
+    const model = new DCIM(net);
+    expect([model.coding, model.top, model.sizes]).toEqual(['pm1', 'binary', [3, 4, 2]]);
+    expect(model.layers[0]).toBe(net.layers[0]);
+    const x0 = rand([2, 3], rng);
+    expect(model.expectations(x0)[1].data).toEqual(net.forward(x0).data);
+    expect(() => new DCIM(net, { coding: '01' })).toThrow(/implies coding 'pm1'/);
+    const bad = new nn.Sequential(new nn.Linear(3, 4, { rng }), new nn.Linear(4, 2, { rng }));
+    expect(() => DCIM.fromSequential(bad)).toThrow(/follows another Linear/);
+    expect(() => DCIM.fromSequential(new nn.Sequential(new nn.Linear(3, 4, { rng }), new nn.ReLU()))).toThrow(/ReLU/);
+  });
+});
+
 describe('DCIM eq 19–20: forward and reverse log-probabilities differ only by partition and boundary terms', () => {
   it.each([
     ['01', 'categorical'], ['01', 'binary'], ['pm1', 'categorical'], ['pm1', 'binary'],
@@ -55,6 +71,13 @@ describe('DCIM eq 19–20: forward and reverse log-probabilities differ only by 
         const sum = (ts: Tensor[]) => ts.reduce((a, t) => a.add(t));
         const rhs = sum(model.logZReverse(config)).sub(sum(model.logZForward(config))).add(model.boundaryTerms(config));
         lhs.data.forEach((v, i) => expect(Math.abs(v - rhs.data[i])).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(v))));
+        // With the two boundary biases at 0 (b^d = 0, a⁰ = 0), eq 20 in its printed form:
+        // log p − log q = Σ log Z̃ − Σ log Z, nothing else.
+        model.layers[model.depth - 1].bias!.data.fill(0);
+        model.inputBias.data.fill(0);
+        const lhs0 = model.logProbForward(config[0], config.slice(1)).sub(model.logProbReverse(config));
+        const rhs0 = sum(model.logZReverse(config)).sub(sum(model.logZForward(config)));
+        lhs0.data.forEach((v, i) => expect(Math.abs(v - rhs0.data[i])).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(v))));
       }),
       { numRuns: 40 },
     );
@@ -143,6 +166,7 @@ describe('DCIM objectives (eq 21, 22)', () => {
     const x0 = rand([5, 4], rng, { low: -1, high: 1 }).sign();
     const xd = oneHot([0, 1, 1, 0, 1], 2);
     checkParameterGradients(model, () => model.sampledReverseLoss(x0, xd, new Rng(3)).loss);
+    checkParameterGradients(model, () => model.sampledReverseLoss(x0, xd, new Rng(3), { sampler: 'approximation' }).loss);
     const opt = new optim.Adam(model.parameters(), { lr: 0.05 });
     const first = model.bidirectionalLoss(x0, xd).loss.item();
     for (let i = 0; i < 50; i++) {

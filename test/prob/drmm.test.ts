@@ -106,6 +106,57 @@ describe('DRMM (eq 4–8)', () => {
     );
   });
 
+  it('a sampled image is reconstructed best by its inferred (ĉ, ĝ), when every rendering has the same norm', () => {
+    // Eq 7 maximises ⟨Λ_g μ_c, I⟩, not the Gaussian log-likelihood; the two agree when
+    // ‖Λ_g μ_c‖ is the same for every (c, g), as for a normalised image and templates of one norm
+    // rendered by isometries. Here: 1×1 "filters" that permute channels (rendering = placing each
+    // value at one position of its pooling window), templates of unit norm, every switch on.
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e6 }), (seed) => {
+        const rng = new Rng(seed);
+        const C = 4;
+        const model = new DRMM({ rng, inputShape: [3, 8, 8], numClasses: C, sigma: 0.002, pOn: 1, levels: [{ channels: 3, kernel: 1, pool: 2 }, { channels: 3, kernel: 1, pool: 2 }] });
+        for (const w of model.filters) {
+          const perm = [0, 1, 2].sort(() => rng.uniform() - 0.5);
+          w.data.fill(0);
+          perm.forEach((from, to) => (w.data[to * 3 + from] = 1));
+        }
+        for (let c = 0; c < C; c++) {
+          const t = model.templates.data.subarray(c * 12, (c + 1) * 12);
+          const norm = Math.hypot(...t);
+          t.forEach((v, i) => (t[i] = 0.2 + v / norm)); // bounded away from the noise
+          const n2 = Math.hypot(...t);
+          t.forEach((v, i) => (t[i] = v / n2));
+        }
+        const { images, classes } = model.sample(rng, 3);
+        const { scores, latents } = model.infer(images);
+        const D = 3 * 8 * 8;
+        const errors = Array.from({ length: C }, (_, c) => {
+          const recon = model.topDown(c, latents);
+          return [0, 1, 2].map((n) => recon.data.subarray(n * D, (n + 1) * D).reduce((e, v, i) => e + (v - images.data[n * D + i]) ** 2, 0));
+        });
+        for (let n = 0; n < 3; n++) {
+          const s = [...scores.data.subarray(n * C, (n + 1) * C)];
+          const chat = s.indexOf(Math.max(...s));
+          expect(chat).toBe(classes[n]);
+          for (let c = 0; c < C; c++) if (c !== chat) expect(errors[chat][n]).toBeLessThan(errors[c][n]);
+          expect(errors[chat][n]).toBeLessThan(D * 0.002 ** 2 * 3); // ≈ the noise energy: the path is recovered
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('sample(rng) draws one image, sample(rng, n) a batch, and topDown takes one class for all', () => {
+    const model = tiny(3, true);
+    const one = model.sample(new Rng(1));
+    expect(one.images.shape).toEqual([1, ...model.inputShape]);
+    const batch = model.sample(new Rng(1), 4);
+    expect(batch.images.shape).toEqual([4, ...model.inputShape]);
+    expect(model.topDown(2, batch.latents).data).toEqual(model.topDown([2, 2, 2, 2], batch.latents).data);
+    expect(() => model.topDown([0, 5, 0, 0], batch.latents)).toThrow(/class indices in 0..2/);
+  });
+
   it('an EG step (Algorithm 1) lowers the objective on a fixed batch, and keeps the NN-DRMM constraint', () => {
     const rng = new Rng(5);
     const model = new DRMM({ rng, inputShape: [1, 10, 10], levels: [{ channels: 3, kernel: 3, pool: 2 }, { channels: 4, kernel: 2, pool: 1 }], numClasses: 4 });

@@ -27,7 +27,7 @@ import { Rng } from '../../tensor/rng.js';
 import { fmt } from '../../tensor/shape.js';
 import { Tensor, zeros } from '../../tensor/tensor.js';
 import { exactMarginals } from './exact.js';
-import { bidirectionalLoss, sampledReverseLoss, type DcimLoss } from './objectives.js';
+import { bidirectionalLoss, sampledReverseLoss, type DcimLoss, type SampledReverseOptions } from './objectives.js';
 import { binaryLogPartition, binaryMean, drawBinary, type Coding } from './units.js';
 
 export type { Coding };
@@ -48,23 +48,40 @@ export class DCIM extends Module {
   readonly top: TopLayer;
   readonly sizes: number[];
 
-  /** A DCIM with layer sizes [n⁰, n¹, …, n^d] and weights initialised like nn.Linear. */
+  /**
+   * A DCIM with layer sizes [n⁰, n¹, …, n^d] and weights initialised like nn.Linear; or the DCIM
+   * of an nn.Sequential of Linear and Sigmoid/Tanh layers (see `fromSequential`), sharing its
+   * Linear modules, so that training one trains the other.
+   */
   constructor(sizes: readonly number[], opts: DCIMOptions);
+  constructor(net: Sequential, opts?: Partial<Omit<DCIMOptions, 'rng'>>);
   constructor(layers: Linear[], opts: Omit<DCIMOptions, 'rng'>);
-  constructor(spec: readonly number[] | Linear[], opts: Partial<DCIMOptions>) {
+  constructor(spec: readonly number[] | Linear[] | Sequential, opts: Partial<DCIMOptions> = {}) {
     super();
-    this.coding = opts.coding ?? '01';
-    this.top = opts.top ?? 'categorical';
+    let linears: Linear[];
+    if (spec instanceof Sequential) {
+      const parsed = parseSequential(spec);
+      for (const key of ['coding', 'top'] as const) {
+        if (opts[key] !== undefined && opts[key] !== parsed[key]) throw new Error(`DCIM: the network implies ${key} '${parsed[key]}', but the options ask for '${opts[key]}'`);
+      }
+      linears = parsed.linears;
+      this.coding = parsed.coding;
+      this.top = parsed.top;
+    } else {
+      this.coding = opts.coding ?? '01';
+      this.top = opts.top ?? 'categorical';
+      if (spec.length > 0 && spec[0] instanceof Linear) {
+        linears = spec as Linear[];
+      } else {
+        const sizes = spec as readonly number[];
+        if (sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`DCIM: sizes must be ≥ 2 positive integers, got [${sizes.join(', ')}]`);
+        if (!(opts.rng instanceof Rng)) throw new Error('DCIM: pass { rng: new Rng(seed) }');
+        linears = sizes.slice(1).map((n, k) => new Linear(sizes[k], n, { rng: opts.rng! }));
+      }
+    }
     if (this.coding !== '01' && this.coding !== 'pm1') throw new Error(`DCIM: coding must be '01' or 'pm1', got '${this.coding}'`);
     if (this.top !== 'categorical' && this.top !== 'binary') throw new Error(`DCIM: top must be 'categorical' or 'binary', got '${this.top}'`);
-    if (spec.length > 0 && spec[0] instanceof Linear) {
-      this.layers = spec as Linear[];
-    } else {
-      const sizes = spec as readonly number[];
-      if (sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`DCIM: sizes must be ≥ 2 positive integers, got [${sizes.join(', ')}]`);
-      if (!(opts.rng instanceof Rng)) throw new Error('DCIM: pass { rng: new Rng(seed) }');
-      this.layers = sizes.slice(1).map((n, k) => new Linear(sizes[k], n, { rng: opts.rng! }));
-    }
+    this.layers = linears;
     this.layers.forEach((l, k) => {
       if (k > 0 && l.inFeatures !== this.layers[k - 1].outFeatures) throw new Error(`DCIM: layer ${k} takes ${l.inFeatures} inputs but layer ${k - 1} gives ${this.layers[k - 1].outFeatures}`);
       if (!l.bias) throw new Error(`DCIM: layer ${k} has no bias; DCIM layers need one`);
@@ -75,27 +92,12 @@ export class DCIM extends Module {
   }
 
   /**
-   * The DCIM of a network Linear, (Sigmoid|Tanh), …, Linear[, Softmax]: sigmoid gives {0,1}
-   * coding, tanh ±1; a final Softmax (or none) gives a categorical top, a final Sigmoid/Tanh a
-   * binary one.
+   * The DCIM of a network Linear, Act, Linear, Act, …, Linear[, Softmax | Act] with one Act ∈
+   * {Sigmoid, Tanh} throughout: sigmoid gives {0,1} coding (eq 7), tanh ±1 (eq 9); a final
+   * Softmax (or none: logits) gives a categorical top, a final Sigmoid/Tanh a binary one (eq 15).
    */
   static fromSequential(net: Sequential): DCIM {
-    const linears: Linear[] = [];
-    let coding: Coding | null = null;
-    let top: TopLayer = 'categorical';
-    net.layers.forEach((m, i) => {
-      const last = i === net.layers.length - 1;
-      if (m instanceof Linear) linears.push(m);
-      else if (m instanceof Sigmoid || m instanceof Tanh) {
-        const c: Coding = m instanceof Sigmoid ? '01' : 'pm1';
-        if (coding && coding !== c) throw new Error('DCIM.fromSequential: mixes Sigmoid and Tanh; a DCIM has one coding');
-        coding = c;
-        if (last) top = 'binary';
-      } else if (!(m instanceof Softmax && last)) {
-        throw new Error(`DCIM.fromSequential: layer ${i} (${m.constructor.name}) is not Linear, Sigmoid, Tanh or a final Softmax`);
-      }
-    });
-    return new DCIM(linears, { coding: coding ?? '01', top });
+    return new DCIM(net);
   }
 
   get depth(): number {
@@ -145,8 +147,8 @@ export class DCIM extends Module {
   }
 
   /** DCIM eq 22 as a loss: the reverse term starts from x^{d−1} sampled given x⁰. */
-  sampledReverseLoss(x0: Tensor, xd: Tensor, rng: Rng): DcimLoss {
-    return sampledReverseLoss(this, x0, xd, rng);
+  sampledReverseLoss(x0: Tensor, xd: Tensor, rng: Rng, opts: SampledReverseOptions = {}): DcimLoss {
+    return sampledReverseLoss(this, x0, xd, rng, opts);
   }
 
   /** Approximation (2), recursively (DCIM eq 14–15): [x̄¹, …, x̄^d] for input x⁰ [N, n⁰]. */
@@ -214,13 +216,18 @@ export class DCIM extends Module {
     return new Tensor(out, probs.shape);
   }
 
-  /** Ancestral sampling x^k ~ p(x^k | x^{k−1}), k = 1..d (exact, no approximation): [x¹, …, x^d]. */
-  sample(x0: Tensor, rng: Rng): Tensor[] {
+  /**
+   * Ancestral sampling x^k ~ p(x^k | x^{k−1}), k = 1..upTo (exact, no approximation; DCIM eq 13):
+   * [x¹, …, x^{upTo}], upTo = d by default. x0 [N, n⁰] gives N independent chains.
+   */
+  sample(x0: Tensor, rng: Rng, { upTo = this.depth }: { upTo?: number } = {}): Tensor[] {
     this.checkLayer(0, x0);
+    if (!(rng instanceof Rng)) throw new Error('DCIM.sample: pass an Rng');
+    if (!Number.isInteger(upTo) || upTo < 1 || upTo > this.depth) throw new Error(`DCIM.sample: upTo must be an integer in 1..${this.depth}, got ${upTo}`);
     return noGrad(() => {
       const out: Tensor[] = [];
       let cur = x0;
-      for (let k = 1; k <= this.depth; k++) {
+      for (let k = 1; k <= upTo; k++) {
         const a = this.preActivation(k, cur);
         cur = this.isTop(k) ? this.drawCategorical(a.softmax(1), rng) : drawBinary(binaryMean(a, this.coding), this.coding, rng);
         out.push(cur);
@@ -251,22 +258,28 @@ export class DCIM extends Module {
     });
   }
 
-  /** Reverse approximation (2) from layer `from` (k) down: the means [x̄⁰, …] of q, input first. */
-  reverseExpectations(x: Tensor, from = this.depth): Tensor[] {
+  /**
+   * Reverse approximation (2) from layer `from` (k) down (DCIM eq 14 run on q): the means
+   * [x̄^{stop}, …, x̄^{k−1}] of q, lowest layer first; `stop` = 0 by default.
+   */
+  reverseExpectations(x: Tensor, from = this.depth, stop = 0): Tensor[] {
     this.checkLayer(from, x);
     const out: Tensor[] = [];
     let cur = x;
-    for (let k = from; k >= 1; k--) {
+    for (let k = from; k > stop; k--) {
       cur = binaryMean(this.reversePreActivation(k, cur), this.coding);
       out.unshift(cur);
     }
     return out;
   }
 
-  /** log q(x⁰ | x^k) under approximation (2) from layer k down: Σ_i x⁰_i c_i − log Z(c_i), [N]. */
+  /**
+   * log q(x⁰ | x^k) with approximation (2) from layer k down to x̄¹ and the exact conditional
+   * q(x⁰ | x̄¹) at the bottom (eq 6/8 applied to q): Σ_i x⁰_i c_i − log Z(c_i), [N].
+   */
   logProbInputGiven(x0: Tensor, x: Tensor, from = this.depth): Tensor {
     this.checkLayer(0, x0);
-    const above = from === 1 ? x : this.reverseExpectations(x, from)[1];
+    const above = from === 1 ? x : this.reverseExpectations(x, from, 1)[0];
     return this.logConditional(x0, this.reversePreActivation(1, above), false);
   }
 
@@ -285,4 +298,33 @@ export class DCIM extends Module {
     if (config.length !== this.depth + 1) throw new Error(`DCIM: a configuration has ${this.depth + 1} layers [x⁰, …, x^${this.depth}], got ${config.length}`);
     config.forEach((x, k) => this.checkLayer(k, x));
   }
+}
+
+/** Reads Linear, Act, …, Linear[, Softmax | Act] off a Sequential (see DCIM.fromSequential). */
+function parseSequential(net: Sequential): { linears: Linear[]; coding: Coding; top: TopLayer } {
+  const linears: Linear[] = [];
+  let coding: Coding | null = null;
+  let top: TopLayer = 'categorical';
+  const where = (i: number, m: Module) => `layer ${i} (${m.constructor.name})`;
+  net.layers.forEach((m, i) => {
+    const last = i === net.layers.length - 1;
+    const prevIsLinear = i > 0 && net.layers[i - 1] instanceof Linear;
+    if (m instanceof Linear) {
+      // Two Linear layers in a row compose to one affine map: no DCIM layer in between.
+      if (prevIsLinear) throw new Error(`DCIM.fromSequential: ${where(i, m)} follows another Linear; put a Sigmoid or Tanh between them`);
+      linears.push(m);
+    } else if (m instanceof Sigmoid || m instanceof Tanh) {
+      if (!prevIsLinear) throw new Error(`DCIM.fromSequential: ${where(i, m)} must follow a Linear`);
+      const c: Coding = m instanceof Sigmoid ? '01' : 'pm1';
+      if (coding && coding !== c) throw new Error('DCIM.fromSequential: mixes Sigmoid and Tanh; a DCIM has one coding');
+      coding = c;
+      if (last) top = 'binary';
+    } else if (m instanceof Softmax && last && prevIsLinear) {
+      if (m.axis !== -1 && m.axis !== 1) throw new Error(`DCIM.fromSequential: the final Softmax must act on the feature axis (-1 or 1), got ${m.axis}`);
+    } else {
+      throw new Error(`DCIM.fromSequential: ${where(i, m)} is not Linear, Sigmoid, Tanh or a final Softmax after a Linear`);
+    }
+  });
+  if (linears.length === 0 || !(net.layers[0] instanceof Linear)) throw new Error('DCIM.fromSequential: the network must start with a Linear layer');
+  return { linears, coding: coding ?? '01', top };
 }

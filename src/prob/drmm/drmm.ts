@@ -16,6 +16,25 @@
  * exact when every intermediate template is nonnegative, which holds when μ_c ≥ 0 and
  * W^(ℓ) ≥ 0 for ℓ ≥ 2 (W^(1) may have any sign); the level biases α of the paper are 0 here, as
  * in its eq 7. `bruteForceMaxSum` checks this by enumerating every path of a tiny model.
+ *
+ * Choices where the paper leaves details open (all made so that bottomUp = bruteForceMaxSum holds
+ * exactly):
+ * - Levels are convolutional: Λ^(ℓ) renders each unit's filter W^(ℓ)[k] (valid convolution
+ *   geometry, kernel k_ℓ) and g^(ℓ)_u is the unit's position in its non-overlapping p_ℓ×p_ℓ
+ *   pooling window, so the conv output must tile exactly into windows.
+ * - One switch a_u per unit per level ("absorbed into g", eq 4); the affine biases α of Λ are 0
+ *   (eq 7). The max-sum objective is eq 7's ⟨Λ_g μ_c, I⟩: the switch prior π_a and the norm term
+ *   −‖Λ_g μ_c‖²/(2σ²) of the Gaussian likelihood are not in it (with them max-sum no longer
+ *   factorises into a DCN beyond one level). So the switch prior only matters for `sample`, and
+ *   the inferred path is the Gaussian MAP only when ‖Λ_g μ_c‖ is the same for every path, e.g.
+ *   isometric rendering with templates of one norm (tested); the shallow RMM, whose bias b_cg
+ *   carries the norm, is exact in general.
+ * - Nonnegativity (NN-DRMM): μ ≥ 0 and W^(ℓ≥2) ≥ 0 are kept by projection after each G-step;
+ *   the ReLU between levels in `topDown` is then a no-op on exact renderings but keeps the paper's
+ *   form when the constraint is relaxed.
+ * - The E-step's ĝ is class-independent: with μ_c ≥ 0 the best path below the top is the same for
+ *   every class (max-product distributes over the nonnegative template), so one set of masks
+ *   serves all classes, and Algorithm 1's G-step renders the labelled class through it.
  */
 import { noGrad } from '../../autograd/engine.js';
 import { crossEntropy, mse } from '../../layers/losses.js';
@@ -141,7 +160,12 @@ export class DRMM extends Module {
    * unpool z^(ℓ) to the chosen positions, then transposed convolution with W^(ℓ).
    * Differentiable in the templates and filters.
    */
-  topDown(classes: readonly number[], latents: Latents): Tensor {
+  topDown(c: number | readonly number[], latents: Latents): Tensor {
+    const N = latents.masks[0].shape[0];
+    const classes = typeof c === 'number' ? new Array<number>(N).fill(c) : c;
+    if (classes.length !== N || classes.some((k) => !Number.isInteger(k) || k < 0 || k >= this.numClasses)) {
+      throw new Error(`DRMM.topDown: expected ${N} class indices in 0..${this.numClasses - 1} (one per image of the latents), got [${classes.join(', ')}]`);
+    }
     let z = this.templates.gather(0, classIndex(classes, this.templates.shape));
     for (let i = this.levels.length - 1; i >= 0; i--) {
       const p = this.levels[i].pool;
@@ -152,8 +176,14 @@ export class DRMM extends Module {
     return z;
   }
 
-  /** Ancestral sampling: c ~ uniform, switches a ~ Bern(pOn), positions g ~ uniform, I = Λ_g μ_c + noise. */
-  sample(n: number, rng: Rng): { images: Tensor; classes: number[]; latents: Latents } {
+  /**
+   * Ancestral sampling (eq 4–6): c ~ uniform, then per level and unit a switch a ~ Bern(pOn) and a
+   * position g ~ uniform in its pooling window, I = Λ_g μ_c + N(0, σ²). `sample(rng)` draws one
+   * image, `sample(rng, n)` a batch of n.
+   */
+  sample(rng: Rng, n = 1): { images: Tensor; classes: number[]; latents: Latents } {
+    if (!(rng instanceof Rng)) throw new Error('DRMM.sample: pass an Rng');
+    if (!Number.isInteger(n) || n < 1) throw new Error(`DRMM.sample: n must be a positive integer, got ${n}`);
     const classes = Array.from({ length: n }, () => rng.int(this.numClasses));
     const masks = this.levels.map((lv, i) => {
       const [h, w] = [this.sizes[i + 1][0] * lv.pool, this.sizes[i + 1][1] * lv.pool];
