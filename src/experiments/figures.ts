@@ -1,0 +1,83 @@
+/** Vega-Lite specs for the figures the experiments draw: line charts, bar charts and heatmaps. */
+import { Tensor } from '../tensor/tensor.js';
+
+type Row = Record<string, number | string>;
+
+export function lineChart(values: Row[], x: string, y: string, series?: string, title?: string): Record<string, unknown> {
+  return {
+    title,
+    width: 360,
+    height: 220,
+    data: { values },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: x, type: 'quantitative' },
+      y: { field: y, type: 'quantitative', scale: { zero: false } },
+      ...(series ? { color: { field: series, type: 'nominal' } } : {}),
+    },
+  };
+}
+
+export function barChart(values: Row[], x: string, y: string, title?: string): Record<string, unknown> {
+  return {
+    title,
+    width: 360,
+    height: 200,
+    data: { values },
+    mark: 'bar',
+    encoding: { x: { field: x, type: 'ordinal' }, y: { field: y, type: 'quantitative' } },
+  };
+}
+
+/**
+ * A heatmap of a matrix (rows top to bottom). Large matrices are cut to their first `maxSide`
+ * rows and columns so that the SVG stays small; the title says so.
+ */
+export function heatmap(m: Tensor, title: string, { maxSide = 64, scheme = 'viridis', domain }: { maxSide?: number; scheme?: string; domain?: [number, number] } = {}): Record<string, unknown> {
+  const [rows, cols] = m.shape;
+  const [r, c] = [Math.min(rows, maxSide), Math.min(cols, maxSide)];
+  const values: Row[] = [];
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) values.push({ row: i, col: j, value: +m.data[i * cols + j].toFixed(4) });
+  const cut = r < rows || c < cols ? ` (first ${r}×${c} of ${rows}×${cols})` : '';
+  const cell = Math.max(2, Math.min(16, Math.floor(320 / Math.max(r, c))));
+  return {
+    title: title + cut,
+    data: { values },
+    mark: 'rect',
+    width: cell * c,
+    height: cell * r,
+    encoding: {
+      x: { field: 'col', type: 'ordinal', axis: c > 16 ? null : {} },
+      y: { field: 'row', type: 'ordinal', axis: r > 16 ? null : {} },
+      color: { field: 'value', type: 'quantitative', scale: { scheme, ...(domain ? { domain } : {}) } },
+    },
+  };
+}
+
+/** Several small heatmaps (one per row of `images` [K, side·side]) side by side. */
+export function imageGrid(images: Tensor, side: number, title: string, labels?: string[]): Record<string, unknown> {
+  const [k] = images.shape;
+  const values: Row[] = [];
+  for (let n = 0; n < k; n++) {
+    for (let i = 0; i < side; i++) {
+      for (let j = 0; j < side; j++) values.push({ image: labels?.[n] ?? `#${n}`, row: i, col: j, value: +images.data[(n * side + i) * side + j].toFixed(4) });
+    }
+  }
+  return {
+    title,
+    data: { values },
+    facet: { field: 'image', type: 'nominal', sort: labels ?? null, title: null },
+    columns: Math.min(k, 8),
+    spec: {
+      width: 3 * side,
+      height: 3 * side,
+      mark: 'rect',
+      encoding: {
+        x: { field: 'col', type: 'ordinal', axis: null },
+        y: { field: 'row', type: 'ordinal', axis: null },
+        color: { field: 'value', type: 'quantitative', scale: { scheme: 'redblue', domainMid: 0 } },
+      },
+    },
+    resolve: { scale: { color: 'independent' } },
+  };
+}

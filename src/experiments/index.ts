@@ -1,0 +1,16 @@
+/** The registry of experiments, in the order `reproduce` runs them. */
+import { diagonalGibbs } from './diagonal-gibbs.js';
+import { energyMin } from './energy-min.js';
+import { iidConditions } from './iid-conditions.js';
+import type { Experiment } from './types.js';
+import { weightCorrelation } from './weight-correlation.js';
+
+export const experiments: Experiment[] = [diagonalGibbs, weightCorrelation, energyMin, iidConditions];
+
+export function findExperiment(name: string): Experiment {
+  const e = experiments.find((x) => x.name === name);
+  if (!e) throw new Error(`unknown experiment '${name}' (available: ${experiments.map((x) => x.name).join(', ')})`);
+  return e;
+}
+
+export type { Experiment, ExperimentResult, Claim, Figure, Mode, ExperimentContext, ExperimentEvent } from './types.js';

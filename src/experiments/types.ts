@@ -1,0 +1,58 @@
+/**
+ * What every experiment returns: numbers (JSON), figures (Vega-Lite specs, rendered to SVG by the
+ * report) and rows of the claims table, each setting a paper's claim beside what was measured.
+ */
+import type { Rng } from '../tensor/rng.js';
+
+/** `tiny` is for the test suite; `quick` is the README's main command; `full` is paper scale. */
+export type Mode = 'tiny' | 'quick' | 'full';
+
+export interface Claim {
+  experiment: string;
+  claim: string;
+  paperValue: string;
+  measured: string;
+  /** Whether the claim's direction holds in this run (null: not a directional claim). */
+  holds: boolean | null;
+  note?: string;
+}
+
+export interface Figure {
+  name: string;
+  title: string;
+  /** A Vega-Lite specification with its data inlined. */
+  spec: Record<string, unknown>;
+}
+
+export interface ExperimentResult {
+  name: string;
+  title: string;
+  paper: string;
+  mode: Mode;
+  seed: number;
+  seconds: number;
+  /** What the data were (and how they differ from the paper's). */
+  data: string;
+  metrics: Record<string, unknown>;
+  claims: Claim[];
+  figures: Figure[];
+}
+
+export type ExperimentEvent =
+  | { kind: 'stage'; label: string }
+  | { kind: 'epoch'; label: string; epoch: number; epochs: number; loss: number; accuracy?: number }
+  | { kind: 'batch'; batch: number; batches: number };
+
+export interface ExperimentContext {
+  mode: Mode;
+  seed: number;
+  rng: Rng;
+  report: (e: ExperimentEvent) => void;
+}
+
+export interface Experiment {
+  name: string;
+  title: string;
+  paper: string;
+  run(ctx: ExperimentContext): ExperimentResult | Promise<ExperimentResult>;
+}

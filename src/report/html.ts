@@ -1,0 +1,51 @@
+/**
+ * results/index.html: the claims table first (paper claim, paper value, measured value, whether
+ * the direction holds), then each experiment's numbers and figures. SVGs are inlined, so the page
+ * works offline and from a copied folder.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeAtomic } from '../layers/checkpoint.js';
+import type { Experiment, ExperimentResult } from '../experiments/types.js';
+import { readResult } from './runner.js';
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+const STYLE = `body{font:15px/1.5 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;width:100%;margin:1em 0}td,th{border-bottom:1px solid #ddd;padding:.35em .5em;text-align:left;vertical-align:top}
+th{background:#f4f4f4}.yes{color:#176f2c;font-weight:600}.no{color:#b3261e;font-weight:600}.na{color:#777}
+figure{display:inline-block;margin:.5em 1em 1em 0;vertical-align:top}figcaption{font-size:13px;color:#555;max-width:420px}
+section{border-top:2px solid #eee;margin-top:2em}code{background:#f4f4f4;padding:0 .2em}.meta{color:#666;font-size:13px}`;
+
+function verdict(h: boolean | null): string {
+  return h === null ? '<span class="na">n/a</span>' : h ? '<span class="yes">holds</span>' : '<span class="no">does not hold</span>';
+}
+
+export function buildReport(outDir: string, registry: readonly Experiment[]): { path: string; results: ExperimentResult[] } {
+  const results = registry.map((e) => readResult(outDir, e.name)).filter((r): r is ExperimentResult => r !== null);
+  const rows = results.flatMap((r) => r.claims.map((c) => `<tr><td>${esc(r.name)}</td><td>${esc(c.claim)}</td><td>${esc(c.paperValue)}</td><td>${esc(c.measured)}</td><td>${verdict(c.holds)}</td></tr>`));
+  const missing = registry.filter((e) => !results.some((r) => r.name === e.name));
+  const sections = results.map((r) => {
+    const figs = r.figures
+      .map((f) => {
+        const svgPath = join(outDir, r.name, `${f.name}.svg`);
+        const svg = existsSync(svgPath) ? readFileSync(svgPath, 'utf8') : '<p class="no">figure missing</p>';
+        return `<figure data-figure="${esc(f.name)}">${svg}<figcaption>${esc(f.title)}</figcaption></figure>`;
+      })
+      .join('\n');
+    return `<section id="${esc(r.name)}"><h2>${esc(r.title)}</h2>
+<p class="meta"><code>${esc(r.name)}</code> · ${esc(r.paper)} · mode ${r.mode} · seed ${r.seed} · ${r.seconds.toFixed(1)} s</p>
+<p>${esc(r.data)}</p>${figs}
+<details><summary>numbers (result.json)</summary><pre>${esc(JSON.stringify(r.metrics, null, 1).slice(0, 20000))}</pre></details></section>`;
+  });
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>gibbsgrad: the papers' experiments</title><style>${STYLE}</style></head><body>
+<h1>gibbsgrad: the papers' experiments</h1>
+<p class="meta">Generated ${new Date().toISOString()} · ${results.length} of ${registry.length} experiments${missing.length ? ` (not run: ${missing.map((e) => esc(e.name)).join(', ')})` : ''}</p>
+<h2>Claims</h2><table><thead><tr><th>experiment</th><th>paper's claim</th><th>paper value</th><th>measured</th><th>direction</th></tr></thead><tbody>
+${rows.join('\n')}</tbody></table>
+${sections.join('\n')}
+</body></html>`;
+  const path = join(outDir, 'index.html');
+  writeAtomic(path, new TextEncoder().encode(html));
+  return { path, results };
+}

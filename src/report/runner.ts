@@ -1,0 +1,43 @@
+/**
+ * Runs experiments into a results folder: <out>/<name>/result.json (numbers and claims, the
+ * machine-checkable part) and one SVG per figure. An experiment whose result.json already exists
+ * for the same mode and seed is kept, not rerun, so an interrupted `reproduce` picks up where it
+ * stopped.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeAtomic } from '../layers/checkpoint.js';
+import type { Experiment, ExperimentEvent, ExperimentResult, Mode } from '../experiments/types.js';
+import { Rng } from '../tensor/rng.js';
+import { renderSvg } from './render.js';
+
+export interface RunOptions {
+  mode: Mode;
+  seed: number;
+  outDir: string;
+  force?: boolean;
+  onEvent?: (experiment: string, e: ExperimentEvent) => void;
+}
+
+export function readResult(outDir: string, name: string): ExperimentResult | null {
+  const path = join(outDir, name, 'result.json');
+  if (!existsSync(path)) return null;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as ExperimentResult;
+  } catch {
+    return null; // unreadable: run it again
+  }
+}
+
+/** Runs one experiment (or returns its stored result) and writes its JSON and SVG figures. */
+export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<{ result: ExperimentResult; reused: boolean }> {
+  const stored = readResult(opts.outDir, exp.name);
+  if (!opts.force && stored && stored.mode === opts.mode && stored.seed === opts.seed) return { result: stored, reused: true };
+  const dir = join(opts.outDir, exp.name);
+  mkdirSync(dir, { recursive: true });
+  const result = await exp.run({ mode: opts.mode, seed: opts.seed, rng: new Rng(opts.seed), report: (e) => opts.onEvent?.(exp.name, e) });
+  for (const f of result.figures) writeAtomic(join(dir, `${f.name}.svg`), new TextEncoder().encode(await renderSvg(f.spec)));
+  // result.json last: its presence marks the experiment as finished
+  writeAtomic(join(dir, 'result.json'), new TextEncoder().encode(JSON.stringify(result, null, 2)));
+  return { result, reused: false };
+}

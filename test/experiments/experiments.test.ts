@@ -1,0 +1,57 @@
+// Each experiment's tiny run, the runner's keep-finished-results path, and the HTML report.
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { experiments, findExperiment } from '../../src/experiments/index.js';
+import { buildReport } from '../../src/report/html.js';
+import { runExperiment } from '../../src/report/runner.js';
+
+const out = mkdtempSync(join(tmpdir(), 'gg-results-'));
+
+describe('experiments (tiny runs)', () => {
+  it.each(experiments.map((e) => e.name))('%s runs, writes result.json and its SVG figures', async (name) => {
+    const { result, reused } = await runExperiment(findExperiment(name), { mode: 'tiny', seed: 1, outDir: out });
+    expect(reused).toBe(false);
+    expect(result.claims.length).toBeGreaterThan(0);
+    for (const c of result.claims) expect(typeof c.measured).toBe('string');
+    const stored = JSON.parse(readFileSync(join(out, name, 'result.json'), 'utf8'));
+    expect(stored.name).toBe(name);
+    for (const f of result.figures) expect(readFileSync(join(out, name, `${f.name}.svg`), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>$/);
+  });
+
+  it('keeps a finished result for the same mode and seed, and reruns for another seed', async () => {
+    const exp = findExperiment('energy-min');
+    const again = await runExperiment(exp, { mode: 'tiny', seed: 1, outDir: out });
+    expect(again.reused).toBe(true);
+    const other = await runExperiment(exp, { mode: 'tiny', seed: 2, outDir: out });
+    expect(other.reused).toBe(false);
+  });
+
+  it('gives the same numbers for the same seed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gg-repeat-'));
+    const a = await runExperiment(findExperiment('diagonal-gibbs'), { mode: 'tiny', seed: 5, outDir: dir });
+    const b = await runExperiment(findExperiment('diagonal-gibbs'), { mode: 'tiny', seed: 5, outDir: dir, force: true });
+    expect(b.reused).toBe(false);
+    const differing = Object.keys(a.result.metrics).filter((k) => JSON.stringify(a.result.metrics[k]) !== JSON.stringify(b.result.metrics[k]));
+    expect(differing).toEqual([]);
+    rmSync(dir, { recursive: true });
+  });
+
+  it('rejects unknown experiment names with the list of known ones', () => {
+    expect(() => findExperiment('nope')).toThrow(/unknown experiment 'nope' \(available: diagonal-gibbs/);
+  });
+});
+
+describe('report', () => {
+  it('puts the claims table first and inlines every figure', () => {
+    const { path, results } = buildReport(out, experiments);
+    expect(existsSync(path)).toBe(true);
+    const html = readFileSync(path, 'utf8');
+    expect(html.indexOf('<h2>Claims</h2>')).toBeLessThan(html.indexOf('<section'));
+    const figures = results.reduce((n, r) => n + r.figures.length, 0);
+    expect((html.match(/<figure data-figure=/g) ?? []).length).toBe(figures);
+    expect((html.match(/<svg/g) ?? []).length).toBe(figures);
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // offline: no scripts, no remote resources
+  });
+});
