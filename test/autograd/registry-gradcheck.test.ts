@@ -20,7 +20,7 @@ describe('gradcheck of every registered op', () => {
         const r = gradcheck((...xs) => apply(op, xs, attrs), inputs, { wrt, seed });
         if (!r.ok) throw new Error(`${name}: worst ratio ${r.worstRatio} at ${JSON.stringify(r.worst)} for shapes ${inputs.map((x) => JSON.stringify(x.shape)).join(' ')}`);
       }),
-      { numRuns: 40 },
+      { numRuns: 100 },
     );
   });
 });

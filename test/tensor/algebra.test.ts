@@ -96,7 +96,19 @@ describe('reductions', () => {
     );
   });
 
-  it('sigmoid is finite and in [0, 1] for |x| up to 1e4', () => {
+  it('sigmoid is finite, in [0, 1] and equal to 1/(1+e⁻ˣ) for |x| up to 1e4, with a finite gradient', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: -1e4, max: 1e4, noNaN: true }), { minLength: 1, maxLength: 16 }), (values) => {
+        const x = tensor(values, { requiresGrad: true });
+        const y = x.sigmoid();
+        y.data.forEach((v, i) => {
+          expect(v >= 0 && v <= 1).toBe(true); // false for NaN too
+          expect(Math.abs(v - 1 / (1 + Math.exp(-x.data[i])))).toBeLessThanOrEqual(1e-6);
+        });
+        y.sum().backward();
+        x.grad!.data.forEach((g) => expect(Number.isFinite(g) && g >= 0 && g <= 0.25).toBe(true));
+      }),
+    );
     const x = tensor([-1e4, -100, -1, 0, 1, 100, 1e4]);
     const y = x.sigmoid();
     y.data.forEach((v) => expect(v >= 0 && v <= 1).toBe(true));
@@ -172,14 +184,27 @@ describe('shape ops', () => {
     );
   });
 
-  it('stack adds an axis; gather along the class axis picks what oneHot selects', () => {
-    const rng = new Rng(5);
-    const a = randn([2, 3], rng);
-    expect(stack([a, a], 1).shape).toEqual([2, 2, 3]);
-    const logits = randn([4, 5], rng);
-    const labels = tensor([0, 4, 2, 2]);
-    const picked = logits.gather(1, labels.reshape([4, 1])).reshape([4]);
-    close(picked, logits.mul(oneHot(labels, 5)).sum(1));
+  it('stack adds an axis', () => {
+    const a = randn([2, 3], new Rng(5));
+    const s = stack([a, a.neg()], 1);
+    expect(s.shape).toEqual([2, 2, 3]);
+    expect(s.slice([null, [1, 2]]).reshape([2, 3]).data).toEqual(a.neg().data);
+  });
+
+  it('gather along the class axis picks what oneHot selects', () => {
+    fc.assert(
+      fc.property(seed, fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 7 }), (s, n, classes) => {
+        const rng = new Rng(s);
+        const logits = randn([n, classes], rng);
+        const labels = tensor(Array.from({ length: n }, () => rng.int(classes)));
+        const mask = oneHot(labels, classes);
+        expect(mask.shape).toEqual([n, classes]);
+        mask.sum(1).data.forEach((v) => expect(v).toBe(1));
+        const picked = logits.gather(1, labels.reshape([n, 1])).reshape([n]);
+        close(picked, logits.mul(mask).sum(1));
+        labels.data.forEach((c, i) => expect(picked.data[i]).toBe(logits.data[i * classes + c]));
+      }),
+    );
   });
 
   it('where and comparison masks', () => {
