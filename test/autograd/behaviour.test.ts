@@ -87,3 +87,14 @@ describe('explain', () => {
     expect(explain(loss)).toMatch(/w\s+leaf \[3, 2\]  ‖grad‖ = /);
   });
 });
+
+describe('edge cases of stable ops', () => {
+  it('logsumexp of an all −∞ slice is −∞ with a zero (not NaN) gradient', () => {
+    const x = tensor([[-Infinity, -Infinity], [0, 1]], { requiresGrad: true });
+    const y = x.logsumexp(1);
+    expect(y.data[0]).toBe(-Infinity);
+    y.backward(tensor([1, 1]));
+    expect([...x.grad!.data.subarray(0, 2)]).toEqual([0, 0]);
+    expect(x.grad!.data[2] + x.grad!.data[3]).toBeCloseTo(1, 6);
+  });
+});

@@ -9,6 +9,7 @@ describe('errors name the op and the shapes', () => {
     ['matmul batch dimensions', () => ones([2, 2, 3]).matmul(ones([3, 3, 1])), /matmul \(batch dimensions\): shapes \[2\] and \[3\]/],
     ['axis out of range', () => ones([2, 3]).sum(2), /sum: axis 2 is out of range for a tensor of shape \[2, 3\]/],
     ['softmax axis out of range', () => ones([2, 3]).softmax(-3), /softmax: axis -3 is out of range/],
+    ['logSoftmax axis out of range', () => ones([2, 3]).logSoftmax(2), /logSoftmax: axis 2 is out of range/],
     ['data length vs shape', () => tensor(new Float32Array(5), { shape: [2, 3] }), /tensor: data has 5 elements but shape \[2, 3\] needs 6/],
     ['Tensor constructor', () => new Tensor(new Float32Array(3), [2, 2]), /Tensor: data has 3 elements but shape \[2, 2\] needs 4/],
     ['ragged nested array', () => tensor([[1, 2], [3]]), /tensor: ragged nested array: expected length 2 at depth 1, got length 1/],

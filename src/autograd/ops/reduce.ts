@@ -81,7 +81,12 @@ export const logsumexp = defineOp<ReduceAttrs>({
   name: 'logsumexp',
   derivative: '∂ log Σᵢ e^xᵢ/∂xⱼ = softmax(x)ⱼ',
   forward: ([x], { axis, keepDims }) => logsumexpRaw(x, axis, keepDims),
-  vjp: (g, [x], y, attrs) => [spread(g, x, attrs).mul(x.sub(spread(y, x, attrs)).exp())],
+  vjp: (g, [x], y, attrs) => {
+    const weights = binaryRaw('sub', x, spread(y, x, attrs)).exp();
+    // A slice of all −∞ has logsumexp −∞ and (−∞) − (−∞) = NaN weights; nothing flows back there.
+    for (let i = 0; i < weights.size; i++) if (Number.isNaN(weights.data[i]) && x.data[i] === -Infinity) weights.data[i] = 0;
+    return [spread(g, x, attrs).mul(weights)];
+  },
   probe: (rng) => {
     const shape = randShape(rng, { minRank: 1 });
     return { inputs: [values(rng, shape, { low: -4, high: 4 })], attrs: { axis: randAxis(rng, shape), keepDims: rng.bernoulli(0.5) } };
@@ -98,14 +103,14 @@ function softmaxProbe(rng: import('../../tensor/rng.js').Rng) {
 }
 
 /** log softmax(x) = x − logsumexp(x), computed in that stable form. */
-function logSoftmaxRaw(x: Tensor, axis: number): Tensor {
-  return binaryRaw('sub', x, logsumexpRaw(x, normAxis('softmax', axis, x.ndim, x.shape), true));
+function logSoftmaxRaw(x: Tensor, axis: number, op: string): Tensor {
+  return binaryRaw('sub', x, logsumexpRaw(x, normAxis(op, axis, x.ndim, x.shape), true));
 }
 
 export const logSoftmax = defineOp<AxisAttrs>({
   name: 'logSoftmax',
   derivative: '∂ log softmax(x)ᵢ/∂xⱼ = δᵢⱼ − softmax(x)ⱼ  ⇒  vjp = g − softmax(x)·Σg',
-  forward: ([x], { axis }) => logSoftmaxRaw(x, axis),
+  forward: ([x], { axis }) => logSoftmaxRaw(x, axis, 'logSoftmax'),
   vjp: (g, _x, y, { axis }) => [g.sub(y.exp().mul(g.sum(axis, true)))],
   probe: softmaxProbe,
 });
@@ -113,7 +118,7 @@ export const logSoftmax = defineOp<AxisAttrs>({
 export const softmax = defineOp<AxisAttrs>({
   name: 'softmax',
   derivative: '∂softmax(x)ᵢ/∂xⱼ = sᵢ(δᵢⱼ − sⱼ)  ⇒  vjp = s·(g − Σ g·s)',
-  forward: ([x], { axis }) => unaryRaw('exp', logSoftmaxRaw(x, axis)),
+  forward: ([x], { axis }) => unaryRaw('exp', logSoftmaxRaw(x, axis, 'softmax')),
   vjp: (g, _x, s, { axis }) => [s.mul(g.sub(g.mul(s).sum(axis, true)))],
   probe: softmaxProbe,
 });
