@@ -75,7 +75,11 @@ export function loadMnist(opts: MnistOptions): MnistSplit {
   });
   rng.shuffle(train);
   rng.shuffle(test);
-  const trainIdx = opts.trainSize === undefined ? train : train.slice(0, opts.trainSize);
+  const { trainSize = train.length } = opts;
+  if (!Number.isInteger(trainSize) || trainSize <= 0 || trainSize > train.length) {
+    throw new Error(`loadMnist: trainSize must be an integer in [1, ${train.length}] (what remains after a test set of ${testSize}), got ${trainSize}`);
+  }
+  const trainIdx = train.slice(0, trainSize);
   const shape = (m: number) => (layout === 'image' ? [m, 1, SIDE, SIDE] : [m, PIXELS]);
   const pick = (idx: number[]) => {
     const xs = new Float32Array(idx.length * PIXELS);

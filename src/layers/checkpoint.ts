@@ -89,10 +89,16 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): { st
   if (header?.format !== CHECKPOINT_FORMAT) throw fail(`format version ${JSON.stringify(header?.format)} is not supported (expected ${CHECKPOINT_FORMAT})`);
   if (!Array.isArray(header.params)) throw fail('the header has no parameter list');
   const state = new Map<string, Tensor>();
+  // Offsets must tile the payload in order: a header edited by hand (or by a flipped bit) cannot
+  // make two parameters share bytes or skip some.
+  let expectedOffset = 0;
   for (const p of header.params) {
     const valid = typeof p?.name === 'string' && Array.isArray(p.shape) && p.shape.every((d) => Number.isInteger(d) && d >= 0)
-      && Number.isInteger(p.offset) && p.offset >= 0 && p.bytes === 4 * sizeOf(p.shape);
+      && Number.isInteger(p.offset) && p.offset >= 0 && p.bytes === 4 * sizeOf(p.shape) && typeof p.fnv1a === 'string';
     if (!valid) throw fail(`the header entry ${JSON.stringify(p)} is malformed`);
+    if (state.has(p.name)) throw fail(`parameter '${p.name}' appears twice in the header`);
+    if (p.offset !== expectedOffset) throw fail(`parameter '${p.name}' declares payload offset ${p.offset}, expected ${expectedOffset} (right after the previous parameter)`);
+    expectedOffset += p.bytes;
     const start = payloadStart + p.offset;
     const end = start + p.bytes;
     if (end > bytes.length) throw fail(`truncated: parameter '${p.name}' needs bytes ${start}–${end - 1}, the file ends at byte ${bytes.length - 1}`);
@@ -102,8 +108,8 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): { st
     if (fnv1a(raw) !== p.fnv1a) throw fail(`parameter '${p.name}' (bytes ${start}–${end - 1}) is corrupted: checksum ${fnv1a(raw)} ≠ ${p.fnv1a}`);
     state.set(p.name, new Tensor(new Float32Array(raw.buffer), p.shape));
   }
-  const last = header.params.reduce((m, p) => Math.max(m, payloadStart + p.offset + p.bytes), payloadStart);
-  if (last !== bytes.length) throw fail(`${bytes.length - last} unexpected trailing bytes after byte ${last - 1}`);
+  const last = payloadStart + expectedOffset;
+  if (last !== bytes.length) throw fail(`${bytes.length - last} unexpected trailing bytes (bytes ${last}–${bytes.length - 1})`);
   return { state, meta: header.meta };
 }
 
@@ -112,19 +118,45 @@ export function saveCheckpoint(module: Module, path: string, meta?: unknown): vo
   writeAtomic(path, encodeCheckpoint(new Map(module.namedParameters()), meta));
 }
 
+/**
+ * Writes `bytes` to `path` so that `path` always holds either its old content or all of the new:
+ * temporary file in the same folder (rename is atomic only within a file system), fsync, rename,
+ * then fsync of the folder so that the rename itself survives a power cut.
+ */
 export function writeAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(tmp, 'w');
+  const folder = dirname(path);
+  const tmp = join(folder, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    writeSync(fd, bytes);
-    fsyncSync(fd);
+    const fd = openSync(tmp, 'wx');
+    try {
+      // writeSync may write less than asked (e.g. a full disk returns early without throwing)
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
   } catch (e) {
-    closeSync(fd);
     rmSync(tmp, { force: true });
     throw e;
   }
-  closeSync(fd);
-  renameSync(tmp, path);
+  syncFolder(folder);
+}
+
+function syncFolder(folder: string): void {
+  let fd: number;
+  try {
+    fd = openSync(folder, 'r');
+  } catch {
+    return; // some platforms (Windows) cannot open a folder; the rename is still atomic there
+  }
+  try {
+    fsyncSync(fd);
+  } catch {
+    // fsync on a folder is unsupported on some file systems; the data itself is already synced
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function readCheckpoint(path: string): { state: Map<string, Tensor>; meta: unknown } {

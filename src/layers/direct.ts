@@ -5,6 +5,7 @@
  *
  *   conv2d:    y[b,k,i,j] = bias[k] + Σ_{c,u,v} w[k,c,u,v] · x[b, c, i·sH − pH + u, j·sW − pW + v]
  *   maxPool2d: y[b,c,i,j] = max_{u,v} x[b, c, i·sH − pH + u, j·sW − pW + v]   (padding never wins)
+ *   its VJP:   dx[b,c,r,s] = Σ_{i,j : (r,s) is the first maximum of window (i,j)} g[b,c,i,j]
  */
 import { Tensor } from '../tensor/tensor.js';
 
@@ -51,6 +52,33 @@ export function maxPool2dDirect(x: Tensor, [kh, kw]: [number, number], { stride:
         y[(p * oH + i) * oW + j] = m;
       }
   return new Tensor(y, [N, C, oH, oW]);
+}
+
+/**
+ * The gradient of maxPool2dDirect for an upstream gradient g: each output's gradient goes to the
+ * first position of its window (row-major scan) holding the maximum, as in PyTorch. Ties matter:
+ * after a ReLU many windows hold several equal maxima, and exactly one of them may receive g.
+ */
+export function maxPool2dDirectBackward(x: Tensor, g: Tensor, [kh, kw]: [number, number], { stride: [sH, sW], padding: [pH, pW] }: DirectWindow): Tensor {
+  const [N, C, H, W] = x.shape;
+  const [, , oH, oW] = g.shape;
+  const dx = new Float32Array(x.size);
+  for (let p = 0; p < N * C; p++)
+    for (let i = 0; i < oH; i++)
+      for (let j = 0; j < oW; j++) {
+        let best = -Infinity;
+        let at = -1;
+        for (let u = 0; u < kh; u++)
+          for (let v = 0; v < kw; v++) {
+            const r = i * sH - pH + u;
+            const c = j * sW - pW + v;
+            if (r < 0 || c < 0 || r >= H || c >= W) continue;
+            const value = x.data[(p * H + r) * W + c];
+            if (at < 0 || value > best) [best, at] = [value, (p * H + r) * W + c];
+          }
+        dx[at] += g.data[(p * oH + i) * oW + j];
+      }
+  return new Tensor(dx, x.shape);
 }
 
 /** y = x·Wᵀ + b by the definition y[r,o] = b[o] + Σ_i x[r,i]·W[o,i]. */

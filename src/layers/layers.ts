@@ -24,6 +24,13 @@ function positiveInt(layer: string, name: string, v: number): void {
   if (!Number.isInteger(v) || v <= 0) throw new Error(`${layer}: ${name} must be a positive integer, got ${v}`);
 }
 
+/** Checks stride (≥ 1) and padding (≥ 0), each a number or an [h, w] pair, when the layer is built. */
+function checkWindow(layer: string, { stride, padding }: Window2d): void {
+  const pair = (v: number | readonly [number, number]) => (typeof v === 'number' ? [v, v] : v);
+  for (const s of pair(stride ?? 1)) positiveInt(layer, 'stride', s);
+  for (const p of pair(padding ?? 0)) if (!Number.isInteger(p) || p < 0) throw new Error(`${layer}: padding must be a non-negative integer, got ${p}`);
+}
+
 /** y = x·Wᵀ + b, W of shape [outFeatures, inFeatures]. */
 export class Linear extends Module {
   readonly weight: Tensor;
@@ -63,6 +70,7 @@ export class Conv2d extends Module {
     const fanIn = inChannels * kh * kw;
     this.weight = this.registerParameter('weight', defaultUniform(zeros([outChannels, inChannels, kh, kw]), rng, fanIn));
     this.bias = opts.bias === false ? null : this.registerParameter('bias', defaultUniform(zeros([outChannels]), rng, fanIn));
+    checkWindow('Conv2d', opts);
     this.stride = opts.stride ?? 1;
     this.padding = opts.padding ?? 0;
   }
@@ -77,6 +85,8 @@ export class MaxPool2d extends Module {
 
   constructor(kernelSize: number | readonly [number, number], opts: Window2d = {}) {
     super();
+    for (const k of typeof kernelSize === 'number' ? [kernelSize] : kernelSize) positiveInt('MaxPool2d', 'kernel size', k);
+    checkWindow('MaxPool2d', opts);
     this.opts = { kernelSize, stride: opts.stride ?? kernelSize, padding: opts.padding ?? 0 };
   }
 

@@ -22,7 +22,7 @@ function targetDistribution(op: string, scores: Tensor, labels: Tensor): Tensor 
   if (labels.ndim === 1) {
     if (labels.shape[0] !== n) throw new Error(`${op}: ${labels.shape[0]} labels for ${n} rows of scores ${fmt(scores.shape)}`);
     labels.data.forEach((v, i) => {
-      if (!Number.isInteger(v) || v < 0 || v >= c) throw new Error(`${op}: label ${v} at position ${i} is out of range [0, ${c - 1}]`);
+      if (!Number.isInteger(v) || v < 0 || v >= c) throw new Error(`${op}: label ${v} at position ${i} is out of range [0, ${c - 1}] for scores ${fmt(scores.shape)}`);
     });
     return oneHot(labels, c);
   }

@@ -81,12 +81,15 @@ export abstract class Module {
         throw new Error(`loadStateDict: missing [${missing.join(', ')}], unexpected [${unexpected.join(', ')}]`);
       }
     }
+    // Check every shape before copying anything, so that a failed load leaves the module as it was.
+    const copies: [Tensor, Tensor][] = [];
     for (const [name, value] of entries) {
       const p = own.get(name);
       if (!p) continue;
       if (!sameShape(p.shape, value.shape)) throw new Error(`loadStateDict: '${name}' has shape ${fmt(p.shape)} but the state has ${fmt(value.shape)}`);
-      p.data.set(value.data);
+      copies.push([p, value]);
     }
+    for (const [p, value] of copies) p.data.set(value.data);
   }
 
   /** Number of trainable scalars. */

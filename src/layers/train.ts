@@ -96,6 +96,8 @@ export function fit(model: Module, optimizer: Optimizer, data: { x: Tensor; y: T
   const { epochs, batchSize, rng, loss = crossEntropy, validation, onProgress, startEpoch = 0 } = opts;
   if (!(rng instanceof Rng)) throw new Error('fit: pass { rng: new Rng(seed) } for the batch order');
   if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`fit: epochs must be a non-negative integer, got ${epochs}`);
+  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`fit: batchSize must be a positive integer, got ${batchSize}`);
+  if (data.x.ndim === 0 || data.x.shape[0] === 0) throw new Error(`fit: the training data x ${fmt(data.x.shape)} has no rows`);
   const logs: EpochLog[] = [];
   const nBatches = Math.ceil(data.x.shape[0] / batchSize);
   for (let epoch = startEpoch; epoch < epochs; epoch++) {
@@ -108,10 +110,11 @@ export function fit(model: Module, optimizer: Optimizer, data: { x: Tensor; y: T
       optimizer.zeroGrad();
       const out = model.forward(xb);
       const l = loss(out, yb);
+      const value = l.item();
+      // Stop before the step: a non-finite loss would turn every parameter into NaN.
+      if (!Number.isFinite(value)) throw new Error(`fit: the loss became ${value} at epoch ${epoch}, batch ${b}; lower the learning rate or check the data`);
       l.backward();
       optimizer.step();
-      const value = l.item();
-      if (!Number.isFinite(value)) throw new Error(`fit: the loss became ${value} at epoch ${epoch}, batch ${b}; lower the learning rate or check the data`);
       total += value * xb.shape[0];
       hits += accuracy(out, yb) * xb.shape[0];
       onProgress?.({ kind: 'batch', epoch, batch: b++, batches: nBatches, loss: value });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -6,6 +6,21 @@ import { describe, expect, it } from 'vitest';
 import { loadCheckpoint, nn, readCheckpoint, Rng, saveCheckpoint } from '../../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ckpt-'));
+/** Re-encodes a checkpoint after `edit` changed its JSON header (the payload is kept as is). */
+function withHeader(bytes: Uint8Array, edit: (header: { format: number; params: Record<string, unknown>[] }) => void): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const length = view.getUint32(16, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(20, 20 + length)));
+  edit(header);
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(20 + json.length + bytes.length - 20 - length);
+  out.set(bytes.subarray(0, 16));
+  new DataView(out.buffer).setUint32(16, json.length, true);
+  out.set(json, 20);
+  out.set(bytes.subarray(20 + length), 20 + json.length);
+  return out;
+}
+
 const net = (seed: number, hidden = 5) => new nn.Sequential(new nn.Conv2d(2, 3, 3, { rng: new Rng(seed) }), new nn.Flatten(), new nn.Linear(3 * 4, hidden, { rng: new Rng(seed + 1) }));
 
 describe('checkpoints', () => {
@@ -62,6 +77,41 @@ describe('checkpoints', () => {
     expect(() => loadCheckpoint(net(1, 6), good)).toThrow(/parameter '2\.weight' has shape \[5, 12\] in the file but \[6, 12\] in the module/);
     const other = new nn.Sequential(new nn.Linear(2, 2, { rng: new Rng(0) }));
     expect(() => loadCheckpoint(other, good)).toThrow(/does not match the module: missing \[\], unexpected \[0\.bias, 2\.weight, 2\.bias\]|missing \[0\.weight|unexpected/);
+  });
+
+  it('names the parameters a module lacks or does not expect', () => {
+    const { path } = saved();
+    const renamed = new nn.Sequential(new nn.Conv2d(2, 3, 3, { rng: new Rng(1) }), new nn.Flatten(), new nn.ReLU(), new nn.Linear(3 * 4, 5, { rng: new Rng(2) }));
+    expect(() => loadCheckpoint(renamed, path)).toThrow(`loadCheckpoint: ${path} does not match the module: missing [3.weight, 3.bias], unexpected [2.weight, 2.bias]`);
+  });
+
+  it('rejects a header whose offsets do not tile the payload, or that repeats a name', () => {
+    const { bytes } = saved();
+    const path = join(dir, 'offsets.ckpt');
+    writeFileSync(path, withHeader(bytes, (h) => void (h.params[1].offset = 0)));
+    expect(() => loadCheckpoint(net(1), path)).toThrow(/parameter '0\.bias' declares payload offset 0, expected 216/);
+    writeFileSync(path, withHeader(bytes, (h) => void (h.params[1].name = '0.weight')));
+    expect(() => loadCheckpoint(net(1), path)).toThrow(/parameter '0\.weight' appears twice in the header/);
+    writeFileSync(path, withHeader(bytes, (h) => void (h.params[0].shape = [3, 2, 3, 4])));
+    expect(() => loadCheckpoint(net(1), path)).toThrow(/the header entry \{"name":"0\.weight","shape":\[3,2,3,4\].* is malformed/);
+    writeFileSync(path, withHeader(bytes, (h) => void (h.format = 99)));
+    expect(() => loadCheckpoint(net(1), path)).toThrow(/format version 99 is not supported \(expected 1\)/);
+    writeFileSync(path, Buffer.concat([bytes, Buffer.from([1, 2, 3])]));
+    expect(() => loadCheckpoint(net(1), path)).toThrow(new RegExp(`3 unexpected trailing bytes \\(bytes ${bytes.length}–${bytes.length + 2}\\)`));
+  });
+
+  it('a failed save leaves the previous checkpoint intact and no temporary file', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'ckpt-atomic-'));
+    const path = join(folder, 'model.ckpt');
+    saveCheckpoint(net(1), path);
+    const before = readFileSync(path);
+    // meta that JSON cannot encode fails after the model is serialised but before any byte is written
+    expect(() => saveCheckpoint(net(2), path, { step: 10n })).toThrow(/BigInt/);
+    // a folder in the way makes the final rename fail, after the temporary file was written and synced
+    mkdirSync(join(folder, 'occupied'));
+    expect(() => saveCheckpoint(net(2), join(folder, 'occupied'))).toThrow();
+    expect(readFileSync(path)).toEqual(before);
+    expect(readdirSync(folder).sort()).toEqual(['model.ckpt', 'occupied']);
   });
 
   it('never evaluates the header: it is JSON, and bad JSON is an error', () => {

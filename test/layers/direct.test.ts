@@ -1,11 +1,12 @@
 // Conv2d, MaxPool2d and Linear (im2col / GEMM paths) against brute-force nested loops, forward and
-// backward. For L = Σ r·layer(x) with a random r, the backward pass is checked along a random
-// direction d:  ⟨∂L/∂x, d⟩ = Σ r·(direct(x + d) − direct(x)). Conv and linear are affine in each
-// argument, so this difference is exact (no step size, no truncation error).
+// backward. For conv and linear, L = Σ r·layer(x) with a random r is checked along a random
+// direction d:  ⟨∂L/∂x, d⟩ = Σ r·(direct(x + d) − direct(x)). Both are affine in each argument, so
+// this difference is exact (no step size, no truncation error). Max-pooling is not affine, so its
+// gradient is compared with a direct backward loop instead (route to the window's first maximum).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { nn, Rng, randn, Tensor } from '../../src/index.js';
-import { conv2dDirect, linearDirect, maxPool2dDirect } from '../../src/layers/direct.js';
+import { conv2dDirect, linearDirect, maxPool2dDirect, maxPool2dDirectBackward } from '../../src/layers/direct.js';
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + v * b[i], 0);
 const sub = (a: Tensor, b: Tensor) => a.data.map((v, i) => v - b.data[i]);
@@ -63,7 +64,9 @@ describe('Conv2d equals the brute-force convolution', () => {
 });
 
 describe('MaxPool2d equals the brute-force max', () => {
-  it('forward, and backward routes each output gradient to its window maximum', () => {
+  // Two regimes: distinct values (one maximum per window), and values drawn from {0, 1, 2} so that
+  // most windows hold tied maxima, as after a ReLU; ties must go to the first maximum, once.
+  it.each([['distinct values', false], ['many ties', true]] as const)('forward and backward, %s', (_name, ties) => {
     fc.assert(
       fc.property(geometry, (g) => {
         const rng = new Rng(g.seed);
@@ -71,44 +74,53 @@ describe('MaxPool2d equals the brute-force max', () => {
         const [pH, pW] = [Math.min(g.pH, kh >> 1), Math.min(g.pW, kw >> 1)];
         const [H, W] = [Math.max(1, kh - 2 * pH) + g.extraH, Math.max(1, kw - 2 * pW) + g.extraW];
         const pool = new nn.MaxPool2d([kh, kw], { stride: [g.sH, g.sW], padding: [pH, pW] });
-        // distinct values, so every window has one maximum
-        const perm = rng.permutation(g.n * g.c * H * W);
-        const x = new Tensor(Float32Array.from(perm, (v) => v * 0.5 - 3), [g.n, g.c, H, W]);
+        const size = g.n * g.c * H * W;
+        const values = ties ? Float32Array.from({ length: size }, () => rng.int(3)) : Float32Array.from(rng.permutation(size), (v) => v * 0.5 - 3);
+        const x = new Tensor(values, [g.n, g.c, H, W]);
         x.requiresGrad = true;
         const y = pool.forward(x);
         const win = { stride: [g.sH, g.sW] as [number, number], padding: [pH, pW] as [number, number] };
         expect(y.data).toEqual(maxPool2dDirect(x, [kh, kw], win).data);
         const r = randn(y.shape, rng);
         y.backward(r);
-        // each input's gradient is the sum of r over the outputs whose maximum it is
-        const expected = new Float32Array(x.size);
-        const flat = [...x.data];
-        y.data.forEach((v, o) => (expected[flat.indexOf(v)] += r.data[o]));
-        closeArrays(x.grad!.data, expected, 1e-6);
+        closeArrays(x.grad!.data, maxPool2dDirectBackward(x, r, [kh, kw], win).data, 1e-6);
       }),
-      { numRuns: 80 },
+      { numRuns: 60 },
     );
   });
 });
 
 describe('Linear equals the brute-force affine map', () => {
-  it('forward and gradients', () => {
+  it('forward and gradients, with any leading dimensions and with or without bias', () => {
+    const linearCase = fc.record({
+      seed: fc.integer({ min: 0, max: 1e6 }),
+      inF: fc.integer({ min: 1, max: 9 }),
+      outF: fc.integer({ min: 1, max: 9 }),
+      lead: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }),
+      bias: fc.boolean(),
+    });
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 5 }), (seed, inF, outF, rows) => {
+      fc.property(linearCase, ({ seed, inF, outF, lead, bias }) => {
         const rng = new Rng(seed);
-        const lin = new nn.Linear(inF, outF, { rng });
-        const x = randn([rows, inF], rng, { requiresGrad: true });
+        const lin = new nn.Linear(inF, outF, { rng, bias });
+        const x = randn([...lead, inF], rng, { requiresGrad: true });
+        const rows = x.size / inF;
         const y = lin.forward(x);
+        expect(y.shape).toEqual([...lead, outF]);
         const ref = linearDirect(x, lin.weight, lin.bias);
         closeArrays(y.data, ref.data, 1e-5 * inF);
         const r = randn(y.shape, rng);
         y.backward(r);
+        // exact directional derivatives (linear is affine in x and in W)
         const dx = randn(x.shape, rng);
         const dw = randn(lin.weight.shape, rng);
-        expect(Math.abs(dot(x.grad!.data, dx.data) - dot(r.data, sub(linearDirect(plus(x, dx), lin.weight, lin.bias), ref)))).toBeLessThanOrEqual(1e-4 * rows * inF);
-        expect(Math.abs(dot(lin.weight.grad!.data, dw.data) - dot(r.data, sub(linearDirect(x, plus(lin.weight, dw), lin.bias), ref)))).toBeLessThanOrEqual(1e-4 * rows * inF);
-        const db = Float32Array.from({ length: outF }, (_, o) => Array.from({ length: rows }, (_r, i) => r.data[i * outF + o]).reduce((s, v) => s + v, 0));
-        closeArrays(lin.bias!.grad!.data, db, 1e-5);
+        const tol = 1e-4 * rows * inF;
+        expect(Math.abs(dot(x.grad!.data, dx.data) - dot(r.data, sub(linearDirect(plus(x, dx), lin.weight, lin.bias), ref)))).toBeLessThanOrEqual(tol);
+        expect(Math.abs(dot(lin.weight.grad!.data, dw.data) - dot(r.data, sub(linearDirect(x, plus(lin.weight, dw), lin.bias), ref)))).toBeLessThanOrEqual(tol);
+        if (lin.bias) {
+          const db = Float32Array.from({ length: outF }, (_, o) => Array.from({ length: rows }, (_r, i) => r.data[i * outF + o]).reduce((s, v) => s + v, 0));
+          closeArrays(lin.bias.grad!.data, db, 1e-5 * rows);
+        }
       }),
       { numRuns: 80 },
     );

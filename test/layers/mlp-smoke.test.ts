@@ -1,10 +1,11 @@
 // Smoke version of examples/mlp-mnist.ts (LB-hidden Table 3's MLP): a quarter of the training
-// digits and a few epochs must already classify held-out digits far above chance.
+// digits and two epochs must already classify held-out digits far above chance (10%). Measured:
+// 85.7% with seed 0; the bar leaves room for other seeds and backends.
 import { describe, expect, it } from 'vitest';
 import { evaluate, fit, loadMnist, nn, optim, Rng } from '../../src/index.js';
 
 describe('the MLP 784-128-64-10 on MNIST (smoke)', () => {
-  it('reaches ≥ 85% test accuracy after 4 epochs on 2,000 digits', () => {
+  it('reaches ≥ 80% test accuracy after 2 epochs on 2,000 digits', () => {
     const rng = new Rng(0);
     const data = loadMnist({ rng: rng.fork(), trainSize: 2000, testSize: 1000 });
     const model = new nn.Sequential(
@@ -12,8 +13,9 @@ describe('the MLP 784-128-64-10 on MNIST (smoke)', () => {
       new nn.Linear(128, 64, { rng }), new nn.Sigmoid(),
       new nn.Linear(64, 10, { rng }),
     );
-    fit(model, new optim.Adam(model.parameters(), { lr: 0.003 }), { x: data.xTrain, y: data.yTrain }, { epochs: 4, batchSize: 32, rng: rng.fork() });
+    const logs = fit(model, new optim.Adam(model.parameters(), { lr: 0.005 }), { x: data.xTrain, y: data.yTrain }, { epochs: 2, batchSize: 32, rng: rng.fork() });
+    expect(logs[1].loss).toBeLessThan(logs[0].loss);
     const { accuracy } = evaluate(model, data.xTest, data.yTest);
-    expect(accuracy).toBeGreaterThanOrEqual(0.85);
+    expect(accuracy).toBeGreaterThanOrEqual(0.8);
   });
 });

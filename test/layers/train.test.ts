@@ -56,6 +56,26 @@ describe('fit and evaluate', () => {
     expect(evaluate(a.model, x, y).accuracy).toBe(1);
   });
 
+  it('stops before the optimiser step when the loss is not finite, leaving the weights intact', () => {
+    const { x, y } = tinyProblem(2);
+    x.data[7] = Number.NaN; // row 1 of the inputs
+    const model = net(new Rng(3));
+    const before = model.stateDict();
+    expect(() => fit(model, new optim.SGD(model.parameters(), { lr: 0.1 }), { x, y }, { epochs: 1, batchSize: 16, rng: new Rng(0) }))
+      .toThrow(/fit: the loss became NaN at epoch 0, batch 0; lower the learning rate or check the data/);
+    for (const [name, p] of model.namedParameters()) expect(p.data, name).toEqual(before.get(name)!.data);
+  });
+
+  it('rejects bad options by name', () => {
+    const { x, y } = tinyProblem(2);
+    const model = net(new Rng(3));
+    const opt = new optim.SGD(model.parameters(), { lr: 0.1 });
+    expect(() => fit(model, opt, { x, y }, { epochs: 1, batchSize: 0, rng: new Rng(0) })).toThrow(/fit: batchSize must be a positive integer, got 0/);
+    expect(() => fit(model, opt, { x, y }, { epochs: 1.5, batchSize: 4, rng: new Rng(0) })).toThrow(/fit: epochs must be a non-negative integer, got 1\.5/);
+    expect(() => fit(model, opt, { x, y }, { epochs: 1, batchSize: 4 } as never)).toThrow(/fit: pass \{ rng: new Rng\(seed\) \}/);
+    expect(() => fit(model, opt, { x, y: y.slice([[0, 10]]) }, { epochs: 1, batchSize: 4, rng: new Rng(0) })).toThrow(/batches: x \[16, 4\] and y \[10\] have different numbers of rows/);
+  });
+
   it('batches cover every row once, in a seeded order', () => {
     const x = tensor(Array.from({ length: 10 }, (_, i) => [i]));
     const y = tensor(Array.from({ length: 10 }, (_, i) => i));
@@ -90,6 +110,14 @@ describe('modules', () => {
     const wrong = a.stateDict();
     wrong.set('0.bias', tensor([1, 2]));
     expect(() => b.loadStateDict(wrong)).toThrow(/'0\.bias' has shape \[16\] but the state has \[2\]/);
+    // the failed load copied nothing, not even the parameters listed before the bad one
+    const c = net(new Rng(3));
+    const weightBefore = c.parameters()[0].data.slice();
+    expect(() => c.loadStateDict(wrong)).toThrow(/'0\.bias'/);
+    expect(c.parameters()[0].data).toEqual(weightBefore);
+    // non-strict loading takes what matches and ignores the rest
+    c.loadStateDict(new Map([['0.weight', a.stateDict().get('0.weight')!], ['extra', tensor([1])]]), { strict: false });
+    expect(c.parameters()[0].data).toEqual(a.parameters()[0].data);
   });
 });
 
@@ -102,7 +130,15 @@ describe('bad input', () => {
     expect(() => new nn.MaxPool2d(5).forward(randn([1, 1, 3, 3], rng))).toThrow(/maxPool2d: kernel 5×5 is larger than the padded input 3×3/);
     expect(() => new optim.SGD(conv.parameters(), { lr: -0.1 })).toThrow(/SGD: lr must be a finite number ≥ 0, got -0\.1/);
     expect(() => new optim.Adam(conv.parameters(), { lr: 0.1, betas: [1, 0.9] })).toThrow(/Adam: betas must be in \[0, 1\)/);
-    expect(() => F.crossEntropy(randn([2, 3], rng), tensor([0, 3]))).toThrow(/crossEntropy: label 3 at position 1 is out of range \[0, 2\]/);
+    expect(() => F.crossEntropy(randn([2, 3], rng), tensor([0, 3]))).toThrow(/crossEntropy: label 3 at position 1 is out of range \[0, 2\] for scores \[2, 3\]/);
+    expect(() => F.nll(randn([2, 3], rng), tensor([-1, 0]))).toThrow(/nll: label -1 at position 0 is out of range \[0, 2\]/);
+    expect(() => F.crossEntropy(randn([2, 3], rng), tensor([0.5, 1]))).toThrow(/crossEntropy: label 0\.5 at position 0 is out of range/);
+    expect(() => new optim.Adam(conv.parameters(), { lr: -1e-3 })).toThrow(/Adam: lr must be a finite number ≥ 0, got -0\.001/);
+    expect(() => new optim.SGD(conv.parameters(), { lr: 0.1, schedule: () => -1 }).step()).toThrow(/SGD schedule: lr must be a finite number ≥ 0, got -1/);
+    expect(() => new nn.Conv2d(3, 4, 3, { rng, stride: 0 })).toThrow(/Conv2d: stride must be a positive integer, got 0/);
+    expect(() => new nn.Conv2d(3, 4, 3, { rng, padding: [1, -1] })).toThrow(/Conv2d: padding must be a non-negative integer, got -1/);
+    expect(() => new nn.MaxPool2d([2, 0])).toThrow(/MaxPool2d: kernel size must be a positive integer, got 0/);
+    expect(() => new nn.MaxPool2d(2, { padding: 2 }).forward(randn([1, 1, 6, 6], rng))).toThrow(/maxPool2d: padding 2,2 must be at most half the kernel 2×2/);
     expect(() => F.crossEntropy(randn([2, 3], rng), tensor([0, 1, 2]))).toThrow(/crossEntropy: 3 labels for 2 rows of scores \[2, 3\]/);
     expect(() => new nn.Linear(4, 2, { rng }).forward(randn([3, 5], rng))).toThrow(/linear: input \[3, 5\] has 5 features but weight \[2, 4\] expects 4/);
     expect(() => new nn.Linear(4, 2, {} as never)).toThrow(/Linear: pass \{ rng: new Rng\(seed\) \}/);
