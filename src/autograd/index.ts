@@ -4,9 +4,11 @@ import './ops/reduce.js';
 import './ops/shape.js';
 import './ops/linalg.js';
 import './ops/conv.js';
+import './ops/conv-transpose.js';
 
 export { registry, apply, noGrad, isGradEnabled, setAnomalyMode, detectAnomaly, defineOp, type OpDef, type Node } from './engine.js';
 export { gradcheck, gradcheckParams, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
 export { explain } from './explain.js';
 export { concat, stack, outer, matmul, linear, where, asTensor } from './methods.js';
 export type { Window2d, Pool2d } from './ops/conv.js';
+export { conv2dTranspose, type ConvTranspose2d } from './ops/conv-transpose.js';

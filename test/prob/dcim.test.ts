@@ -106,10 +106,10 @@ describe('DCIM sampling and approximation (2)', () => {
       fc.property(fc.integer({ min: 0, max: 1e6 }), fc.constantFrom<Coding>('01', 'pm1'), (seed, coding) => {
         const rng = new Rng(seed);
         const model = new DCIM([4, 5, 4, 3], { rng, coding });
-        const original = model.layers.map((l) => l.weight.data.map((v) => v * 6));
+        const original = (model.layers as nn.Linear[]).map((l) => l.weight.data.map((v) => v * 6));
         const x0 = rand([1, 4], rng);
         const errorAt = (scale: number) => {
-          model.layers.forEach((l, i) => l.weight.data.set(original[i].map((v) => v * scale)));
+          (model.layers as nn.Linear[]).forEach((l, i) => l.weight.data.set(original[i].map((v) => v * scale)));
           const exact = model.exactMarginals(x0);
           const approx = model.expectations(x0);
           // compare P(x = 1): for ±1 units, (1 + mean)/2

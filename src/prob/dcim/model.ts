@@ -26,6 +26,7 @@ import { Module } from '../../layers/module.js';
 import { Rng } from '../../tensor/rng.js';
 import { fmt } from '../../tensor/shape.js';
 import { Tensor, zeros } from '../../tensor/tensor.js';
+import { DcimConv } from './conv.js';
 import { exactMarginals } from './exact.js';
 import { bidirectionalLoss, sampledReverseLoss, type DcimLoss, type SampledReverseOptions } from './objectives.js';
 import { binaryLogPartition, binaryMean, drawBinary, type Coding } from './units.js';
@@ -34,6 +35,9 @@ export type { Coding };
 
 export type TopLayer = 'categorical' | 'binary';
 
+/** A DCIM layer's affine map: dense (nn.Linear) or convolutional (DcimConv, on flat layers). */
+export type DcimLayer = Linear | DcimConv;
+
 export interface DCIMOptions {
   rng: Rng;
   coding?: Coding;
@@ -41,7 +45,7 @@ export interface DCIMOptions {
 }
 
 export class DCIM extends Module {
-  readonly layers: Linear[];
+  readonly layers: DcimLayer[];
   /** a⁰: the reverse model's bias on the input layer (its only parameter not shared with p). */
   readonly inputBias: Tensor;
   readonly coding: Coding;
@@ -51,14 +55,15 @@ export class DCIM extends Module {
   /**
    * A DCIM with layer sizes [n⁰, n¹, …, n^d] and weights initialised like nn.Linear; or the DCIM
    * of an nn.Sequential of Linear and Sigmoid/Tanh layers (see `fromSequential`), sharing its
-   * Linear modules, so that training one trains the other.
+   * Linear modules, so that training one trains the other. A list of layers may mix Linear and
+   * DcimConv (convolutional layers on flat [N, C·H·W] inputs; DCIM §3.2).
    */
   constructor(sizes: readonly number[], opts: DCIMOptions);
   constructor(net: Sequential, opts?: Partial<Omit<DCIMOptions, 'rng'>>);
-  constructor(layers: Linear[], opts: Omit<DCIMOptions, 'rng'>);
-  constructor(spec: readonly number[] | Linear[] | Sequential, opts: Partial<DCIMOptions> = {}) {
+  constructor(layers: DcimLayer[], opts: Omit<DCIMOptions, 'rng'>);
+  constructor(spec: readonly number[] | DcimLayer[] | Sequential, opts: Partial<DCIMOptions> = {}) {
     super();
-    let linears: Linear[];
+    let linears: DcimLayer[];
     if (spec instanceof Sequential) {
       const parsed = parseSequential(spec);
       for (const key of ['coding', 'top'] as const) {
@@ -70,8 +75,11 @@ export class DCIM extends Module {
     } else {
       this.coding = opts.coding ?? '01';
       this.top = opts.top ?? 'categorical';
-      if (spec.length > 0 && spec[0] instanceof Linear) {
-        linears = spec as Linear[];
+      if (spec.length > 0 && (spec[0] instanceof Linear || spec[0] instanceof DcimConv)) {
+        linears = spec as DcimLayer[];
+        linears.forEach((l, k) => {
+          if (!(l instanceof Linear || l instanceof DcimConv)) throw new Error(`DCIM: layer ${k} is a ${(l as object)?.constructor?.name}; layers must be nn.Linear or DcimConv`);
+        });
       } else {
         const sizes = spec as readonly number[];
         if (sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`DCIM: sizes must be ≥ 2 positive integers, got [${sizes.join(', ')}]`);
@@ -117,7 +125,9 @@ export class DCIM extends Module {
   /** c^{k−1} = (W^k)ᵀ x^k + a^{k−1}: the reverse pre-activation of layer k−1 given layer k. */
   private reversePreActivation(k: number, above: Tensor): Tensor {
     const bias = k === 1 ? this.inputBias : this.layers[k - 2].bias!;
-    return above.matmul(this.layers[k - 1].weight).add(bias);
+    const layer = this.layers[k - 1];
+    // For a convolution, (W^k)ᵀ is the transposed convolution.
+    return (layer instanceof DcimConv ? layer.adjoint(above) : above.matmul(layer.weight)).add(bias);
   }
 
   private isTop(k: number): boolean {
@@ -130,8 +140,11 @@ export class DCIM extends Module {
    * the model's own inputBias for k = 1). Copies, for inspection: q shares p's parameters.
    */
   reverse(): { weights: Tensor[]; biases: Tensor[] } {
+    this.layers.forEach((l, i) => {
+      if (l instanceof DcimConv) throw new Error(`DCIM.reverse: layer ${i} is convolutional; its reverse weights are the transposed convolution (DcimConv.adjoint), not a stored matrix`);
+    });
     return noGrad(() => ({
-      weights: this.layers.map((l) => l.weight.transpose()),
+      weights: this.layers.map((l) => (l as Linear).weight.transpose()),
       biases: this.layers.map((_, i) => (i === 0 ? this.inputBias : this.layers[i - 1].bias!).clone()),
     }));
   }
