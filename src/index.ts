@@ -5,7 +5,7 @@
 import './tensor/reference.js';
 
 export { Tensor, tensor, zeros, ones, full, arange, eye, rand, randn, zerosLike, onesLike, type NestedArray, type TensorOptions } from './tensor/tensor.js';
-export { Rng } from './tensor/rng.js';
+export { Rng, type RngState } from './tensor/rng.js';
 export { setBackend, getBackend, listBackends, registerBackend, kernels, type Kernels, type MatmulDims, type Conv2dGeometry } from './tensor/kernels.js';
 export { oneHot } from './tensor/compute.js';
 export { fromNdarray, toNdarray } from './tensor/ndarray.js';

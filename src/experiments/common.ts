@@ -5,6 +5,7 @@ import { fit, type EpochLog } from '../layers/train.js';
 import { loadMnist, type MnistSplit } from '../data/mnist.js';
 import type { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { trainingCheckpoint } from './progress.js';
 import type { ExperimentContext, Mode } from './types.js';
 
 export function byMode<T>(mode: Mode, values: Record<Mode, T>): T {
@@ -34,29 +35,56 @@ export function linears(net: Sequential): Linear[] {
 }
 
 /**
- * Trains with Adam, reporting epochs and batches to the context; `afterEpoch` runs after each
- * epoch (e.g. to record statistics of the weights).
+ * Trains with Adam, reporting epochs and batches to the context. `afterEpoch` runs after each
+ * epoch (e.g. to record statistics of the weights); what it returns is that epoch's record.
+ *
+ * With a checkpoint folder in the context (the runner sets one), the state is saved after every
+ * epoch under `label`, and a rerun of the experiment resumes from it: a finished run restores its
+ * final weights instead of training again, an unfinished one continues from its last epoch. For
+ * the epochs that are restored rather than trained, `afterEpoch(log, record)` is called again with
+ * the record it returned then, and must use that instead of measuring the (later) weights:
+ *
+ *   afterEpoch: (log, restored) => { const r = restored ?? measure(); curve.push(r); return r; }
+ *
+ * An afterEpoch that returns nothing cannot be replayed, so its training starts over on a rerun.
  */
-export function train(
+export function train<R = void>(
   ctx: ExperimentContext,
   label: string,
   net: Sequential,
   data: { x: Tensor; y: Tensor; xTest: Tensor; yTest: Tensor },
-  { epochs, lr = 0.002, batchSize = 32, afterEpoch }: { epochs: number; lr?: number; batchSize?: number; afterEpoch?: (log: EpochLog) => void },
+  options: { epochs: number; lr?: number; batchSize?: number; weightDecay?: number; afterEpoch?: (log: EpochLog, restored?: R) => R | void },
 ): EpochLog[] {
-  return fit(net, new Adam(net.parameters(), { lr }), { x: data.x, y: data.y }, {
+  const { epochs, lr = 0.002, batchSize = 32, weightDecay = 0, afterEpoch } = options;
+  const optimizer = new Adam(net.parameters(), { lr, weightDecay });
+  const batchOrder = ctx.rng.fork();
+  const checkpoint = trainingCheckpoint<R>(ctx, label, { net, optimizer, batchOrder, data, options });
+  // an afterEpoch that returned no records cannot be replayed: such a run trains from the start
+  const resumed = checkpoint?.restore({ needRecords: afterEpoch !== undefined }) ?? null;
+  const logs = resumed ? [...resumed.logs] : [];
+  const records = resumed ? [...resumed.records] : [];
+  if (resumed) {
+    ctx.report({ kind: 'stage', label: `${label}: resumed after epoch ${logs.length}/${epochs}` });
+    logs.forEach((log, i) => afterEpoch?.(log, records[i] as R));
+  }
+  if (logs.length >= epochs) return logs;
+  fit(net, optimizer, { x: data.x, y: data.y }, {
     epochs,
+    startEpoch: logs.length,
     batchSize,
-    rng: ctx.rng.fork(),
+    rng: batchOrder,
     validation: { x: data.xTest, y: data.yTest },
     onProgress: (p) => {
       if (p.kind === 'batch') ctx.report({ kind: 'batch', batch: p.batch + 1, batches: p.batches });
       else {
+        logs.push(p.log);
+        records.push(afterEpoch?.(p.log) ?? null);
+        checkpoint?.save({ logs, records });
         ctx.report({ kind: 'epoch', label, epoch: p.log.epoch + 1, epochs: p.epochs, loss: p.log.loss, accuracy: p.log.valAccuracy });
-        afterEpoch?.(p.log);
       }
     },
   });
+  return logs;
 }
 
 export const pct = (v: number) => `${(100 * v).toFixed(2)}%`;

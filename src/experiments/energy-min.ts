@@ -22,21 +22,30 @@ export const energyMin: Experiment = {
     const net = sigmoidMlp([784, 128, 64, 10], ctx.rng.fork());
     const curve: { epoch: number; label: string; energy: number }[] = [];
     let identityError = 0;
+    // One epoch's measurement, returned as a record so a resumed run can replay it (see train).
     const measure = (epoch: number) =>
       noGrad(() => {
         net.eval();
         const logits = net.forward(data.xTest);
         const { energy, logZ } = energyOfLabel(logits, data.yTest);
         const ce = crossEntropy(logits, data.yTest, { reduction: 'none' });
-        ce.data.forEach((v, i) => (identityError = Math.max(identityError, Math.abs(v - (energy.data[i] + logZ.data[i])))));
+        let error = 0;
+        ce.data.forEach((v, i) => (error = Math.max(error, Math.abs(v - (energy.data[i] + logZ.data[i])))));
+        const points: { epoch: number; label: string; energy: number }[] = [];
         for (let l = 0; l < 10; l++) {
           const rows = [...data.yTest.data].map((y, i) => (y === l ? energy.data[i] : NaN)).filter((v) => !Number.isNaN(v));
-          curve.push({ epoch, label: String(l), energy: rows.reduce((s, v) => s + v, 0) / rows.length });
+          points.push({ epoch, label: String(l), energy: rows.reduce((s, v) => s + v, 0) / rows.length });
         }
         net.train();
+        return { points, error };
       });
-    measure(0);
-    train(ctx, 'MLP', net, { x: data.xTrain, y: data.yTrain, xTest: data.xTest, yTest: data.yTest }, { epochs, afterEpoch: (l) => measure(l.epoch + 1) });
+    const keep = (m: ReturnType<typeof measure>) => {
+      curve.push(...m.points);
+      identityError = Math.max(identityError, m.error);
+      return m;
+    };
+    keep(measure(0));
+    train(ctx, 'MLP', net, { x: data.xTrain, y: data.yTrain, xTest: data.xTest, yTest: data.yTest }, { epochs, afterEpoch: (l, restored) => keep(restored ?? measure(l.epoch + 1)) });
     const first = curve.filter((c) => c.epoch === 1);
     const last = curve.filter((c) => c.epoch === epochs);
     const decreased = last.filter((c, l) => c.energy < first[l].energy).length;

@@ -48,6 +48,12 @@ export interface ExperimentContext {
   seed: number;
   rng: Rng;
   report: (e: ExperimentEvent) => void;
+  /**
+   * Where `train` keeps its epoch checkpoints (set by the runner: <out>/<name>/.progress). Without
+   * it nothing is saved. For a resumed run to equal an uninterrupted one, everything an experiment
+   * does besides `train` must be deterministic given the seed.
+   */
+  checkpointDir?: string;
 }
 
 export interface Experiment {

@@ -30,10 +30,11 @@ export const weightCorrelation: Experiment = {
       ctx.report({ kind: 'stage', label: `${spec.key} ${spec.sizes.join('-')}` });
       const net = sigmoidMlp(spec.sizes, ctx.rng.fork());
       const perEpoch: { epoch: number; layer: string; meanAbsR: number }[] = [];
-      const record = (epoch: number) =>
-        linears(net).forEach((l, i) => perEpoch.push({ epoch, layer: spec.layers[i], meanAbsR: meanAbsCorrelation(correlationMatrix(l.weight)) }));
-      record(0);
-      const logs = train(ctx, spec.key, net, { x: data.xTrain, y: data.yTrain, xTest: data.xTest, yTest: data.yTest }, { epochs, afterEpoch: (l) => record(l.epoch + 1) });
+      // one epoch's mean |r| per layer, returned so that a resumed run can replay it (see train)
+      const measure = (epoch: number) => linears(net).map((l, i) => ({ epoch, layer: spec.layers[i], meanAbsR: meanAbsCorrelation(correlationMatrix(l.weight)) }));
+      const keep = (rows: ReturnType<typeof measure>) => (perEpoch.push(...rows), rows);
+      keep(measure(0));
+      const logs = train(ctx, spec.key, net, { x: data.xTrain, y: data.yTrain, xTest: data.xTest, yTest: data.yTest }, { epochs, afterEpoch: (l, restored) => keep(restored ?? measure(l.epoch + 1)) });
       const final = linears(net).map((l) => correlationMatrix(l.weight));
       const means = final.map(meanAbsCorrelation);
       const last = logs[logs.length - 1];

@@ -2,7 +2,15 @@
  * Optimisers (PyTorch's optim namespace). They update parameters in place from `.grad`, so
  * reshaped views of a parameter see the new values.
  */
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
+
+/** An optimiser's progress (to resume training exactly): step count, latest lr and its buffers. */
+export interface OptimizerState {
+  stepCount: number;
+  lr: number;
+  /** '<buffer>.<parameter index>' → values (e.g. 'm.0', 'v.0' for Adam); unallocated buffers are absent. */
+  buffers: Map<string, Tensor>;
+}
 
 export interface OptimizerOptions {
   lr: number;
@@ -52,6 +60,40 @@ export abstract class Optimizer {
 
   /** Updates one parameter's values w from its gradient g (weight decay not yet applied). */
   protected abstract update(w: Float32Array, g: Float32Array, index: number): void;
+
+  /** The per-parameter buffers a subclass keeps between steps, by name (none for plain SGD). */
+  protected buffers(): Record<string, (Float32Array | null)[]> {
+    return {};
+  }
+
+  /** A copy of everything the next steps depend on besides the parameters. */
+  stateDict(): OptimizerState {
+    const buffers = new Map<string, Tensor>();
+    for (const [name, list] of Object.entries(this.buffers())) {
+      list.forEach((b, i) => b && buffers.set(`${name}.${i}`, new Tensor(b.slice(), [b.length])));
+    }
+    return { stepCount: this.stepCount, lr: this.lr, buffers };
+  }
+
+  /** Restores a stateDict() of an optimiser of the same kind over parameters of the same sizes. */
+  loadStateDict(state: OptimizerState): void {
+    const name = this.constructor.name;
+    if (!Number.isInteger(state?.stepCount) || state.stepCount < 0) throw new Error(`${name}.loadStateDict: stepCount must be a non-negative integer, got ${state?.stepCount}`);
+    const own = this.buffers();
+    for (const [key, t] of state.buffers) {
+      const [buffer, index] = [key.slice(0, key.lastIndexOf('.')), Number(key.slice(key.lastIndexOf('.') + 1))];
+      const p = this.params[index];
+      if (!own[buffer] || !p) throw new Error(`${name}.loadStateDict: unexpected buffer '${key}' (this optimiser has [${Object.keys(own).join(', ')}] over ${this.params.length} parameters)`);
+      if (t.size !== p.size) throw new Error(`${name}.loadStateDict: buffer '${key}' has ${t.size} values, parameter ${index} has ${p.size}`);
+    }
+    for (const list of Object.values(own)) list.fill(null);
+    for (const [key, t] of state.buffers) {
+      const dot = key.lastIndexOf('.');
+      own[key.slice(0, dot)][Number(key.slice(dot + 1))] = Float32Array.from(t.data);
+    }
+    this.stepCount = state.stepCount;
+    this.lr = state.lr;
+  }
 }
 
 export interface SGDOptions extends OptimizerOptions {
@@ -75,6 +117,10 @@ export class SGD extends Optimizer {
     checkRate('SGD', 'momentum', this.momentum);
     if (this.nesterov && this.momentum === 0) throw new Error('SGD: nesterov needs momentum > 0');
     this.velocity = this.params.map(() => null);
+  }
+
+  protected override buffers(): Record<string, (Float32Array | null)[]> {
+    return { velocity: this.velocity };
   }
 
   protected update(w: Float32Array, g: Float32Array, i: number): void {
@@ -117,6 +163,10 @@ export class Adam extends Optimizer {
     checkRate('Adam', 'eps', this.eps, { allowZero: false });
     this.m = this.params.map(() => null);
     this.v = this.params.map(() => null);
+  }
+
+  protected override buffers(): Record<string, (Float32Array | null)[]> {
+    return { m: this.m, v: this.v };
   }
 
   protected update(w: Float32Array, g: Float32Array, i: number): void {

@@ -2,11 +2,12 @@
  * Runs experiments into a results folder: <out>/<name>/result.json (numbers and claims, the
  * machine-checkable part) and one SVG per figure. An experiment whose result.json already exists
  * for the same mode and seed is kept, not rerun, so an interrupted `reproduce` picks up where it
- * stopped.
+ * stopped; the experiment it was running resumes from its last epoch checkpoint (<name>/.progress).
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomic } from '../layers/checkpoint.js';
+import { closeProgressFolder, openProgressFolder } from '../experiments/progress.js';
 import type { Experiment, ExperimentEvent, ExperimentResult, Mode } from '../experiments/types.js';
 import { Rng } from '../tensor/rng.js';
 import { renderSvg } from './render.js';
@@ -35,9 +36,12 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   if (!opts.force && stored && stored.mode === opts.mode && stored.seed === opts.seed) return { result: stored, reused: true };
   const dir = join(opts.outDir, exp.name);
   mkdirSync(dir, { recursive: true });
-  const result = await exp.run({ mode: opts.mode, seed: opts.seed, rng: new Rng(opts.seed), report: (e) => opts.onEvent?.(exp.name, e) });
+  // Epoch checkpoints: an interrupted run resumes its training where it stopped (see progress.ts).
+  const progress = openProgressFolder(join(dir, '.progress'), { mode: opts.mode, seed: opts.seed });
+  const result = await exp.run({ mode: opts.mode, seed: opts.seed, rng: new Rng(opts.seed), report: (e) => opts.onEvent?.(exp.name, e), checkpointDir: progress });
   for (const f of result.figures) writeAtomic(join(dir, `${f.name}.svg`), new TextEncoder().encode(await renderSvg(f.spec)));
   // result.json last: its presence marks the experiment as finished
   writeAtomic(join(dir, 'result.json'), new TextEncoder().encode(JSON.stringify(result, null, 2)));
+  closeProgressFolder(progress);
   return { result, reused: false };
 }

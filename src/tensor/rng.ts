@@ -10,6 +10,15 @@ function fmix32(h: number): number {
   return (h ^ (h >>> 16)) | 0;
 }
 
+/** Everything that determines an Rng's future draws (JSON-serialisable, for checkpoints). */
+export interface RngState {
+  seed: number;
+  /** pure-rand's xoroshiro128+ state: four 32-bit integers. */
+  generator: number[];
+  /** The second Box–Muller value kept for the next normal() call. */
+  spareNormal: number | null;
+}
+
 /**
  * A seeded random stream. All randomness in gibbsgrad goes through one of these, so the same
  * seed gives the same numbers. The bits come from pure-rand's xoroshiro128+; only the maps to
@@ -25,6 +34,29 @@ export class Rng {
     // degenerate state whose first outputs are almost all ones. Scramble the seed and warm up.
     this.gen = xoroshiro128plus(fmix32((seed | 0) ^ fmix32(Math.floor(seed / 2 ** 32) | 0)));
     for (let i = 0; i < 16; i++) this.gen.unsafeNext();
+  }
+
+  /** A snapshot of the stream: an Rng set to it draws exactly what this one draws next. */
+  getState(): RngState {
+    return { seed: this.seed, generator: [...this.gen.getState()], spareNormal: this.spareNormal };
+  }
+
+  /** Continues the stream from a snapshot taken by getState() (e.g. of an interrupted run). */
+  setState(state: RngState): void {
+    const g = state?.generator;
+    if (!Array.isArray(g) || g.length !== 4 || !g.every((v) => Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31)) {
+      throw new Error(`Rng.setState: generator must be four 32-bit integers, got ${JSON.stringify(g)}`);
+    }
+    if (state.spareNormal !== null && !Number.isFinite(state.spareNormal)) throw new Error(`Rng.setState: spareNormal must be null or finite, got ${state.spareNormal}`);
+    this.gen = xoroshiro128plus.fromState(g);
+    this.spareNormal = state.spareNormal;
+  }
+
+  /** A new Rng continuing from a snapshot. */
+  static fromState(state: RngState): Rng {
+    const rng = new Rng(state?.seed ?? 0);
+    rng.setState(state);
+    return rng;
   }
 
   /** Uniform in [0, 1) with 53 random bits. */

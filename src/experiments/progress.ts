@@ -1,0 +1,194 @@
+/**
+ * Epoch checkpoints of an experiment's training runs, so that an interrupted experiment (Ctrl-C,
+ * crash) resumes where it stopped and ends with exactly the numbers of an uninterrupted run.
+ *
+ * The runner gives the experiment a folder (<out>/<name>/.progress/); each `train` call keeps one
+ * file there, named after its label, rewritten atomically after every epoch. It holds everything
+ * the remaining epochs depend on:
+ *   - the network's parameters (float32, bit for bit) and the optimiser's buffers (Adam's moments,
+ *     SGD's velocity) with its step count;
+ *   - the state of the Rng that orders the batches, and of every Rng a module owns (Dropout masks);
+ *   - the epoch logs and the record the experiment's afterEpoch returned for each epoch.
+ * A fingerprint (options, parameter shapes, a hash of the initial parameters and of the data) is
+ * stored with it: a checkpoint written by other code or for other data is ignored, never loaded.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { readCheckpoint, encodeCheckpoint, writeAtomic } from '../layers/checkpoint.js';
+import type { Module } from '../layers/module.js';
+import type { Optimizer } from '../layers/optim.js';
+import type { EpochLog } from '../layers/train.js';
+import { Rng, type RngState } from '../tensor/rng.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { ExperimentContext, Mode } from './types.js';
+
+const FORMAT = 1;
+
+/** FNV-1a over 32-bit words: a cheap fingerprint of large float arrays (not a security hash). */
+function hashWords(h: number, data: Float32Array): number {
+  const words = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i], 0x01000193);
+  return h >>> 0;
+}
+
+function hashText(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * JSON loses NaN, ±Infinity (→ null) and −0 (→ 0). Records and logs go through these two walks so
+ * that a resumed run's numbers are the interrupted run's, bit for bit.
+ */
+function toJsonSafe(v: unknown): unknown {
+  if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0) ? v : { $number: Object.is(v, -0) ? '-0' : String(v) };
+  if (Array.isArray(v)) return v.map(toJsonSafe);
+  if (ArrayBuffer.isView(v)) throw new Error(`train: afterEpoch records must be plain JSON data (arrays of numbers, not ${v.constructor.name})`);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toJsonSafe(x)]));
+  return v;
+}
+
+function fromJsonSafe(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(fromJsonSafe);
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o);
+    if (keys.length === 1 && keys[0] === '$number') return o.$number === '-0' ? -0 : Number(o.$number);
+    return Object.fromEntries(keys.map((k) => [k, fromJsonSafe(o[k])]));
+  }
+  return v;
+}
+
+/** Every Rng owned by a module of the tree (e.g. Dropout's), in a fixed order. */
+function moduleRngs(m: Module): Rng[] {
+  return [...Object.values(m).filter((v): v is Rng => v instanceof Rng), ...m.children().flatMap(moduleRngs)];
+}
+
+interface Meta {
+  format: number;
+  label: string;
+  fingerprint: string;
+  epochsDone: number;
+  optimizer: { stepCount: number; lr: number };
+  batchOrder: RngState;
+  moduleRngs: RngState[];
+  logs: unknown;
+  records: unknown;
+}
+
+export interface TrainingState<R> {
+  logs: EpochLog[];
+  /** What afterEpoch returned for each finished epoch (null when it returned nothing). */
+  records: (R | null)[];
+}
+
+/** One training run's checkpoint file. */
+export interface TrainingCheckpoint<R> {
+  readonly path: string;
+  /**
+   * Loads the checkpoint into the network, optimiser and Rngs if there is a valid one for this run;
+   * returns its logs and records (null: start from the beginning). With needRecords, a checkpoint
+   * lacking a record for some epoch is ignored.
+   */
+  restore(opts?: { needRecords?: boolean }): TrainingState<R> | null;
+  /** Writes the state after an epoch. */
+  save(state: TrainingState<R>): void;
+}
+
+const labelsInUse = new WeakMap<ExperimentContext, Set<string>>();
+
+/**
+ * The checkpoint of the training run `label` of this experiment, or null when the context has no
+ * checkpoint folder (a direct call of run(), a test). Labels must be unique within an experiment.
+ */
+export function trainingCheckpoint<R>(
+  ctx: ExperimentContext,
+  label: string,
+  run: { net: Module; optimizer: Optimizer; batchOrder: Rng; data: { x: Tensor; y: Tensor; xTest: Tensor; yTest: Tensor }; options: object },
+): TrainingCheckpoint<R> | null {
+  const used = labelsInUse.get(ctx) ?? new Set<string>();
+  labelsInUse.set(ctx, used);
+  if (used.has(label)) throw new Error(`train: the label '${label}' is used twice in one experiment; labels name the checkpoints, so each training run needs its own`);
+  used.add(label);
+  if (!ctx.checkpointDir) return null;
+  const { net, optimizer, batchOrder, data } = run;
+  const rngs = moduleRngs(net);
+  const params = net.namedParameters();
+  let h = 0x811c9dc5;
+  for (const [, p] of params) h = hashWords(h, p.data);
+  for (const t of [data.x, data.y, data.xTest, data.yTest]) h = hashWords(h, t.data);
+  const options = JSON.stringify(run.options, (_k, v) => (typeof v === 'function' ? undefined : v));
+  const fingerprint = JSON.stringify({ options, params: params.map(([n, p]) => [n, p.shape]), data: [data.x.shape, data.xTest.shape], rngs: rngs.length, optimizer: optimizer.constructor.name, hash: h });
+  const path = join(ctx.checkpointDir, `${label.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 60)}-${hashText(label)}.ckpt`);
+
+  return {
+    path,
+    restore({ needRecords = false } = {}) {
+      if (!existsSync(path)) return null;
+      let state: Map<string, Tensor>;
+      let meta: Meta;
+      try {
+        ({ state, meta } = readCheckpoint(path) as { state: Map<string, Tensor>; meta: Meta });
+      } catch {
+        return null; // unreadable (e.g. written by an older format): train from the start
+      }
+      if (meta?.format !== FORMAT || meta.label !== label || meta.fingerprint !== fingerprint) return null;
+      const logs = fromJsonSafe(meta.logs) as EpochLog[];
+      const records = fromJsonSafe(meta.records) as (R | null)[];
+      if (logs.length !== meta.epochsDone || records.length !== meta.epochsDone || meta.moduleRngs.length !== rngs.length) return null;
+      if (needRecords && records.some((r) => r === null)) return null;
+      const model = new Map(params.map(([n]) => [n, state.get(`model.${n}`)!]));
+      if ([...model.values()].some((t) => !t)) return null;
+      const buffers = new Map([...state].filter(([k]) => k.startsWith('optim.')).map(([k, t]) => [k.slice('optim.'.length), t]));
+      net.loadStateDict(model);
+      optimizer.loadStateDict({ ...meta.optimizer, buffers });
+      batchOrder.setState(meta.batchOrder);
+      rngs.forEach((r, i) => r.setState(meta.moduleRngs[i]));
+      return { logs, records };
+    },
+    save({ logs, records }) {
+      const opt = optimizer.stateDict();
+      const tensors = new Map<string, Tensor>([
+        ...params.map(([n, p]) => [`model.${n}`, p] as [string, Tensor]),
+        ...[...opt.buffers].map(([k, t]) => [`optim.${k}`, t] as [string, Tensor]),
+      ]);
+      const meta: Meta = {
+        format: FORMAT, label, fingerprint, epochsDone: logs.length,
+        optimizer: { stepCount: opt.stepCount, lr: opt.lr },
+        batchOrder: batchOrder.getState(),
+        moduleRngs: rngs.map((r) => r.getState()),
+        logs: toJsonSafe(logs),
+        records: toJsonSafe(records),
+      };
+      mkdirSync(ctx.checkpointDir!, { recursive: true });
+      writeAtomic(path, encodeCheckpoint(tensors, meta));
+    },
+  };
+}
+
+/**
+ * Prepares an experiment's checkpoint folder for a run of (mode, seed): checkpoints of another
+ * mode or seed are deleted, matching ones are kept to resume from.
+ */
+export function openProgressFolder(dir: string, run: { mode: Mode; seed: number }): string {
+  const stamp = join(dir, 'run.json');
+  const wanted = JSON.stringify(run);
+  if (existsSync(dir)) {
+    let current = '';
+    try {
+      current = readFileSync(stamp, 'utf8');
+    } catch {
+      // no stamp: not ours to trust
+    }
+    if (current !== wanted) rmSync(dir, { recursive: true, force: true });
+  }
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(stamp)) writeAtomic(stamp, new TextEncoder().encode(wanted));
+  return dir;
+}
+
+/** Removes the checkpoint folder once the experiment's result is written. */
+export function closeProgressFolder(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
