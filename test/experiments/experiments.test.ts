@@ -2,6 +2,8 @@
 import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { experiments, findExperiment } from '../../src/experiments/index.js';
 import { buildReport } from '../../src/report/html.js';
@@ -54,4 +56,39 @@ describe('report', () => {
     expect((html.match(/<svg/g) ?? []).length).toBe(figures);
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // offline: no scripts, no remote resources
   });
+});
+
+// The report as a person sees it: Debian's chromium (CI installs it, see .ci/run) opens index.html.
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`report-in-Chromium test skipped: ${CHROMIUM} is absent (apt-get install chromium)`);
+
+describe('report in headless Chromium', () => {
+  it.skipIf(!haveChromium)(`renders every figure with no console errors${haveChromium ? '' : ` (skipped: ${CHROMIUM} is absent; apt-get install chromium)`}`, async () => {
+    const { path, results } = buildReport(out, experiments);
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+      await page.goto(pathToFileURL(path).href, { waitUntil: 'load' });
+      const figures = await page.$$eval('figure', (fs) =>
+        fs.map((f) => {
+          const box = f.querySelector('svg')?.getBoundingClientRect();
+          return { name: f.getAttribute('data-figure'), width: box?.width ?? 0, height: box?.height ?? 0 };
+        }),
+      );
+      expect(figures.length).toBe(results.reduce((n, r) => n + r.figures.length, 0));
+      expect(figures.filter((f) => !(f.width > 0 && f.height > 0))).toEqual([]);
+      expect(await page.locator('h2', { hasText: 'Claims' }).count()).toBe(1);
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 });
