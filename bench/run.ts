@@ -1,23 +1,84 @@
 /**
- * `npm run bench [-- suite…]`: runs the benchmark suites (all by default), prints markdown tables
- * and writes JSON under bench/results/. Timings are never asserted anywhere; the docs quote ratios
- * measured in one run on one machine.
+ * `npm run bench [-- suite… [--write-readme]]`: runs the benchmark suites (all by default), prints
+ * markdown tables and writes JSON under bench/results/. Timings are never asserted anywhere; the
+ * docs quote ratios measured in one run on one machine.
+ *
+ * The peers suite prints the README block between `<!-- bench:start -->` and `<!-- bench:end -->`;
+ * `--write-readme` also replaces that block in README.md.
  */
+import os from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import { listBackends } from '../src/index.js';
+import { ourImpl, peerCases, tfjsWasmFeatures } from './peers.js';
+import { benchBlock, writeReadmeBlock } from './readme.js';
 import { referenceCases } from './reference.js';
-import { runSuite, table, type BenchCase } from './suite.js';
+import { machine, runSuite, table, type BenchCase, type BenchRow, type RunOptions } from './suite.js';
 
-const suites: Record<string, { cases: () => BenchCase[] | Promise<BenchCase[]>; baseline?: string }> = {
+interface Suite {
+  cases: () => BenchCase[] | Promise<BenchCase[]>;
+  /** Our implementations: the table gets a ratio column for each of them against each peer. */
+  ours?: () => string[];
+  options?: RunOptions;
+  /** The text above the table in the README block. */
+  describe?: (rows: BenchRow[], loadAtStart: number) => Promise<string>;
+}
+
+const suites: Record<string, Suite> = {
   reference: { cases: referenceCases },
+  peers: {
+    cases: () => peerCases(),
+    ours: () => listBackends().map(ourImpl),
+    // ≈ 60 cases: a 1 s benny budget per fast case and 3 s (at least 2 calls) per slow one keep
+    // the whole run at a few minutes.
+    options: { maxTime: 1, slowCall: 0.25, slowBudget: 3, slowSamples: 2 },
+    describe: describePeers,
+  },
 };
 
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const unknown = wanted.filter((w) => !(w in suites));
+const args = process.argv.slice(2);
+const flags = new Set(args.filter((a) => a.startsWith('-')));
+const knownFlags = new Set(['--write-readme']);
+const wanted = args.filter((a) => !a.startsWith('-'));
+const unknown = [...wanted.filter((w) => !(w in suites)), ...[...flags].filter((f) => !knownFlags.has(f))];
 if (unknown.length) {
-  console.error(`bench: unknown suite ${unknown.join(', ')} (available: ${Object.keys(suites).join(', ')})`);
+  console.error(`bench: unknown suite or flag ${unknown.join(', ')} (suites: ${Object.keys(suites).join(', ')}; flags: ${[...knownFlags].join(', ')})`);
+  process.exit(2);
+}
+if (flags.has('--write-readme') && !wanted.includes('peers')) {
+  console.error('bench: --write-readme needs the peers suite (npm run bench -- peers --write-readme)');
   process.exit(2);
 }
 for (const name of wanted.length ? wanted : Object.keys(suites)) {
-  const { cases, baseline } = suites[name];
-  const rows = await runSuite(name, await cases());
-  console.log(`\n## ${name} (${new Date().toISOString().slice(0, 10)}, Node ${process.version})\n\n${table(rows, baseline)}\n`);
+  const { cases, ours, options, describe } = suites[name];
+  const loadAtStart = os.loadavg()[0];
+  const rows = await runSuite(name, await cases(), options);
+  const md = table(rows, ours?.());
+  if (!describe) {
+    console.log(`\n## ${name} (${new Date().toISOString().slice(0, 10)}, Node ${process.version})\n\n${md}\n`);
+    continue;
+  }
+  const block = benchBlock(`${await describe(rows, loadAtStart)}\n\n${md}`);
+  console.log(`\n## ${name}: paste into README.md (or rerun with --write-readme)\n\n${block}\n`);
+  if (flags.has('--write-readme')) {
+    writeReadmeBlock(block);
+    console.log('bench: README.md updated between the bench markers');
+  }
+}
+
+async function describePeers(rows: BenchRow[], loadAtStart: number): Promise<string> {
+  const m = machine();
+  const wasm = await tfjsWasmFeatures();
+  const loadEnd = os.loadavg()[0];
+  const shared = Math.max(loadAtStart, loadEnd) > 0.5
+    ? ` The cores were shared with other jobs (load average ${loadAtStart.toFixed(1)} at the start, ${loadEnd.toFixed(1)} at the end), so read the numbers as ±20 % or worse.`
+    : '';
+  const widest = Math.max(...rows.filter((r) => Number.isFinite(r.margin)).map((r) => r.margin));
+  return [
+    `Measured by \`npm run bench peers\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC:`,
+    `${m.cores}× ${m.cpu}, ${m.memoryGB} GB, ${m.platform}, Node ${m.node}; TF.js ${tf.version_core}`,
+    `(wasm backend: SIMD ${wasm.simd ? 'on' : 'off'}, ${wasm.threads ? 'threads' : 'one thread'}).`,
+    `gibbsgrad backends: ${listBackends().join(', ')}. Throughput is GFLOP/s (multiply and add counted`,
+    'separately), input Melem/s for max-pool and images/s for the training step; ratios divide our',
+    `throughput by the peer's. Widest 95 % margin of a single mean: ±${widest.toFixed(0)} %.${shared}`,
+  ].join('\n');
 }
