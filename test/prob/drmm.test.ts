@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { optim, prob, Rng, rand, randn, tensor, Tensor } from '../../src/index.js';
 
-const { RMM, DRMM, convTranspose } = prob.drmm;
+const { RMM, DRMM, convTranspose, unpool, upsample } = prob.drmm;
 
 function normalised(t: Tensor): Tensor {
   const norm = Math.sqrt(t.data.reduce((s, v) => s + v * v, 0));
@@ -168,6 +168,74 @@ describe('DRMM (eq 4–8)', () => {
     expect(model.egStep(images, labels, opt)).toBeLessThan(values[0]);
     expect([...model.templates.data].every((v) => v >= 0)).toBe(true);
     expect([...model.filters[1].data].every((v) => v >= 0)).toBe(true);
+  });
+
+  it('convTranspose equals the padded convolution with flipped, channel-swapped filters; unpool equals upsample·mask', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e6 }), (seed) => {
+        const rng = new Rng(seed);
+        const [K, C, kh, kw] = [1 + rng.int(3), 1 + rng.int(3), 1 + rng.int(3), 1 + rng.int(3)];
+        const w = randn([K, C, kh, kw], rng);
+        const y = randn([2, K, 2 + rng.int(3), 2 + rng.int(3)], rng);
+        const flipped = new Tensor(new Float32Array(w.size), [C, K, kh, kw]);
+        for (let k = 0; k < K; k++) for (let c = 0; c < C; c++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) flipped.data[((c * K + k) * kh + kh - 1 - i) * kw + kw - 1 - j] = w.data[((k * C + c) * kh + i) * kw + j];
+        const direct = y.pad([[kh - 1, kh - 1], [kw - 1, kw - 1]]).conv2d(flipped);
+        const fast = convTranspose(y, w);
+        expect(fast.shape).toEqual(direct.shape);
+        fast.data.forEach((v, i) => expect(Math.abs(v - direct.data[i])).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(direct.data[i]))));
+        const p = 1 + rng.int(3);
+        const mask = new Tensor(Float32Array.from({ length: 2 * K * y.shape[2] * p * y.shape[3] * p }, () => rng.int(2)), [2, K, y.shape[2] * p, y.shape[3] * p]);
+        expect([...unpool(y, mask, p).data].map((v) => v + 0)).toEqual([...upsample(y, p).mul(mask).data].map((v) => v + 0)); // +0: −0 = 0
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('a semi-supervised EG step lowers the labelled + unlabelled objective, which renders the unlabelled images with their inferred class', () => {
+    const rng = new Rng(8);
+    const model = new DRMM({ rng, inputShape: [1, 10, 10], levels: [{ channels: 3, kernel: 3, pool: 2 }, { channels: 4, kernel: 2, pool: 1 }], numClasses: 4 });
+    const images = rand([8, 1, 10, 10], rng);
+    const labels = tensor(Array.from({ length: 8 }, (_, i) => i % 4));
+    const unlabelled = rand([12, 1, 10, 10], rng);
+    // With no KL term the unlabelled objective is the reconstruction error of Λ_ĝ μ_ĉ, ĉ = argmax score.
+    const { scores, latents } = model.infer(unlabelled);
+    const chat = [...scores.argmax(1).data];
+    const direct = model.topDown(chat, latents).sub(unlabelled).square().mean().item();
+    expect(model.unlabelledObjective(unlabelled, latents, { klWeight: 0 }).item()).toBeCloseTo(direct, 5);
+    const other = model.topDown(chat.map((c) => (c + 1) % 4), latents).sub(unlabelled).square().mean().item();
+    expect(model.unlabelledObjective(unlabelled, latents, { klWeight: 0 }).item()).not.toBeCloseTo(other, 5);
+    const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
+    const values = Array.from({ length: 8 }, () => model.egStepSemi({ images, labels }, unlabelled, opt));
+    expect(values[7]).toBeLessThan(values[0]);
+    expect([...model.templates.data].every((v) => v >= 0)).toBe(true);
+  });
+
+  it('latentPrior holds the E-step choice frequencies per class; modeLatents and sample(prior) render with them', () => {
+    const rng = new Rng(9);
+    const model = new DRMM({ rng, inputShape: [1, 6, 6], levels: [{ channels: 2, kernel: 3, pool: 2 }], numClasses: 2 });
+    const images = randn([6, 1, 6, 6], rng);
+    const labels = tensor([0, 0, 0, 1, 1, 1]);
+    const prior = model.latentPrior(images, labels, { smoothing: 0 });
+    const { latents } = model.infer(images);
+    const options = 5;
+    const units = 2 * 2 * 2;
+    // Recount one unit by hand: unit (k = 1, i = 0, j = 1) of class 1.
+    const counts = new Array(options).fill(0);
+    for (const n of [3, 4, 5]) {
+      let choice = 0;
+      for (let dy = 0; dy < 2; dy++) for (let dx = 0; dx < 2; dx++) if (latents.masks[0].data[((n * 2 + 1) * 4 + dy) * 4 + 2 + dx]) choice = 1 + dy * 2 + dx;
+      counts[choice]++;
+    }
+    const u = 1 * 4 + 0 * 2 + 1;
+    prior.levels[0].subarray((1 * units + u) * options, (1 * units + u + 1) * options).forEach((f, o) => expect(f).toBeCloseTo(counts[o] / 3, 6));
+    for (let r = 0; r < prior.levels[0].length; r += options) expect(prior.levels[0].subarray(r, r + options).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    // A prior concentrated on one image's path renders exactly that path.
+    const single = model.latentPrior(images.slice([[3, 4]]), tensor([1]), { smoothing: 0 });
+    expect([...model.modeLatents([1], single).masks[0].data]).toEqual([...latents.masks[0].data.subarray(3 * 32, 4 * 32)]);
+    const drawn = model.sample(new Rng(2), 2, { classes: [1, 1], prior: single });
+    expect(drawn.classes).toEqual([1, 1]);
+    expect([...drawn.latents.masks[0].data.subarray(32, 64)]).toEqual([...latents.masks[0].data.subarray(3 * 32, 4 * 32)]);
+    expect(() => model.sample(new Rng(2), 2, { classes: [1, 2] })).toThrow(/classes must be 2 indices in 0..1/);
   });
 
   it('rejects geometries that do not tile and models too large to enumerate', () => {

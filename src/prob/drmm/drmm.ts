@@ -43,6 +43,7 @@ import type { Optimizer } from '../../layers/optim.js';
 import { Rng } from '../../tensor/rng.js';
 import { fmt } from '../../tensor/shape.js';
 import { rand, Tensor } from '../../tensor/tensor.js';
+import { convTranspose, unpool } from './conv-transpose.js';
 
 export interface DRMMLevel {
   /** Output channels K_ℓ of this level. */
@@ -67,6 +68,14 @@ export interface Latents {
   /** Per level ℓ = 1..L: a 0/1 mask over the conv-output map [N, K_ℓ, H'_ℓ, W'_ℓ] marking, for
    * every pooled unit, the position g_u it selects if its switch a_u is on. */
   masks: Tensor[];
+}
+
+/**
+ * Class-conditional frequencies of every unit's nuisance choice, per level ℓ: a flat array
+ * [C, K_ℓ, H_ℓ, W_ℓ, 1 + p_ℓ²] whose last axis (switch off, then the p² window positions) sums to 1.
+ */
+export interface LatentPrior {
+  levels: Float32Array[];
 }
 
 export class DRMM extends Module {
@@ -169,7 +178,7 @@ export class DRMM extends Module {
     let z = this.templates.gather(0, classIndex(classes, this.templates.shape));
     for (let i = this.levels.length - 1; i >= 0; i--) {
       const p = this.levels[i].pool;
-      const up = upsample(z, p).mul(latents.masks[i]);
+      const up = unpool(z, latents.masks[i], p);
       z = convTranspose(up, this.filters[i]);
       if (i > 0) z = z.relu();
     }
@@ -177,24 +186,39 @@ export class DRMM extends Module {
   }
 
   /**
-   * Ancestral sampling (eq 4–6): c ~ uniform, then per level and unit a switch a ~ Bern(pOn) and a
-   * position g ~ uniform in its pooling window, I = Λ_g μ_c + N(0, σ²). `sample(rng)` draws one
-   * image, `sample(rng, n)` a batch of n.
+   * Ancestral sampling (eq 4–6): c ~ uniform (or the given `classes`), then per level and unit a
+   * switch and a position g: by default a ~ Bern(pOn) and g uniform in its pooling window; with a
+   * `prior` (see `latentPrior`), the unit's choice is drawn from its class-conditional
+   * frequencies. I = Λ_g μ_c + N(0, σ²). `sample(rng)` draws one image, `sample(rng, n)` a batch.
    */
-  sample(rng: Rng, n = 1): { images: Tensor; classes: number[]; latents: Latents } {
+  sample(rng: Rng, n = 1, { classes: given, prior }: { classes?: readonly number[]; prior?: LatentPrior } = {}): { images: Tensor; classes: number[]; latents: Latents } {
     if (!(rng instanceof Rng)) throw new Error('DRMM.sample: pass an Rng');
     if (!Number.isInteger(n) || n < 1) throw new Error(`DRMM.sample: n must be a positive integer, got ${n}`);
-    const classes = Array.from({ length: n }, () => rng.int(this.numClasses));
+    if (given && (given.length !== n || given.some((c) => !Number.isInteger(c) || c < 0 || c >= this.numClasses))) {
+      throw new Error(`DRMM.sample: classes must be ${n} indices in 0..${this.numClasses - 1}, got [${given.join(', ')}]`);
+    }
+    if (prior) this.checkPrior('sample', prior);
+    const classes = given ? [...given] : Array.from({ length: n }, () => rng.int(this.numClasses));
     const masks = this.levels.map((lv, i) => {
       const [h, w] = [this.sizes[i + 1][0] * lv.pool, this.sizes[i + 1][1] * lv.pool];
+      const units = lv.channels * this.sizes[i + 1][0] * this.sizes[i + 1][1];
+      const options = lv.pool * lv.pool + 1;
       const m = new Float32Array(n * lv.channels * h * w);
-      for (let plane = 0; plane < n * lv.channels; plane++) {
-        for (let pi = 0; pi < h / lv.pool; pi++) {
-          for (let pj = 0; pj < w / lv.pool; pj++) {
+      for (let s = 0; s < n; s++) {
+        for (let u = 0; u < units; u++) {
+          let choice: number; // 0 = switch off, 1 + dy·p + dx = on at (dy, dx)
+          if (prior) {
+            const freq = prior.levels[i].subarray((classes[s] * units + u) * options, (classes[s] * units + u + 1) * options);
+            choice = rng.categorical(Array.from(freq));
+          } else {
             if (!rng.bernoulli(this.pOn)) continue;
             const [dy, dx] = [rng.int(lv.pool), rng.int(lv.pool)];
-            m[(plane * h + pi * lv.pool + dy) * w + pj * lv.pool + dx] = 1;
+            choice = 1 + dy * lv.pool + dx;
           }
+          if (choice === 0) continue;
+          const [plane, pi, pj] = [s * lv.channels + Math.floor(u / (units / lv.channels)), Math.floor(u / this.sizes[i + 1][1]) % this.sizes[i + 1][0], u % this.sizes[i + 1][1]];
+          const [dy, dx] = [Math.floor((choice - 1) / lv.pool), (choice - 1) % lv.pool];
+          m[(plane * h + pi * lv.pool + dy) * w + pj * lv.pool + dx] = 1;
         }
       }
       return new Tensor(m, [n, lv.channels, h, w]);
@@ -203,6 +227,85 @@ export class DRMM extends Module {
     const clean = noGrad(() => this.topDown(classes, latents));
     const images = new Tensor(clean.data.map((v) => v + rng.normal(0, this.sigma)), clean.shape);
     return { images, classes, latents };
+  }
+
+  /**
+   * The class-conditional nuisance prior π_g|c estimated from labelled images the way a hard-EM
+   * M-step would: for every class, level and unit, the frequencies of the E-step's choices
+   * (switch off, or on at one of the p² window positions), with add-`smoothing` counts.
+   */
+  latentPrior(images: Tensor, labels: Tensor, { smoothing = 0.5, batchSize = 256 } = {}): LatentPrior {
+    this.checkImage(images);
+    if (labels.size !== images.shape[0]) throw new Error(`DRMM.latentPrior: ${labels.size} labels for ${images.shape[0]} images`);
+    const C = this.numClasses;
+    const counts = this.levels.map((lv, i) => new Float32Array(C * lv.channels * this.sizes[i + 1][0] * this.sizes[i + 1][1] * (lv.pool * lv.pool + 1)).fill(smoothing));
+    const per = images.size / images.shape[0];
+    for (let start = 0; start < images.shape[0]; start += batchSize) {
+      const n = Math.min(batchSize, images.shape[0] - start);
+      const batch = new Tensor(images.data.slice(start * per, (start + n) * per), [n, ...images.shape.slice(1)]);
+      const { latents } = noGrad(() => this.infer(batch));
+      this.levels.forEach((lv, i) => {
+        const [hp, wp] = this.sizes[i + 1];
+        const [h, w] = [hp * lv.pool, wp * lv.pool];
+        const units = lv.channels * hp * wp;
+        const options = lv.pool * lv.pool + 1;
+        const mask = latents.masks[i].data;
+        for (let s = 0; s < n; s++) {
+          const c = labels.data[start + s];
+          if (!Number.isInteger(c) || c < 0 || c >= C) throw new Error(`DRMM.latentPrior: label ${c} is not in 0..${C - 1}`);
+          for (let u = 0; u < units; u++) {
+            const [k, pi, pj] = [Math.floor(u / (hp * wp)), Math.floor(u / wp) % hp, u % wp];
+            let choice = 0;
+            for (let dy = 0; dy < lv.pool && !choice; dy++) {
+              for (let dx = 0; dx < lv.pool; dx++) {
+                if (mask[((s * lv.channels + k) * h + pi * lv.pool + dy) * w + pj * lv.pool + dx]) { choice = 1 + dy * lv.pool + dx; break; }
+              }
+            }
+            counts[i][(c * units + u) * options + choice] += 1;
+          }
+        }
+      });
+    }
+    const levels = counts.map((t, i) => {
+      const options = this.levels[i].pool ** 2 + 1;
+      for (let r = 0; r < t.length; r += options) {
+        let total = 0;
+        for (let o = 0; o < options; o++) total += t[r + o];
+        // A class without images (and no smoothing) gets the uniform choice.
+        for (let o = 0; o < options; o++) t[r + o] = total > 0 ? t[r + o] / total : 1 / options;
+      }
+      return t;
+    });
+    return { levels };
+  }
+
+  /** The single most probable latent path of class c under `prior` (every unit takes its most frequent choice). */
+  modeLatents(classes: readonly number[], prior: LatentPrior): Latents {
+    this.checkPrior('modeLatents', prior);
+    const masks = this.levels.map((lv, i) => {
+      const [hp, wp] = this.sizes[i + 1];
+      const [h, w] = [hp * lv.pool, wp * lv.pool];
+      const units = lv.channels * hp * wp;
+      const options = lv.pool * lv.pool + 1;
+      const m = new Float32Array(classes.length * lv.channels * h * w);
+      classes.forEach((c, s) => {
+        for (let u = 0; u < units; u++) {
+          const freq = prior.levels[i].subarray((c * units + u) * options, (c * units + u + 1) * options);
+          let choice = 0;
+          for (let o = 1; o < options; o++) if (freq[o] > freq[choice]) choice = o;
+          if (choice === 0) continue;
+          const [k, pi, pj] = [Math.floor(u / (hp * wp)), Math.floor(u / wp) % hp, u % wp];
+          m[((s * lv.channels + k) * h + pi * lv.pool + Math.floor((choice - 1) / lv.pool)) * w + pj * lv.pool + ((choice - 1) % lv.pool)] = 1;
+        }
+      });
+      return new Tensor(m, [classes.length, lv.channels, h, w]);
+    });
+    return { masks };
+  }
+
+  private checkPrior(op: string, prior: LatentPrior): void {
+    const ok = prior?.levels?.length === this.levels.length && this.levels.every((lv, i) => prior.levels[i].length === this.numClasses * lv.channels * this.sizes[i + 1][0] * this.sizes[i + 1][1] * (lv.pool * lv.pool + 1));
+    if (!ok) throw new Error(`DRMM.${op}: the latent prior does not match this model's levels (estimate it with latentPrior on this model)`);
   }
 
   /**
@@ -278,6 +381,43 @@ export class DRMM extends Module {
     return loss.item();
   }
 
+  /**
+   * The EG objective on unlabelled images (the semi-supervised DRMM of §4, Table 1): the class is
+   * latent too, so the E-step's ĉ = argmax_c score_c renders the reconstruction Λ_ĝ μ_ĉ; the KL
+   * term compares the batch's average posterior (1/N)Σ_n p(c|I_n) with the uniform prior, which
+   * keeps the inferred classes balanced without pushing each posterior towards uniform.
+   */
+  unlabelledObjective(images: Tensor, latents: Latents, { klWeight = 0.1, reconWeight = 1 } = {}): Tensor {
+    const scores = this.bottomUp(images).scores;
+    const classes = [...scores.argmax(1).data];
+    const recon = mse(this.topDown(classes, latents), images);
+    const pBar = scores.softmax(1).mean(0); // [C]
+    const kl = pBar.mul(pBar.add(1e-8).log().add(Math.log(this.numClasses))).sum(); // KL[p̄(c) ‖ uniform]
+    return recon.mul(reconWeight).add(kl.mul(klWeight));
+  }
+
+  /**
+   * One semi-supervised EG step: E-step on both batches, then one gradient step on
+   * objective(labelled) + unlabelledWeight · unlabelledObjective(unlabelled). Returns the
+   * objective before the step.
+   */
+  egStepSemi(
+    labelled: { images: Tensor; labels: Tensor },
+    unlabelled: Tensor,
+    optimizer: Optimizer,
+    opts: { klWeight?: number; reconWeight?: number; unlabelledWeight?: number } = {},
+  ): number {
+    const { unlabelledWeight = 1, ...weights } = opts;
+    const lat = noGrad(() => this.infer(labelled.images).latents);
+    const latU = noGrad(() => this.infer(unlabelled).latents);
+    optimizer.zeroGrad();
+    const loss = this.objective(labelled.images, labelled.labels, lat, weights).add(this.unlabelledObjective(unlabelled, latU, weights).mul(unlabelledWeight));
+    loss.backward();
+    optimizer.step();
+    this.projectNonnegative();
+    return loss.item();
+  }
+
   /** Keeps μ ≥ 0 and W^(ℓ≥2) ≥ 0 after an update (the NN-DRMM constraint). */
   projectNonnegative(): void {
     for (const t of [this.templates, ...this.filters.slice(1)]) for (let i = 0; i < t.size; i++) if (t.data[i] < 0) t.data[i] = 0;
@@ -301,17 +441,4 @@ function classIndex(classes: readonly number[], shape: readonly number[]): Tenso
 export function upsample(z: Tensor, p: number): Tensor {
   const [n, k, h, w] = z.shape;
   return z.reshape([n, k, h, 1, w, 1]).expand([n, k, h, p, w, p]).reshape([n, k, h * p, w * p]);
-}
-
-/**
- * The transposed ("full") convolution: the adjoint of a valid cross-correlation with w [K, C, k, k],
- * mapping [N, K, h, w] to [N, C, h + k − 1, w + k − 1]. Written as a convolution of the zero-padded
- * input with the spatially flipped filters, input and output channels swapped.
- */
-export function convTranspose(y: Tensor, w: Tensor): Tensor {
-  const [, , kh, kw] = w.shape;
-  const flipH = new Tensor(Float32Array.from({ length: w.size }, (_, i) => kh - 1 - (Math.floor(i / kw) % kh)), w.shape);
-  const flipW = new Tensor(Float32Array.from({ length: w.size }, (_, i) => kw - 1 - (i % kw)), w.shape);
-  const flipped = w.gather(2, flipH).gather(3, flipW).permute([1, 0, 2, 3]);
-  return y.pad([[kh - 1, kh - 1], [kw - 1, kw - 1]]).conv2d(flipped);
 }
