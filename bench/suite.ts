@@ -77,6 +77,8 @@ export interface RunOptions {
   slowSamples?: number;
   /** Write bench/results/<suite>.json (default true). */
   write?: boolean;
+  /** Print each result as it comes (default true). */
+  log?: boolean;
   /** Extra fields for the JSON file (e.g. the machine). */
   meta?: Record<string, unknown>;
 }
@@ -89,7 +91,7 @@ export async function runSuite(name: string, cases: BenchCase[], opts: RunOption
     const row = await runCase(name, c, opts);
     const spread = Number.isFinite(row.margin) ? ` ±${row.margin.toFixed(1)}%` : '';
     const shown = row.method === 'unsupported' ? `n/a (${row.note})` : `${fmt(row.throughput)} ${row.unit}${spread} (${row.method}, ${row.samples} sample${row.samples > 1 ? 's' : ''})`;
-    console.log(`  ${c.task} — ${c.impl}: ${shown}`);
+    if (opts.log ?? true) console.log(`  ${c.task} — ${c.impl}: ${shown}`);
     rows.push(row);
   }
   if (opts.write ?? true) {
