@@ -81,3 +81,52 @@ export function imageGrid(images: Tensor, side: number, title: string, labels?: 
     resolve: { scale: { color: 'independent' } },
   };
 }
+
+export interface HistogramPanel {
+  name: string;
+  /** Bin edges and the histogram's probability per bin. */
+  edges: readonly number[];
+  probs: readonly number[];
+  /** A reference distribution's masses on the same bins, drawn as a red line (e.g. N(0, 1024)). */
+  reference?: readonly number[];
+}
+
+/**
+ * Histograms as bars (probability per bin), each in its own panel, with an optional reference
+ * distribution on the same bins as a red line: the layout of LB-repr Fig. 2/3.
+ */
+export function histogramPanels(panels: readonly HistogramPanel[], { title, referenceName = 'reference', columns = 5 }: { title?: string; referenceName?: string; columns?: number } = {}): Record<string, unknown> {
+  const values: Row[] = [];
+  for (const p of panels) {
+    if (p.edges.length !== p.probs.length + 1 || (p.reference && p.reference.length !== p.probs.length)) {
+      throw new Error(`histogramPanels: panel '${p.name}' has ${p.edges.length} edges, ${p.probs.length} probabilities and ${p.reference?.length ?? 0} reference masses`);
+    }
+    p.probs.forEach((v, i) => {
+      const [lo, hi] = [p.edges[i], p.edges[i + 1]];
+      values.push({ panel: p.name, series: 'histogram', lo: +lo.toFixed(4), hi: +hi.toFixed(4), mid: +((lo + hi) / 2).toFixed(4), p: +v.toFixed(6) });
+      if (p.reference) values.push({ panel: p.name, series: referenceName, lo: +lo.toFixed(4), hi: +hi.toFixed(4), mid: +((lo + hi) / 2).toFixed(4), p: +p.reference[i].toFixed(6) });
+    });
+  }
+  return {
+    title,
+    data: { values },
+    facet: { field: 'panel', type: 'nominal', sort: panels.map((p) => p.name), title: null },
+    columns: Math.min(columns, panels.length),
+    spec: {
+      width: 150,
+      height: 100,
+      layer: [
+        {
+          transform: [{ filter: "datum.series === 'histogram'" }],
+          mark: { type: 'bar', color: '#4c78a8' },
+          encoding: { x: { field: 'lo', type: 'quantitative', title: 'value' }, x2: { field: 'hi' }, y: { field: 'p', type: 'quantitative', title: 'probability per bin' }, y2: { datum: 0 } },
+        },
+        {
+          transform: [{ filter: "datum.series !== 'histogram'" }],
+          mark: { type: 'line', color: 'red' },
+          encoding: { x: { field: 'mid', type: 'quantitative' }, y: { field: 'p', type: 'quantitative' } },
+        },
+      ],
+    },
+  };
+}

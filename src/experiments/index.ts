@@ -2,11 +2,14 @@
 import { diagonalGibbs } from './diagonal-gibbs.js';
 import { energyMin } from './energy-min.js';
 import { iidConditions } from './iid-conditions.js';
+import { priorKlExperiment } from './prior-kl.js';
+import { capacity } from './capacity.js';
+import { randomLabelsExperiment } from './random-labels.js';
 import { bayesPrior } from './bayes-prior.js';
 import type { Experiment } from './types.js';
 import { weightCorrelation } from './weight-correlation.js';
 
-export const experiments: Experiment[] = [diagonalGibbs, weightCorrelation, energyMin, iidConditions, bayesPrior];
+export const experiments: Experiment[] = [diagonalGibbs, weightCorrelation, energyMin, iidConditions, priorKlExperiment, capacity, randomLabelsExperiment, bayesPrior];
 
 export function findExperiment(name: string): Experiment {
   const e = experiments.find((x) => x.name === name);

@@ -1,0 +1,168 @@
+/**
+ * LB-bayes §4.3 (Fig. 3), LB-hidden K.3 (Fig. 26) and LB-repr §5.2.1 (Fig. 4): capacity and the
+ * learned prior. Trains LB-bayes' CNNs with 4, 12 and 20 channels in f1 and LB-repr's CNN1 (60
+ * channels in f3) and CNN2 (36) on the synthetic Gaussian digits, and records after every epoch the
+ * average KL[P(X)‖P̂(F1)] over test images and the test error. The papers: more f1 channels ⇒ lower
+ * KL and lower test error; KL and test error are positively correlated over training; CNN1
+ * generalises better than CNN2 and has the lower KL (0.94 vs 1.59).
+ */
+import { gaussianDigitsFromMnist } from '../data/gaussian-digits.js';
+import { Tensor } from '../tensor/tensor.js';
+import { averagePriorKlF1, buildCnn, LB_REPR_CNN1, LB_REPR_CNN2, lbBayesCnn, pearson, PRIOR_EDGES, priorMasses, readTestImage, rowOf, type CnnSpec } from './cnn.js';
+import { byMode, num, pct, train } from './common.js';
+import { histogramPanels, imageGrid, lineChart } from './figures.js';
+import type { Claim, Experiment, Figure } from './types.js';
+
+type EpochRow = {
+  network: string;
+  epoch: number;
+  klScaled: number;
+  klRaw: number;
+  testError: number;
+  trainError: number;
+};
+
+const f1Networks = [4, 12, 20].map((k) => ({ key: `f1=${k}`, spec: lbBayesCnn(k) }));
+const f3Networks = [
+  { key: 'CNN1 f3=60', spec: LB_REPR_CNN1 },
+  { key: 'CNN2 f3=36', spec: LB_REPR_CNN2 },
+];
+
+/** Strictly decreasing. */
+const decreasing = (v: number[]) => v.every((x, i) => i === 0 || x < v[i - 1]);
+
+export const capacity: Experiment = {
+  name: 'capacity',
+  title: 'More channels in f1 give a better prior (lower KL) and lower test error',
+  paper: 'LB-bayes §4.3 (Fig. 3); LB-hidden App. K.3 (Fig. 26, Table 10); LB-repr §5.2.1 (Fig. 4)',
+  run(ctx) {
+    const start = performance.now();
+    // tiny: 1 + 1 source digits per class (20 + 20 images); quick: 40 + 40 (800 + 800); full: all (≈10,000 + 10,000)
+    const sourcesPerClass = byMode<number | undefined>(ctx.mode, { tiny: 2, quick: 80, full: undefined });
+    const epochs = byMode(ctx.mode, { tiny: 2, quick: 6, full: 30 });
+    const data = gaussianDigitsFromMnist({ rng: ctx.rng.fork(), sourcesPerClass });
+    const rows: EpochRow[] = [];
+    const trained = new Map<string, ReturnType<typeof buildCnn>>();
+
+    const runNetwork = (key: string, spec: CnnSpec) => {
+      ctx.report({ kind: 'stage', label: `${key}: ${spec.name} (${spec.paper})` });
+      const cnn = buildCnn(spec, ctx.rng.fork());
+      train(ctx, `${this.name} ${key}`, cnn.net, { x: data.xTrain, y: data.yTrain, xTest: data.xTest, yTest: data.yTest }, {
+        epochs,
+        lr: 0.001,
+        afterEpoch: (log) => {
+          // LB-bayes §4.3: "we average KL[P(X)‖P̂(F1)] over all testing images … over 30 training epochs"
+          const kl = averagePriorKlF1(cnn, data.xTest);
+          rows.push({ network: key, epoch: log.epoch + 1, klScaled: kl.scaled, klRaw: kl.raw, testError: 1 - (log.valAccuracy ?? NaN), trainError: 1 - log.accuracy });
+        },
+      });
+      trained.set(key, cnn);
+    };
+    for (const { key, spec } of [...f1Networks, ...f3Networks]) runNetwork(key, spec);
+
+    const last = (key: string) => rows.filter((r) => r.network === key).at(-1)!;
+    const series = (key: string, field: keyof EpochRow) => rows.filter((r) => r.network === key).map((r) => r[field] as number);
+    const claims: Claim[] = [];
+    const scale = `${data.yTrain.size} train / ${data.yTest.size} test images, ${epochs} epochs (the papers: 10,000 + 10,000, 30 epochs)`;
+
+    // more f1 channels ⇒ lower KL, lower test error (LB-bayes Fig. 3; LB-hidden Fig. 26)
+    const f1Kl = f1Networks.map(({ key }) => last(key).klScaled);
+    const f1KlRaw = f1Networks.map(({ key }) => last(key).klRaw);
+    const f1Err = f1Networks.map(({ key }) => last(key).testError);
+    const list = (v: number[], f: (x: number) => string) => f1Networks.map(({ key }, i) => `${key}: ${f(v[i])}`).join(', ');
+    claims.push(
+      {
+        experiment: this.name,
+        claim: 'more channels in f1 (4 → 12 → 20) ⇒ lower average KL[P(X)‖P̂(F1)] over test images (last epoch)',
+        paperValue: 'decreasing in the number of channels (LB-bayes Fig. 3 left; LB-hidden Fig. 26A)',
+        measured: `scale-matched ${list(f1Kl, num)}; raw ${list(f1KlRaw, num)} (${scale})`,
+        holds: decreasing(f1Kl),
+        note: 'holds: scale-matched KL strictly decreasing',
+      },
+      {
+        experiment: this.name,
+        claim: 'more channels in f1 (4 → 12 → 20) ⇒ lower test error (last epoch)',
+        paperValue: 'decreasing (LB-bayes Fig. 3 right; LB-hidden Fig. 26B)',
+        measured: list(f1Err, pct),
+        holds: decreasing(f1Err),
+      },
+    );
+    // positive correlation between KL and test error over training (LB-hidden K.3)
+    const perNetwork = Object.fromEntries(
+      [...f1Networks, ...f3Networks].map(({ key }) => [key, { scaled: epochs > 1 ? pearson(series(key, 'klScaled'), series(key, 'testError')) : NaN, raw: epochs > 1 ? pearson(series(key, 'klRaw'), series(key, 'testError')) : NaN }]),
+    );
+    const f1Rows = rows.filter((r) => f1Networks.some((n) => n.key === r.network));
+    const pooled = { scaled: pearson(f1Rows.map((r) => r.klScaled), f1Rows.map((r) => r.testError)), raw: pearson(f1Rows.map((r) => r.klRaw), f1Rows.map((r) => r.testError)) };
+    claims.push({
+      experiment: this.name,
+      claim: 'average KL[P(X)‖P̂(F1)] and test error are positively correlated over epochs (f1 = 4, 12, 20 pooled)',
+      paperValue: 'positive (LB-hidden K.3, Fig. 26)',
+      measured: `Pearson r: scale-matched ${num(pooled.scaled)}, raw ${num(pooled.raw)}; per network (scale-matched) ${f1Networks.map(({ key }) => `${key} ${num(perNetwork[key].scaled)}`).join(', ')}`,
+      holds: pooled.scaled > 0,
+      note: 'holds: pooled Pearson r of the scale-matched KL > 0',
+    });
+    // CNN1 (60 channels in f3) vs CNN2 (36): LB-repr Fig. 4
+    const [c1, c2] = f3Networks.map(({ key }) => last(key));
+    claims.push(
+      {
+        experiment: this.name,
+        claim: 'CNN1 (60 channels in f3) generalises better than CNN2 (36): lower test error',
+        paperValue: 'CNN1 lower (LB-repr Fig. 4 left)',
+        measured: `${pct(c1.testError)} vs ${pct(c2.testError)} (training error ${pct(c1.trainError)} / ${pct(c2.trainError)} during the last epoch)`,
+        holds: c1.testError < c2.testError,
+      },
+      {
+        experiment: this.name,
+        claim: 'CNN1 learns the better prior: KL[P(X)‖q_CNN1(F1)] < KL[P(X)‖q_CNN2(F1)]',
+        paperValue: '0.94 < 1.59 (LB-repr Fig. 4 right, one test image)',
+        measured: `test-set average: scale-matched ${num(c1.klScaled)} vs ${num(c2.klScaled)}, raw ${num(c1.klRaw)} vs ${num(c2.klRaw)}`,
+        holds: c1.klScaled < c2.klScaled,
+        note: 'holds: scale-matched average',
+      },
+    );
+
+    // LB-repr Fig. 4 right: one test image and the histograms of P(X), q_CNN1(F1), q_CNN2(F1)
+    const testIndex = ctx.rng.fork().int(data.yTest.size);
+    const image = rowOf(data.xTest, testIndex);
+    const readouts = f3Networks.map(({ key }) => readTestImage(trained.get(key)!, image));
+    const prior = priorMasses();
+    const figures: Figure[] = [
+      { name: 'kl-f1-channels', title: 'Average scale-matched KL[P(X)‖P̂(F1)] over test images per epoch, f1 = 4, 12, 20 channels (LB-bayes Fig. 3 left)', spec: lineChart(f1Rows, 'epoch', 'klScaled', 'network') },
+      { name: 'kl-raw-f1-channels', title: 'Average raw KL[P(X)‖P̂(F1)] per epoch, f1 = 4, 12, 20 channels', spec: lineChart(f1Rows, 'epoch', 'klRaw', 'network') },
+      { name: 'test-error-f1-channels', title: 'Test error per epoch, f1 = 4, 12, 20 channels (LB-bayes Fig. 3 right)', spec: lineChart(f1Rows, 'epoch', 'testError', 'network') },
+      { name: 'test-error-f3-channels', title: 'Test error per epoch, CNN1 (f3 = 60) vs CNN2 (f3 = 36) (LB-repr Fig. 4 left)', spec: lineChart(rows.filter((r) => !f1Rows.includes(r)), 'epoch', 'testError', 'network') },
+      { name: 'kl-f3-channels', title: 'Average scale-matched KL[P(X)‖P̂(F1)] per epoch, CNN1 vs CNN2', spec: lineChart(rows.filter((r) => !f1Rows.includes(r)), 'epoch', 'klScaled', 'network') },
+      { name: 'test-image', title: `The test image of the histograms (digit ${data.yTest.data[testIndex]})`, spec: imageGrid(new Tensor(image.data, [1, 1024]), 32, `test image #${testIndex}`) },
+      {
+        name: 'prior-cnn1-cnn2',
+        title: 'Histograms of x, E_F1 of CNN1 and of CNN2 (scale-matched) for one test image; red: N(0, 1024) (LB-repr Fig. 4 right)',
+        spec: histogramPanels(
+          [
+            readouts[0].panels[0],
+            { ...readouts[0].panels[2], name: `CNN1 E_F1: KL ${num(readouts[0].klF1.scaled)} (raw ${num(readouts[0].klF1.raw)})` },
+            { ...readouts[1].panels[2], name: `CNN2 E_F1: KL ${num(readouts[1].klF1.scaled)} (raw ${num(readouts[1].klF1.raw)})` },
+          ].map((p) => ({ ...p, edges: PRIOR_EDGES, reference: prior })),
+          { referenceName: 'N(0, 1024)', columns: 3 },
+        ),
+      },
+    ];
+    return {
+      name: this.name,
+      title: this.title,
+      paper: this.paper,
+      mode: ctx.mode,
+      seed: ctx.seed,
+      seconds: (performance.now() - start) / 1000,
+      data: `${data.description} Adam (lr 0.001, batch 32; the papers use SGD, hyper-parameters not stated). KL bins: 64 equal bins over [−128, 128]; scale-matched = energy standardised to mean 0, variance 1024.`,
+      metrics: {
+        epochs,
+        networks: Object.fromEntries([...f1Networks, ...f3Networks].map(({ key, spec }) => [key, spec])),
+        perEpoch: rows,
+        correlation: { perNetwork, pooledF1: pooled },
+        testImage: { index: testIndex, klX: readouts[0].klX.raw, cnn1: { klF1Scaled: readouts[0].klF1.scaled, klF1Raw: readouts[0].klF1.raw }, cnn2: { klF1Scaled: readouts[1].klF1.scaled, klF1Raw: readouts[1].klF1.raw } },
+      },
+      claims,
+      figures,
+    };
+  },
+};

@@ -1,0 +1,94 @@
+/**
+ * LB-repr §5.2.2 (Fig. 5, 6) and LB-bayes §4.4 (Fig. 4, 5): random labels. CNN1 (LB-repr Table 1)
+ * is trained on the synthetic Gaussian digits with labels drawn uniformly at random (training
+ * and test labels alike, as in Zhang et al.): it memorises the training set (training error → 0)
+ * while the test error stays ≈ 90%, yet its first layer still models the prior — KL[P(X)‖P̂(F1)]
+ * of a test image stays small (LB-repr: 0.60 with KL[P(X)‖P̂(x)] = 0.81; LB-bayes: 0.47 vs 0.66).
+ */
+import { gaussianDigitsFromMnist } from '../data/gaussian-digits.js';
+import type { Rng } from '../tensor/rng.js';
+import { Tensor } from '../tensor/tensor.js';
+import { averagePriorKlF1, buildCnn, errorRate, LB_REPR_CNN1, readTestImage, rowOf } from './cnn.js';
+import { byMode, num, pct, train } from './common.js';
+import { barChart, histogramPanels, imageGrid, lineChart } from './figures.js';
+import type { Experiment } from './types.js';
+
+/** n labels drawn uniformly from 0…classes−1. */
+export function randomLabels(n: number, rng: Rng, classes = 10): Tensor {
+  return new Tensor(Float32Array.from({ length: n }, () => rng.int(classes)), [n]);
+}
+
+export const randomLabelsExperiment: Experiment = {
+  name: 'random-labels',
+  title: 'Random labels: zero training error, ≈ 90% test error, and still a good prior in f1',
+  paper: 'LB-repr §5.2.2 (Fig. 5, 6); LB-bayes §4.4 (Fig. 4, 5)',
+  run(ctx) {
+    const start = performance.now();
+    // Memorising random labels takes many epochs: few images in quick mode, the papers' 200 epochs in full mode.
+    // tiny: 1 + 1 source digits per class (20 + 20 images); quick: 10 + 10 (200 + 200); full: all (≈10,000 + 10,000)
+    const sourcesPerClass = byMode<number | undefined>(ctx.mode, { tiny: 2, quick: 20, full: undefined });
+    const epochs = byMode(ctx.mode, { tiny: 3, quick: 30, full: 200 });
+    const data = gaussianDigitsFromMnist({ rng: ctx.rng.fork(), sourcesPerClass });
+    const labelRng = ctx.rng.fork();
+    const yTrain = randomLabels(data.yTrain.size, labelRng);
+    const yTest = randomLabels(data.yTest.size, labelRng);
+
+    const cnn = buildCnn(LB_REPR_CNN1, ctx.rng.fork());
+    const curve: { epoch: number; set: string; error: number }[] = [];
+    const logs = train(ctx, `${this.name} CNN1`, cnn.net, { x: data.xTrain, y: yTrain, xTest: data.xTest, yTest }, {
+      epochs,
+      lr: 0.001,
+      afterEpoch: (log) => {
+        curve.push({ epoch: log.epoch + 1, set: 'train (during epoch)', error: 1 - log.accuracy });
+        curve.push({ epoch: log.epoch + 1, set: 'test', error: 1 - (log.valAccuracy ?? NaN) });
+      },
+    });
+    const trainError = errorRate(cnn, data.xTrain, yTrain);
+    const testError = errorRate(cnn, data.xTest, yTest);
+    const trueLabelTestError = errorRate(cnn, data.xTest, data.yTest);
+
+    const testIndex = ctx.rng.fork().int(data.yTest.size);
+    const image = rowOf(data.xTest, testIndex);
+    const readout = readTestImage(cnn, image);
+    const average = averagePriorKlF1(cnn, data.xTest);
+    const label = yTest.data[testIndex];
+    const scale = `${data.yTrain.size} train images, ${epochs} epochs (the papers: 10,000, 200 epochs)`;
+    return {
+      name: this.name,
+      title: this.title,
+      paper: this.paper,
+      mode: ctx.mode,
+      seed: ctx.seed,
+      seconds: (performance.now() - start) / 1000,
+      data: `${data.description} Training and test labels replaced by labels drawn uniformly from 0–9. CNN1 of LB-repr Table 1 (the LB-bayes run uses its CNN3, f1 = 20 channels); Adam, lr 0.001, batch 32. KL bins: 64 equal bins over [−128, 128].`,
+      metrics: {
+        epochs,
+        trainError,
+        testError,
+        trueLabelTestError,
+        curve,
+        epochSeconds: logs.map((l) => l.seconds),
+        testImage: { index: testIndex, randomLabel: label, klX: readout.klX.raw, klF1Raw: readout.klF1.raw, klF1Scaled: readout.klF1.scaled, klF2Scaled: readout.klF2.scaled, probs: readout.probs },
+        averageOverTest: { klF1Raw: average.raw, klF1Scaled: average.scaled },
+      },
+      claims: [
+        { experiment: this.name, claim: 'CNN1 reaches zero training error on random labels', paperValue: '0% (LB-repr Fig. 6; LB-bayes Fig. 5, 200 epochs)', measured: `${pct(trainError)} (${scale})`, holds: trainError <= 0.01, note: 'holds: training error ≤ 1%' },
+        { experiment: this.name, claim: 'test error on random labels stays near chance', paperValue: '≈ 90%', measured: `${pct(testError)} (against the true digits: ${pct(trueLabelTestError)})`, holds: testError >= 0.8 },
+        {
+          experiment: this.name,
+          claim: 'f1 still learns an accurate prior: KL[P(X)‖P̂(F1)] of a test image as small as the image’s own KL[P(X)‖P̂(x)]',
+          paperValue: '0.60 vs 0.81 (LB-repr Fig. 5); 0.47 vs 0.66 (LB-bayes Fig. 4)',
+          measured: `scale-matched ${num(readout.klF1.scaled)}, raw ${num(readout.klF1.raw)} vs ${num(readout.klX.raw)}; test-set average ${num(average.scaled)} / raw ${num(average.raw)}`,
+          holds: readout.klF1.scaled <= 2 * readout.klX.raw,
+          note: 'holds: scale-matched KL(F1) ≤ 2 × KL(x)',
+        },
+      ],
+      figures: [
+        { name: 'errors', title: 'Training and test error per epoch with random labels (LB-repr Fig. 6, LB-bayes Fig. 5)', spec: lineChart(curve, 'epoch', 'error', 'set') },
+        { name: 'test-image', title: `The test image (random label ${label}, digit ${data.yTest.data[testIndex]})`, spec: imageGrid(new Tensor(image.data, [1, 1024]), 32, `test image #${testIndex}`) },
+        { name: 'histograms', title: 'Histograms of x, E_F1 (raw, scale-matched) and E_F2 (scale-matched) for the test image; red: N(0, 1024) (LB-repr Fig. 5)', spec: histogramPanels(readout.panels, { referenceName: 'N(0, 1024)', columns: 4 }) },
+        { name: 'output', title: `Output probabilities for the test image (random label ${label})`, spec: barChart(readout.probs.map((p, l) => ({ label: l, probability: +p.toFixed(5) })), 'label', 'probability') },
+      ],
+    };
+  },
+};

@@ -1,0 +1,158 @@
+// The Lan & Barner CNNs and the prior-KL measurement shared by prior-kl, capacity and random-labels.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { noGrad } from '../../src/autograd/engine.js';
+import {
+  averagePriorKlF1,
+  buildCnn,
+  errorRate,
+  imageSlice,
+  LB_REPR_CNN1,
+  LB_REPR_CNN2,
+  lbBayesCnn,
+  pearson,
+  PRIOR_EDGES,
+  priorKl,
+  readLayers,
+  readTestImage,
+  rowOf,
+  scaleMatch,
+} from '../../src/experiments/cnn.js';
+import { randomLabels } from '../../src/experiments/random-labels.js';
+import { evaluate } from '../../src/layers/train.js';
+import { Rng, Tensor } from '../../src/index.js';
+
+const images = (n: number, rng: Rng) => new Tensor(Float32Array.from({ length: n * 1024 }, () => rng.normal(0, 32)), [n, 1, 32, 32]);
+const count = (params: Iterable<Tensor>) => [...params].reduce((s, p) => s + p.size, 0);
+const mean = (v: ArrayLike<number>) => Array.from(v).reduce((s, x) => s + x, 0) / v.length;
+const variance = (v: ArrayLike<number>) => mean(Array.from(v, (x) => (x - mean(v)) ** 2));
+
+describe('the papers’ CNNs', () => {
+  it('have the shapes of LB-repr Table 1 and LB-bayes Table 1', () => {
+    const x = images(2, new Rng(1));
+    const cnn1 = buildCnn(LB_REPR_CNN1, new Rng(2));
+    const shapes = noGrad(() => cnn1.net.forwardAll(x).map((t) => t.shape));
+    // x, f1 conv, f2 maxpool, ReLU, f3 conv, f4 maxpool, ReLU, flatten, f5 → 10
+    expect(shapes).toEqual([[2, 1, 32, 32], [2, 20, 30, 30], [2, 20, 15, 15], [2, 20, 15, 15], [2, 60, 11, 11], [2, 60, 5, 5], [2, 60, 5, 5], [2, 1500], [2, 10]]);
+    expect(count(cnn1.net.parameters())).toBe(20 * 9 + 20 + 60 * 20 * 25 + 60 + 1500 * 10 + 10);
+    expect(count(buildCnn(LB_REPR_CNN2, new Rng(2)).net.parameters())).toBe(20 * 9 + 20 + 36 * 20 * 25 + 36 + 900 * 10 + 10);
+    const bayes = buildCnn(lbBayesCnn(12), new Rng(3));
+    expect(bayes.spec.name).toBe('CNN2');
+    expect(noGrad(() => bayes.net.forwardAll(x).map((t) => t.shape.slice(1)))).toEqual([[1, 32, 32], [12, 30, 30], [12, 30, 30], [12, 15, 15], [20, 11, 11], [20, 11, 11], [20, 5, 5], [500], [20], [20], [10]]);
+    expect(count(bayes.net.parameters())).toBe(12 * 9 + 12 + 20 * 12 * 25 + 20 + 500 * 20 + 20 + 20 * 10 + 10);
+    expect(() => buildCnn({ ...LB_REPR_CNN1, f3: 0 }, new Rng(0))).toThrow(/buildCnn: f3 channels/);
+  });
+
+  it('compute the same function with ReLU before or after max-pooling (so either table order is exact)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e6 }), (seed) => {
+        const a = buildCnn({ ...lbBayesCnn(4), reluBeforePool: true }, new Rng(seed));
+        const b = buildCnn({ ...lbBayesCnn(4), reluBeforePool: false }, new Rng(seed));
+        const x = images(1, new Rng(seed + 1));
+        const [ya, yb] = noGrad(() => [a.net.forward(x), b.net.forward(x)]);
+        ya.data.forEach((v, i) => expect(v).toBeCloseTo(yb.data[i], 4));
+      }),
+      { numRuns: 5 },
+    );
+  });
+
+  it('read E_F1 from f1’s linear channels and E_F2 from f3’s linear channels on f2 (LB-repr eq 14)', () => {
+    const cnn = buildCnn(LB_REPR_CNN2, new Rng(4));
+    const x = images(2, new Rng(5));
+    const { energyF1, energyF2, probs } = readLayers(cnn, x);
+    noGrad(() => {
+      const f1 = cnn.conv1.forward(x);
+      const f2 = f1.maxPool2d({ kernelSize: 2, stride: 2, padding: 0 }).relu();
+      const byHand1 = f1.sum(1).neg();
+      const byHand2 = cnn.conv3.forward(f2).sum(1).neg();
+      expect(energyF1.shape).toEqual([2, 30, 30]);
+      expect(energyF2.shape).toEqual([2, 11, 11]);
+      energyF1.data.forEach((v, i) => expect(v).toBeCloseTo(byHand1.data[i], 3));
+      energyF2.data.forEach((v, i) => expect(v).toBeCloseTo(byHand2.data[i], 3));
+    });
+    for (let n = 0; n < 2; n++) expect(mean(imageSlice(probs, n)) * 10).toBeCloseTo(1, 5);
+    expect(() => readLayers(cnn, new Tensor(new Float32Array(784), [1, 1, 28, 28]))).toThrow(/readLayers: expected images \[N, 1, 32, 32\], got \[1, 1, 28, 28\]/);
+  });
+});
+
+describe('prior KL (raw and scale-matched)', () => {
+  it('scaleMatch gives the prior’s mean and variance and ignores a positive affine map of the values', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: -1e3, max: 1e3, noNaN: true }), { minLength: 2, maxLength: 200 }), fc.double({ min: 0.01, max: 100, noNaN: true }), fc.double({ min: -100, max: 100, noNaN: true }), (v, a, b) => {
+        fc.pre(variance(v) > 1e-6);
+        const s = scaleMatch(v);
+        expect(mean(s)).toBeCloseTo(0, 6);
+        expect(variance(s)).toBeCloseTo(1024, 4);
+        const t = scaleMatch(v.map((x) => a * x + b));
+        t.forEach((x, i) => expect(x).toBeCloseTo(s[i], 3));
+      }),
+      { numRuns: 50 },
+    );
+    expect([...scaleMatch([3, 3, 3], 5, 4)]).toEqual([5, 5, 5]);
+    expect(() => scaleMatch([1, Number.NaN])).toThrow(/scaleMatch: value NaN at position 1/);
+  });
+
+  it('the raw KL sees the scale, the scale-matched KL only the shape', () => {
+    const rng = new Rng(9);
+    const sample = Array.from({ length: 900 }, () => rng.normal(0, 32));
+    const base = priorKl(sample);
+    expect(base.raw).toBeLessThan(0.15); // a Gaussian sample of the prior itself
+    expect(base.scaled).toBeLessThan(0.15);
+    const stretched = priorKl(sample.map((v) => 5 * v + 40));
+    expect(stretched.raw).toBeGreaterThan(1);
+    expect(stretched.scaled).toBeCloseTo(base.scaled, 6);
+    // a far-from-Gaussian shape (uniform) keeps a large KL after scale matching
+    const uniform = priorKl(Array.from({ length: 900 }, () => rng.uniformIn(-1, 1)));
+    expect(uniform.scaled).toBeGreaterThan(base.scaled + 0.1);
+    expect(base.rawHistogram.edges).toEqual(PRIOR_EDGES);
+    expect(PRIOR_EDGES.length).toBe(65);
+    expect(PRIOR_EDGES[0]).toBe(-128);
+    expect(PRIOR_EDGES[64]).toBe(128);
+  });
+
+  it('averagePriorKlF1 is the mean over images of the per-image KL, whatever the batch size', () => {
+    const cnn = buildCnn(lbBayesCnn(4), new Rng(6));
+    const x = images(5, new Rng(7));
+    const perImage = [0, 1, 2, 3, 4].map((n) => priorKl(imageSlice(readLayers(cnn, rowOf(x, n)).energyF1, 0)));
+    for (const batch of [1, 2, 3, 250]) {
+      const avg = averagePriorKlF1(cnn, x, batch);
+      expect(avg.raw).toBeCloseTo(mean(perImage.map((k) => k.raw)), 6);
+      expect(avg.scaled).toBeCloseTo(mean(perImage.map((k) => k.scaled)), 6);
+    }
+    const readout = readTestImage(cnn, rowOf(x, 2));
+    expect(readout.klF1.scaled).toBeCloseTo(perImage[2].scaled, 6);
+    expect(readout.panels.map((p) => p.name.split(':')[0])).toEqual(['x', 'E_F1 raw', 'E_F1 scale-matched', 'E_F2 scale-matched']);
+    expect(() => readTestImage(cnn, x)).toThrow(/readTestImage: expected one image/);
+  });
+});
+
+describe('helpers', () => {
+  it('errorRate is 1 − evaluate’s accuracy', () => {
+    const cnn = buildCnn(lbBayesCnn(4), new Rng(8));
+    const x = images(7, new Rng(9));
+    const y = randomLabels(7, new Rng(10));
+    expect(errorRate(cnn, x, y, 3)).toBeCloseTo(1 - evaluate(cnn.net, x, y).accuracy, 10);
+  });
+
+  it('pearson: ±1 for affine relations, symmetric, errors on bad lengths', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: -100, max: 100, noNaN: true }), { minLength: 3, maxLength: 30 }), fc.double({ min: 0.1, max: 10, noNaN: true }), (a, k) => {
+        fc.pre(variance(a) > 1e-3);
+        expect(pearson(a, a.map((v) => k * v + 1))).toBeCloseTo(1, 6);
+        expect(pearson(a, a.map((v) => -k * v))).toBeCloseTo(-1, 6);
+        const b = a.map((v, i) => v * v + i);
+        expect(pearson(a, b)).toBeCloseTo(pearson(b, a), 10);
+      }),
+      { numRuns: 30 },
+    );
+    expect(pearson([1, 2, 3, 4], [1, 3, 2, 4])).toBeCloseTo(0.8, 10);
+    expect(() => pearson([1], [1])).toThrow(/pearson/);
+  });
+
+  it('randomLabels draws every class, deterministically per seed', () => {
+    const a = randomLabels(500, new Rng(3));
+    expect(new Set(a.data).size).toBe(10);
+    expect([...a.data].every((v) => Number.isInteger(v) && v >= 0 && v < 10)).toBe(true);
+    expect(randomLabels(500, new Rng(3)).data).toEqual(a.data);
+  });
+});
