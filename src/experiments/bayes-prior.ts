@@ -32,7 +32,7 @@ import { byMode, pct, train } from './common.js';
 import { barChart, imageGrid, lineChart } from './figures.js';
 import type { Claim, Experiment, ExperimentContext } from './types.js';
 
-interface Scale {
+export interface Scale {
   /** 2: average 2×2 blocks (28 → 14) before padding; 1: full resolution. */
   downsample: 1 | 2;
   /** Input side after zero padding (Table 11: 32). */
@@ -46,7 +46,7 @@ interface Scale {
   foe: { patches: number; patchSide: number; iterations: number; batch: number; langevinSteps: number };
 }
 
-const SCALES = {
+export const SCALES = {
   tiny: { downsample: 2, side: 18, trainPerClass: 4, testPerClass: 4, epochs: 2, widths: [8, 16, 32, 16], foe: { patches: 32, patchSide: 6, iterations: 2, batch: 8, langevinSteps: 1 } },
   quick: { downsample: 2, side: 18, trainPerClass: 100, testPerClass: 50, epochs: 6, widths: [16, 32, 128, 32], foe: { patches: 1000, patchSide: 8, iterations: 30, batch: 20, langevinSteps: 1 } },
   full: { downsample: 1, side: 32, trainPerClass: 2000, testPerClass: null, epochs: 30, widths: [32, 128, 512, 32], foe: { patches: 20000, patchSide: 15, iterations: 2000, batch: 100, langevinSteps: 3 } },
@@ -92,7 +92,7 @@ function stratified(labels: Float32Array, perClass: number | null, rng: Rng): nu
 }
 
 /** Rows `idx` of 28×28 images, downsampled by 2×2 means when asked, zero-padded to side×side. */
-function prepare(images: Float32Array, idx: readonly number[], { downsample, side }: Scale): Tensor {
+export function prepare(images: Float32Array, idx: readonly number[], { downsample, side }: Scale): Tensor {
   const small = 28 / downsample;
   const pad = (side - small) / 2;
   const out = new Float32Array(idx.length * side * side);
@@ -122,7 +122,7 @@ function standardise(train: Tensor, test: Tensor): { mean: number; std: number }
   return { mean, std };
 }
 
-function loadImages(scale: Scale, rng: Rng): Images {
+export function loadImages(scale: Scale, rng: Rng): Images {
   const shape = scale.downsample === 2 ? `28×28 averaged to 14×14 and zero-padded to ${scale.side}×${scale.side}` : `28×28 zero-padded to ${scale.side}×${scale.side}`;
   if (fashionMnistAvailable()) {
     const f = loadFashionMnist();
@@ -191,7 +191,7 @@ function trainFoE(ctx: ExperimentContext, images: Tensor, scale: Scale): { foe: 
 }
 
 /** Table 11's CNN (widths from the scale), with dropout after the hidden fully connected layers when asked. */
-function table11Cnn(scale: Scale, init: Rng, dropout: Rng | null): { net: Sequential; conv1: Conv2d } {
+export function table11Cnn(scale: Scale, init: Rng, dropout: Rng | null): { net: Sequential; conv1: Conv2d } {
   const [c3, c5, h7, h9] = scale.widths;
   const afterPool = Math.floor((Math.floor((scale.side - 6) / 2) - 4) / 2);
   if (afterPool < 1) throw new Error(`bayes-prior: a ${scale.side}×${scale.side} input is too small for Table 11's CNN`);
