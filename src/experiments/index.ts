@@ -1,4 +1,6 @@
 /** The registry of experiments, in the order `reproduce` runs them. */
+import { dcimCnn } from './dcim-cnn.js';
+import { dcimDense } from './dcim-dense.js';
 import { diagonalGibbs } from './diagonal-gibbs.js';
 import { energyMin } from './energy-min.js';
 import { iidConditions } from './iid-conditions.js';
@@ -9,7 +11,7 @@ import { bayesPrior } from './bayes-prior.js';
 import type { Experiment } from './types.js';
 import { weightCorrelation } from './weight-correlation.js';
 
-export const experiments: Experiment[] = [diagonalGibbs, weightCorrelation, energyMin, iidConditions, priorKlExperiment, capacity, randomLabelsExperiment, bayesPrior];
+export const experiments: Experiment[] = [diagonalGibbs, weightCorrelation, energyMin, iidConditions, priorKlExperiment, capacity, randomLabelsExperiment, bayesPrior, dcimDense, dcimCnn];
 
 export function findExperiment(name: string): Experiment {
   const e = experiments.find((x) => x.name === name);

@@ -1,0 +1,87 @@
+// The pieces of the DCIM experiments that are not training: PNG pictures for the sample grids,
+// the sample statistics, and the paper's CNN architecture.
+import { crc32, inflateSync } from 'node:zlib';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { buildDcimCnn, dcimCnnSpec } from '../../src/experiments/dcim-cnn.js';
+import { sampleAgreement, withinClassSpread, type ClassSamples } from '../../src/experiments/dcim-common.js';
+import { greyPngDataUrl, pictureGrid } from '../../src/experiments/picture-grid.js';
+import { renderSvg } from '../../src/report/render.js';
+import { Rng, Tensor } from '../../src/index.js';
+
+/** Decodes the PNG written by greyPngDataUrl (checking every chunk's CRC) back to its pixels. */
+function decodeGreyPng(url: string): { width: number; height: number; pixels: Uint8Array } {
+  const png = Buffer.from(url.replace('data:image/png;base64,', ''), 'base64');
+  expect([...png.subarray(0, 8)]).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
+  let at = 8;
+  let width = 0;
+  let height = 0;
+  const idat: Buffer[] = [];
+  while (at < png.length) {
+    const len = png.readUInt32BE(at);
+    const body = png.subarray(at + 4, at + 8 + len);
+    expect(png.readUInt32BE(at + 8 + len)).toBe(crc32(body) >>> 0);
+    const type = body.subarray(0, 4).toString('ascii');
+    if (type === 'IHDR') [width, height] = [body.readUInt32BE(4), body.readUInt32BE(8)];
+    if (type === 'IDAT') idat.push(body.subarray(4));
+    at += 12 + len;
+  }
+  const raw = inflateSync(Buffer.concat(idat));
+  const pixels = new Uint8Array(width * height);
+  for (let r = 0; r < height; r++) {
+    expect(raw[r * (width + 1)]).toBe(0);
+    pixels.set(raw.subarray(r * (width + 1) + 1, (r + 1) * (width + 1)), r * width);
+  }
+  return { width, height, pixels };
+}
+
+describe('picture grid', () => {
+  it('greyPngDataUrl writes a PNG that decodes to the same pixels', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 1e6 }), (w, h, seed) => {
+        const rng = new Rng(seed);
+        const pixels = Uint8Array.from({ length: w * h }, () => rng.int(256));
+        expect(decodeGreyPng(greyPngDataUrl(pixels, w, h))).toEqual({ width: w, height: h, pixels });
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('renders one captioned picture per image, ink dark on white', async () => {
+    const images = new Tensor(Float32Array.from({ length: 3 * 4 }, (_, i) => (i % 4) / 3), [3, 4]);
+    const spec = pictureGrid(images, 2, { title: 't', captions: ['7 0.91', '1 0.50', '7 0.91'] });
+    const first = (spec.data as { values: { url: string }[] }).values[0].url;
+    expect([...decodeGreyPng(first).pixels]).toEqual([255, 170, 85, 0]);
+    const svg = await renderSvg(spec);
+    expect(svg.match(/<image /g)?.length).toBe(3);
+    for (const caption of ['7 0.91', '1 0.50']) expect(svg).toContain(`>${caption}<`);
+    expect(() => pictureGrid(images, 2, { title: 't', captions: ['a'] })).toThrow(/pictureGrid: 1 captions for 3 images/);
+  });
+});
+
+describe('DCIM sample statistics', () => {
+  const samples = (rows: number[][], classes: number[], predicted = classes): ClassSamples => ({
+    images: new Tensor(Float32Array.from(rows.flat()), [rows.length, rows[0].length]),
+    classes,
+    predicted,
+    probability: classes.map(() => 1),
+  });
+
+  it('within-class spread is 0 for identical samples of a class and grows with their differences', () => {
+    expect(withinClassSpread(samples([[1, 0], [1, 0], [0, 1], [0, 1]], [0, 0, 1, 1]))).toBe(0);
+    // class 0: pixel values {1, 0} → std 0.5 on both pixels; class 1 identical → 0; mean 0.25
+    expect(withinClassSpread(samples([[1, 0], [0, 1], [0, 1], [0, 1]], [0, 0, 1, 1]))).toBeCloseTo(0.25, 6);
+  });
+
+  it('agreement counts the samples classified as their class', () => {
+    expect(sampleAgreement(samples([[0], [0], [0], [0]], [0, 0, 1, 1], [0, 1, 1, 1]))).toBe(0.75);
+  });
+});
+
+describe('the DCIM CNN of §3.2', () => {
+  it("has the paper's layer sizes: valid convolutions 28 → 26 → 24 → 12 → 10 → 8 → 4, then 50, 10", () => {
+    const model = buildDcimCnn(dcimCnnSpec(32, 64), new Rng(0));
+    expect(model.sizes).toEqual([784, 26 * 26 * 32, 24 * 24 * 32, 12 * 12 * 32, 10 * 10 * 64, 8 * 8 * 64, 4 * 4 * 64, 50, 10]);
+    expect(model.depth).toBe(8);
+  });
+});
