@@ -50,10 +50,16 @@ export const capacity: Experiment = {
       train(ctx, `${this.name} ${key}`, cnn.net, { x: data.xTrain, y: data.yTrain, xTest: data.xTest, yTest: data.yTest }, {
         epochs,
         lr: 0.001,
-        afterEpoch: (log) => {
-          // LB-bayes §4.3: "we average KL[P(X)‖P̂(F1)] over all testing images … over 30 training epochs"
-          const kl = averagePriorKlF1(cnn, data.xTest);
-          rows.push({ network: key, epoch: log.epoch + 1, klScaled: kl.scaled, klRaw: kl.raw, testError: 1 - (log.valAccuracy ?? NaN), trainError: 1 - log.accuracy });
+        // LB-bayes §4.3: "we average KL[P(X)‖P̂(F1)] over all testing images … over 30 training epochs".
+        // The row is the epoch's record: a resumed run replays it instead of measuring later weights.
+        afterEpoch: (log, restored?: EpochRow) => {
+          const measure = (): EpochRow => {
+            const kl = averagePriorKlF1(cnn, data.xTest);
+            return { network: key, epoch: log.epoch + 1, klScaled: kl.scaled, klRaw: kl.raw, testError: 1 - (log.valAccuracy ?? NaN), trainError: 1 - log.accuracy };
+          };
+          const r = restored ?? measure();
+          rows.push(r);
+          return r;
         },
       });
       trained.set(key, cnn);

@@ -86,9 +86,14 @@ export const priorKlExperiment: Experiment = {
       train(ctx, `${this.name} ${key}`, cnn.net, { x: data.xTrain, y: data.yTrain, xTest: data.xTest, yTest: data.yTest }, {
         epochs,
         lr: 0.001,
-        afterEpoch: (log) => {
-          curve.push({ epoch: log.epoch + 1, set: 'train (during epoch)', error: 1 - log.accuracy });
-          curve.push({ epoch: log.epoch + 1, set: 'test', error: 1 - (log.valAccuracy ?? NaN) });
+        // returns the epoch's rows, so that a resumed run replays them (see train in common.ts)
+        afterEpoch: (log, restored?: typeof curve) => {
+          const rows = restored ?? [
+            { epoch: log.epoch + 1, set: 'train (during epoch)', error: 1 - log.accuracy },
+            { epoch: log.epoch + 1, set: 'test', error: 1 - (log.valAccuracy ?? NaN) },
+          ];
+          curve.push(...rows);
+          return rows;
         },
       });
       const trainError = errorRate(cnn, data.xTrain, data.yTrain);

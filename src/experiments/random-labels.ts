@@ -38,9 +38,14 @@ export const randomLabelsExperiment: Experiment = {
     const logs = train(ctx, `${this.name} CNN1`, cnn.net, { x: data.xTrain, y: yTrain, xTest: data.xTest, yTest }, {
       epochs,
       lr: 0.001,
-      afterEpoch: (log) => {
-        curve.push({ epoch: log.epoch + 1, set: 'train (during epoch)', error: 1 - log.accuracy });
-        curve.push({ epoch: log.epoch + 1, set: 'test', error: 1 - (log.valAccuracy ?? NaN) });
+      // returns the epoch's rows, so that a resumed run replays them (see train in common.ts)
+      afterEpoch: (log, restored?: typeof curve) => {
+        const rows = restored ?? [
+          { epoch: log.epoch + 1, set: 'train (during epoch)', error: 1 - log.accuracy },
+          { epoch: log.epoch + 1, set: 'test', error: 1 - (log.valAccuracy ?? NaN) },
+        ];
+        curve.push(...rows);
+        return rows;
       },
     });
     const trainError = errorRate(cnn, data.xTrain, yTrain);
