@@ -12,7 +12,7 @@ export { fromNdarray, toNdarray } from './tensor/ndarray.js';
 export * from './autograd/index.js';
 export * from './layers/index.js';
 export { loadMnist, mnistDigits, type MnistSplit } from './data/mnist.js';
-export { syntheticGaussianDigits, type GaussianDigits } from './data/gaussian-digits.js';
+export { syntheticGaussianDigits, gaussianDigitsFromMnist, type GaussianDigits } from './data/gaussian-digits.js';
 export { diagonalSorted } from './data/diagonal-sorted.js';
 export { readIdx } from './data/idx.js';
 export { loadFashionMnist, fashionMnistAvailable } from './data/fashion-mnist.js';
