@@ -3,6 +3,7 @@
  * deep networks. This file is the public API; see ../shared/DESIGN.md for the layout.
  */
 import './tensor/reference.js';
+import './wasm/backend.js'; // registers 'wasm' and makes it the default when WebAssembly SIMD validates
 
 export { Tensor, tensor, zeros, ones, full, arange, eye, rand, randn, zerosLike, onesLike, type NestedArray, type TensorOptions } from './tensor/tensor.js';
 export { Rng, type RngState } from './tensor/rng.js';

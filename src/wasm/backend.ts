@@ -1,0 +1,104 @@
+/**
+ * The 'wasm' backend: the kernels of gemm.wat, im2col.wat and pool.wat (WebAssembly with 128-bit
+ * SIMD) behind the synchronous kernel interface. Every call copies its inputs into the shared
+ * memory, runs (split over the output rows or columns across the worker pool when the call is
+ * big enough) and copies the output back; the copies are O(size) against the O(m·n·k) of a GEMM.
+ * Calls too small to pay for the copies go to the reference kernel. Kernels not listed here
+ * (elementwise, reduce, permute) stay in JavaScript: see "Fast kernels" in the README for the
+ * measurements behind each choice.
+ */
+import type { Conv2dGeometry, Kernels, MatmulDims } from '../tensor/kernels.js';
+import { registerBackend, setBackend } from '../tensor/kernels.js';
+import { referenceKernels } from '../tensor/reference.js';
+import { assembleAll, type KernelFile } from './assemble.js';
+import { defaultThreads, WasmRuntime, type Task } from './runtime.js';
+
+export interface WasmKernelOptions {
+  /** Threads including the calling one (default GIBBSGRAD_THREADS or every core). */
+  threads?: number;
+  /** Assembled modules (tests pass mutated ones); default: the sources in src/wasm. */
+  modules?: Record<KernelFile, WebAssembly.Module>;
+  /** Multiply-adds from which a GEMM runs in WebAssembly rather than the reference. */
+  gemmMinWork?: number;
+  /** Work (multiply-adds or elements touched) from which a call is split across threads. */
+  parallelMinWork?: number;
+}
+
+/** Crossovers measured on the 2-core development machine (README, "Fast kernels"). */
+export const DEFAULT_GEMM_MIN_WORK = 4096;
+export const DEFAULT_PARALLEL_MIN_WORK = 1 << 17;
+
+/** Splits [0, total) into `parts` contiguous ranges whose inner bounds are multiples of `align`. */
+export function splitRange(total: number, parts: number, align: number): [number, number][] {
+  const ranges: [number, number][] = [];
+  let start = 0;
+  for (let t = 1; t <= parts && start < total; t++) {
+    const end = t === parts ? total : Math.min(total, Math.round((total * t) / parts / align) * align);
+    if (end > start) ranges.push([start, end]);
+    start = Math.max(start, end);
+  }
+  return ranges;
+}
+
+export interface WasmKernels {
+  kernels: Partial<Kernels>;
+  runtime: WasmRuntime;
+}
+
+export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
+  const runtime = new WasmRuntime(opts.modules ?? assembleAll(), opts.threads ?? defaultThreads());
+  const gemmMinWork = opts.gemmMinWork ?? DEFAULT_GEMM_MIN_WORK;
+  const parallelMinWork = opts.parallelMinWork ?? DEFAULT_PARALLEL_MIN_WORK;
+  const scratchBytes = runtime.call('gemm', 'scratchBytes');
+  const threadsFor = (work: number) => (work >= parallelMinWork ? runtime.threads : 1);
+
+  function matmul(a: Float32Array, b: Float32Array, out: Float32Array, d: MatmulDims): void {
+    const { batch, m, k, n } = d;
+    if (batch * m * n === 0) return;
+    if (k === 0) {
+      out.fill(0, 0, batch * m * n);
+      return;
+    }
+    const work = batch * m * n * k;
+    if (work < gemmMinWork) return referenceKernels.matmul(a, b, out, d);
+    const threads = threadsFor(work);
+    const aLength = (batch - 1) * d.aStride + m * k;
+    const bLength = (batch - 1) * d.bStride + k * n;
+    runtime.reset();
+    const pa = runtime.put(a, aLength);
+    const pb = runtime.put(b, bLength);
+    const pc = runtime.alloc(4 * batch * m * n);
+    const scratch = runtime.alloc(scratchBytes * threads);
+    if (pa < 0 || pb < 0 || pc < 0 || scratch < 0) return referenceKernels.matmul(a, b, out, d);
+    // Split C over its longer side, on micro-tile boundaries (8 columns or 4 rows), never over k.
+    const byColumns = n >= m;
+    const ranges = splitRange(byColumns ? n : m, threads, byColumns ? 8 : 4);
+    const tasks: Task[] = ranges.map(([lo, hi], t) => [
+      'gemm',
+      'gemm',
+      [pa, pb, pc, batch, d.aStride, d.bStride, m, n, k, +d.transA, +d.transB,
+        byColumns ? 0 : lo, byColumns ? m : hi, byColumns ? lo : 0, byColumns ? hi : n, scratch + t * scratchBytes],
+    ]);
+    runtime.run(tasks);
+    runtime.get(pc, out.subarray(0, batch * m * n));
+  }
+
+  return { kernels: { matmul }, runtime };
+}
+
+/** The process-wide 'wasm' backend, made the default when this engine validates WebAssembly SIMD. */
+function registerWasmBackend(): WasmKernels | null {
+  let wasm: WasmKernels;
+  try {
+    wasm = createWasmKernels();
+  } catch (e) {
+    if (process.env.GIBBSGRAD_DEBUG) console.error(`gibbsgrad: WebAssembly backend unavailable, using 'reference': ${(e as Error).message}`);
+    return null;
+  }
+  registerBackend('wasm', wasm.kernels);
+  setBackend('wasm');
+  return wasm;
+}
+
+export const wasmBackend = registerWasmBackend();
+export type { Conv2dGeometry };

@@ -1,0 +1,200 @@
+/**
+ * The machine the WebAssembly kernels run on: one shared WebAssembly.Memory, a bump arena in it,
+ * and a pool of worker_threads that instantiate the same modules on the same memory.
+ *
+ * A parallel call writes each worker's function index and arguments into a small shared Int32Array
+ * (the control block), bumps the generation counter and notifies; the main thread runs its own
+ * share, then blocks in Atomics.wait until every worker has stored the new generation in its
+ * "done" slot. So a kernel call stays synchronous. Workers are unref()'d and start on the first
+ * parallel call, so they never keep the process or the test runner alive.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+
+const PAGE = 65536;
+/** 1 GiB of address space at most; calls that would need more fall back to the reference kernels. */
+export const MAX_PAGES = 16384;
+const ARENA_BASE = 1024; // the first KiB stays unused so that a stray 0 pointer never aliases data
+
+/** Control block: [0] generation; per worker a slot of SLOT ints: done generation, status, fn, argc, args… */
+const SLOT = 32;
+const MAX_ARGS = SLOT - 4;
+
+/** The worker loop, run with `eval` so that no separate file (or TypeScript loader) is needed. */
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { modules, memory, control, slot, functions, generation } = workerData;
+const ctrl = new Int32Array(control);
+const instances = {};
+for (const name of Object.keys(modules)) instances[name] = new WebAssembly.Instance(modules[name], { env: { memory } }).exports;
+const fns = functions.map(([mod, fn]) => instances[mod][fn]);
+const base = ${SLOT} * (slot + 1);
+let seen = generation; // rounds before this worker existed are not its business
+for (;;) {
+  Atomics.wait(ctrl, 0, seen);
+  seen = Atomics.load(ctrl, 0);
+  let status = 0;
+  const fn = ctrl[base + 2];
+  if (fn >= 0) {
+    try { fns[fn](...ctrl.subarray(base + 4, base + 4 + ctrl[base + 3])); } catch (e) { status = 1; }
+  }
+  Atomics.store(ctrl, base + 1, status);
+  Atomics.store(ctrl, base, seen);
+  Atomics.notify(ctrl, base);
+}
+`;
+
+/** GIBBSGRAD_THREADS, or every core (at most 8). */
+export function defaultThreads(): number {
+  const env = process.env.GIBBSGRAD_THREADS;
+  if (env !== undefined && env !== '') {
+    const t = Number(env);
+    if (!Number.isInteger(t) || t < 1) throw new Error(`gibbsgrad: GIBBSGRAD_THREADS must be an integer ≥ 1, got '${env}'`);
+    return t;
+  }
+  return Math.max(1, Math.min(8, availableParallelism()));
+}
+
+/** One call of an exported function: [module, export name, arguments]. */
+export type Task = readonly [module: string, fn: string, args: readonly number[]];
+
+export class WasmRuntime {
+  readonly memory: WebAssembly.Memory;
+  readonly threads: number;
+  private readonly modules: Record<string, WebAssembly.Module>;
+  private readonly exports: Record<string, WebAssembly.Exports> = {};
+  private f32: Float32Array;
+  private i32: Int32Array;
+  private top = ARENA_BASE;
+  private workers: Worker[] = [];
+  private readonly control = new Int32Array(new SharedArrayBuffer(4 * SLOT * 9));
+  private readonly functionIndex = new Map<string, number>();
+  private readonly functions: [string, string][] = [];
+
+  constructor(modules: Record<string, WebAssembly.Module>, threads: number) {
+    if (!Number.isInteger(threads) || threads < 1 || threads > 8) throw new Error(`WasmRuntime: threads must be an integer in 1..8, got ${threads}`);
+    this.threads = threads;
+    this.modules = modules;
+    this.memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
+    for (const [name, mod] of Object.entries(modules)) {
+      this.exports[name] = new WebAssembly.Instance(mod, { env: { memory: this.memory } }).exports;
+      for (const e of WebAssembly.Module.exports(mod)) {
+        if (e.kind !== 'function') continue;
+        this.functionIndex.set(`${name}.${e.name}`, this.functions.length);
+        this.functions.push([name, e.name]);
+      }
+    }
+    this.f32 = new Float32Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
+  }
+
+  /** Calls an export on the main thread. */
+  call(module: string, fn: string, ...args: number[]): number {
+    return (this.exports[module][fn] as (...a: number[]) => number)(...args);
+  }
+
+  /** Empties the arena; every kernel call starts with this. */
+  reset(): void {
+    this.top = ARENA_BASE;
+  }
+
+  /**
+   * Reserves `bytes` (64-byte aligned) and grows the memory when needed. Returns -1 when the call
+   * would exceed MAX_PAGES, so that the caller can fall back to the reference kernel.
+   */
+  alloc(bytes: number): number {
+    const at = this.top;
+    const end = at + Math.ceil(bytes / 64) * 64;
+    if (end > this.memory.buffer.byteLength) {
+      const pages = Math.ceil(end / PAGE);
+      if (pages > MAX_PAGES) return -1;
+      this.memory.grow(pages - this.memory.buffer.byteLength / PAGE);
+      this.f32 = new Float32Array(this.memory.buffer);
+      this.i32 = new Int32Array(this.memory.buffer);
+    }
+    this.top = end;
+    return at;
+  }
+
+  /** Whether `bytes` more would still fit in the arena. */
+  fits(bytes: number): boolean {
+    return this.top + bytes + 64 <= MAX_PAGES * PAGE;
+  }
+
+  /** Copies a Float32Array (or Int32Array) into the arena and returns its address. */
+  put(src: Float32Array | Int32Array, length = src.length): number {
+    const at = this.alloc(4 * length);
+    if (at < 0) return -1;
+    const view = src instanceof Float32Array ? this.f32 : this.i32;
+    view.set(length === src.length ? src : src.subarray(0, length), at >> 2);
+    return at;
+  }
+
+  /** Copies `dst.length` values starting at byte address `at` into dst. */
+  get(at: number, dst: Float32Array | Int32Array): void {
+    const view = dst instanceof Float32Array ? this.f32 : this.i32;
+    dst.set(view.subarray(at >> 2, (at >> 2) + dst.length));
+  }
+
+  /**
+   * Runs tasks[0] on the main thread and tasks[1..] on the workers, and returns when all are done.
+   * With fewer tasks than threads the remaining workers idle through the round.
+   */
+  run(tasks: readonly Task[]): void {
+    if (tasks.length === 0) return;
+    if (tasks.length > this.threads) throw new Error(`WasmRuntime.run: ${tasks.length} tasks for ${this.threads} threads`);
+    if (tasks.length === 1) {
+      const [mod, fn, args] = tasks[0];
+      this.call(mod, fn, ...args);
+      return;
+    }
+    this.startWorkers();
+    const ctrl = this.control;
+    for (let w = 0; w < this.workers.length; w++) {
+      const base = SLOT * (w + 1);
+      const task = tasks[w + 1];
+      if (!task) { ctrl[base + 2] = -1; continue; }
+      const index = this.functionIndex.get(`${task[0]}.${task[1]}`);
+      if (index === undefined) throw new Error(`WasmRuntime.run: no export ${task[0]}.${task[1]}`);
+      if (task[2].length > MAX_ARGS) throw new Error(`WasmRuntime.run: ${task[2].length} arguments (at most ${MAX_ARGS})`);
+      ctrl[base + 2] = index;
+      ctrl[base + 3] = task[2].length;
+      ctrl.set(task[2], base + 4);
+    }
+    const generation = (Atomics.load(ctrl, 0) + 1) | 0 || 1;
+    Atomics.store(ctrl, 0, generation);
+    Atomics.notify(ctrl, 0);
+    let failure: unknown = null;
+    try {
+      const [mod, fn, args] = tasks[0];
+      this.call(mod, fn, ...args);
+    } catch (e) {
+      failure = e;
+    }
+    for (let w = 0; w < this.workers.length; w++) {
+      const base = SLOT * (w + 1);
+      for (let seen = Atomics.load(ctrl, base); seen !== generation; seen = Atomics.load(ctrl, base)) Atomics.wait(ctrl, base, seen);
+      if (ctrl[base + 1] !== 0 && !failure) failure = new Error(`WasmRuntime.run: ${tasks[w + 1]?.[0]}.${tasks[w + 1]?.[1]} trapped in worker ${w + 1}`);
+    }
+    if (failure) throw failure;
+  }
+
+  private startWorkers(): void {
+    if (this.workers.length > 0) return;
+    for (let slot = 0; slot < this.threads - 1; slot++) {
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { modules: this.modules, memory: this.memory, control: this.control.buffer, slot, functions: this.functions, generation: Atomics.load(this.control, 0) },
+      });
+      worker.unref();
+      this.workers.push(worker);
+    }
+  }
+
+  /** Stops the workers (they are unref()'d anyway; tests that build their own runtimes call this). */
+  async dispose(): Promise<void> {
+    const workers = this.workers;
+    this.workers = [];
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
