@@ -16,6 +16,7 @@ import { Adam } from '../layers/optim.js';
 import { batches, takeRows } from '../layers/train.js';
 import { DcimConv } from '../prob/dcim/conv.js';
 import type { DCIM } from '../prob/dcim/model.js';
+import { binaryMean } from '../prob/dcim/units.js';
 import { oneHot } from '../tensor/compute.js';
 import type { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -48,14 +49,51 @@ export interface DcimData {
  * reverse model's input bias a⁰ starts at 0 too). Deep sigmoid stacks learn far more slowly from
  * the smaller ±1/√fanIn default of nn.Linear / nn.Conv2d.
  */
-export function kerasInit(model: DCIM, rng: Rng): DCIM {
+export function kerasInit(model: DCIM, rng: Rng, gain = 1): DCIM {
   for (const layer of model.layers) {
     const m = layer instanceof DcimConv ? layer.conv : layer;
-    glorotUniform(m.weight, rng);
+    glorotUniform(m.weight, rng, gain);
     m.bias!.data.fill(0);
   }
   model.inputBias.data.fill(0);
   return model;
+}
+
+/**
+ * Data-dependent start for deep sigmoid stacks (LSUV, Mishkin & Matas 2016): layer by layer on
+ * the batch `x`, each hidden unit's (or channel's) pre-activation is shifted to mean 0 and scaled
+ * to standard deviation `std` by rescaling its weights and bias. Sigmoid units then start
+ * unsaturated and centred, which a network of eight sigmoid layers needs to leave chance level in
+ * a few hundred steps. The top layer is left as initialised.
+ */
+export function centreUnits(model: DCIM, x: Tensor, std = 1): void {
+  noGrad(() => {
+    let below = x;
+    model.layers.forEach((layer, k) => {
+      if (k === model.depth - 1) return;
+      const [weight, bias] = layer instanceof DcimConv ? [layer.conv.weight, layer.conv.bias!] : [layer.weight, layer.bias!];
+      const a = layer.forward(below);
+      const [n, units] = a.shape;
+      const channels = weight.shape[0];
+      const per = units / channels; // positions per channel (1 for a dense layer)
+      const fanIn = weight.size / channels;
+      for (let c = 0; c < channels; c++) {
+        let [m, m2] = [0, 0];
+        for (let r = 0; r < n; r++) {
+          for (let p = 0; p < per; p++) {
+            const v = a.data[r * units + c * per + p];
+            m += v;
+            m2 += v * v;
+          }
+        }
+        m /= n * per;
+        const scale = std / Math.max(Math.sqrt(Math.max(0, m2 / (n * per) - m * m)), 1e-3);
+        for (let i = 0; i < fanIn; i++) weight.data[c * fanIn + i] *= scale;
+        bias.data[c] = scale * (bias.data[c] - m);
+      }
+      below = binaryMean(layer.forward(below), model.coding);
+    });
+  });
 }
 
 /** The objective's batch loss: forward cross-entropy plus the reverse term weighted by 1/n⁰. */

@@ -4,10 +4,10 @@ import { crc32, inflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildDcimCnn, dcimCnnSpec } from '../../src/experiments/dcim-cnn.js';
-import { sampleAgreement, withinClassSpread, type ClassSamples } from '../../src/experiments/dcim-common.js';
+import { centreUnits, sampleAgreement, withinClassSpread, type ClassSamples } from '../../src/experiments/dcim-common.js';
 import { greyPngDataUrl, pictureGrid } from '../../src/experiments/picture-grid.js';
 import { renderSvg } from '../../src/report/render.js';
-import { Rng, Tensor } from '../../src/index.js';
+import { rand, Rng, Tensor } from '../../src/index.js';
 
 /** Decodes the PNG written by greyPngDataUrl (checking every chunk's CRC) back to its pixels. */
 function decodeGreyPng(url: string): { width: number; height: number; pixels: Uint8Array } {
@@ -83,5 +83,28 @@ describe('the DCIM CNN of §3.2', () => {
     const model = buildDcimCnn(dcimCnnSpec(32, 64), new Rng(0));
     expect(model.sizes).toEqual([784, 26 * 26 * 32, 24 * 24 * 32, 12 * 12 * 32, 10 * 10 * 64, 8 * 8 * 64, 4 * 4 * 64, 50, 10]);
     expect(model.depth).toBe(8);
+  });
+});
+
+describe('centreUnits (LSUV start)', () => {
+  it("gives every hidden channel's pre-activations mean 0 and standard deviation `std` on the batch, layer by layer", () => {
+    const model = buildDcimCnn([[3, 1, 3], [2, 2, 4], [6], [10]], new Rng(2));
+    const x = rand([40, 784], new Rng(3));
+    centreUnits(model, x, 1.5);
+    let below = x;
+    model.layers.slice(0, -1).forEach((layer) => {
+      const a = layer.forward(below);
+      const channels = 'conv' in layer ? layer.outShape[0] : a.shape[1];
+      const per = a.shape[1] / channels;
+      for (let c = 0; c < channels; c++) {
+        const v: number[] = [];
+        for (let r = 0; r < a.shape[0]; r++) for (let p = 0; p < per; p++) v.push(a.data[r * a.shape[1] + c * per + p]);
+        const m = v.reduce((s, t) => s + t, 0) / v.length;
+        const sd = Math.sqrt(v.reduce((s, t) => s + (t - m) ** 2, 0) / v.length);
+        expect(Math.abs(m)).toBeLessThan(1e-3);
+        expect(sd).toBeCloseTo(1.5, 3);
+      }
+      below = a.sigmoid();
+    });
   });
 });
