@@ -70,7 +70,7 @@ async function describePeers(rows: BenchRow[], loadAtStart: number): Promise<str
   const wasm = await tfjsWasmFeatures();
   const loadEnd = os.loadavg()[0];
   const shared = Math.max(loadAtStart, loadEnd) > 0.5
-    ? ` The cores were shared with other jobs (load average ${loadAtStart.toFixed(1)} at the start, ${loadEnd.toFixed(1)} at the end), so read the numbers as ±20 % or worse.`
+    ? ` The ${m.cores} cores were shared with other jobs (load average ${loadAtStart.toFixed(1)} at the start, ${loadEnd.toFixed(1)} at the end), so every absolute number is low and noisy; ratios within a row, measured minutes apart, are the more reliable reading.`
     : '';
   const widest = Math.max(...rows.filter((r) => Number.isFinite(r.margin)).map((r) => r.margin));
   return [

@@ -209,5 +209,5 @@ export function table(rows: BenchRow[], ours?: string | readonly string[]): stri
 }
 
 export function fmt(v: number): string {
-  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 0.1 ? v.toFixed(2) : v.toPrecision(2);
 }

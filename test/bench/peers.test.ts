@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { F, Rng, Tensor, randn, tensor } from '../../src/index.js';
+import { F, Rng, Tensor, listBackends, randn, tensor } from '../../src/index.js';
 import { ourImpl, peerCases, peerTasks } from '../../bench/peers.js';
 import { benchBlock, replaceBenchBlock } from '../../bench/readme.js';
 import { marginOfMean, runSuite, table } from '../../bench/suite.js';
@@ -58,20 +58,22 @@ describe('bench: TF.js peer gradients', () => {
 describe('bench: harness', () => {
   it('one row per task and implementation; TF.js wasm shows n/a for the missing filter gradient; ratios per (ours, peer)', async () => {
     const tasks = peerTasks({ matmulSizes: [8], batch: 1 }).filter((t) => /^(matmul|conv1|maxpool \[1,60)/.test(t.name));
-    const cases = peerCases(tasks, ['reference']);
+    const ours = listBackends();
+    const cases = peerCases(tasks, ours);
     // slowCall 0 sends every case to the plain loop with one call: seconds, not benny's minutes.
     const rows = await runSuite('harness-test', cases, { slowCall: 0, slowBudget: 0, slowSamples: 1, write: false, log: false });
     expect(rows.map((r) => `${r.task} | ${r.impl}`)).toEqual(cases.map((c) => `${c.task} | ${c.impl}`));
-    expect(new Set(rows.map((r) => r.impl))).toEqual(new Set([ourImpl('reference'), 'tfjs-cpu', 'tfjs-wasm']));
+    expect(new Set(rows.map((r) => r.impl))).toEqual(new Set([...ours.map(ourImpl), 'tfjs-cpu', 'tfjs-wasm']));
     const unsupported = rows.filter((r) => r.method === 'unsupported');
     expect(unsupported.map((r) => `${r.task} | ${r.impl}`)).toEqual(['conv1 forward + ∂x + ∂w | tfjs-wasm']);
     expect(unsupported[0].note).toMatch(/Conv2DBackpropFilter/);
     for (const r of rows.filter((r) => r.method !== 'unsupported')) expect(r.throughput, `${r.task} ${r.impl}`).toBeGreaterThan(0);
 
-    const md = table(rows, [ourImpl('reference')]).split('\n');
-    expect(md[0]).toBe('| task | gibbsgrad/reference | tfjs-cpu | tfjs-wasm | reference / tfjs-cpu | reference / tfjs-wasm |');
+    const md = table(rows, ours.map(ourImpl)).split('\n');
+    const ratioColumns = ours.flatMap((b) => [`${b} / tfjs-cpu`, `${b} / tfjs-wasm`]);
+    expect(md[0]).toBe(`| ${['task', ...ours.map(ourImpl), 'tfjs-cpu', 'tfjs-wasm', ...ratioColumns].join(' | ')} |`);
     const convRow = md.find((l) => l.startsWith('| conv1 forward + ∂x + ∂w'))!;
-    expect(convRow).toMatch(/\| n\/a \[1\] \| [0-9.]+× \| n\/a \|$/);
+    expect(convRow).toMatch(new RegExp(`\\| n/a \\[1\\] (\\| [0-9.]+× \\| n/a ){${ours.length}}\\|$`));
     expect(md.at(-1)).toMatch(/^- \[1\] tfjs-wasm: .*Conv2DBackpropFilter/);
   });
 
