@@ -17,7 +17,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { byMode, num, pct } from './common.js';
 import { buildDcn, buildDrmm, describeConfig, digitImages, perImageMse, testError, trainDcn, trainEg } from './drmm-common.js';
 import { EG, supervisedConfigs, supervisedSettings } from './drmm-supervised.js';
-import { imageGrid } from './figures.js';
+import { pictureGrid } from './picture-grid.js';
 import type { Experiment } from './types.js';
 
 const mean = (v: readonly number[]) => v.reduce((s, x) => s + x, 0) / v.length;
@@ -56,7 +56,12 @@ export const drmmRender: Experiment = {
     const sampleClasses = Array.from({ length: 10 * perClass }, (_, i) => Math.floor(i / perClass));
     const drawn = model.sample(ctx.rng.fork(), sampleClasses.length, { classes: sampleClasses, prior });
     const samples = noGrad(() => model.topDown(sampleClasses, drawn.latents)); // the noiseless renderings
+    // Baseline: the same classes rendered along paths from the uninformed prior (switch on with pOn, uniform positions).
+    const uninformed = model.sample(ctx.rng.fork(), sampleClasses.length, { classes: sampleClasses });
+    const uninformedImages = noGrad(() => model.topDown(sampleClasses, uninformed.latents));
     const recognition = {
+      uninformedByDrmm: recognised(model, uninformedImages, sampleClasses),
+      uninformedByDcn: recognised(judge, uninformedImages, sampleClasses),
       modeByDrmm: recognised(model, modeImages, classes10),
       modeByDcn: recognised(judge, modeImages, classes10),
       samplesByDrmm: recognised(model, samples, sampleClasses),
@@ -107,7 +112,7 @@ export const drmmRender: Experiment = {
     shown.forEach((n, k) => {
       pairs.set(digits.xTest.data.subarray(n * D, (n + 1) * D), 2 * k * D);
       pairs.set(recon.data.subarray(n * D, (n + 1) * D), (2 * k + 1) * D);
-      pairLabels.push(`${k + 1}: digit ${digits.yTest.data[n]}`, `${k + 1}: rendered as ${chat[n]}`);
+      pairLabels.push(`digit ${digits.yTest.data[n]}`, `as ${chat[n]}`);
     });
     const flat = (t: Tensor) => t.reshape([t.shape[0], D]);
     const scale = `${s.train} train digits, ${s.epochs} epochs, ${describeConfig(config)}`;
@@ -128,7 +133,7 @@ export const drmmRender: Experiment = {
           experiment: this.name,
           claim: 'renderings along paths sampled from the class-conditional prior are recognised as their class',
           paperValue: 'qualitative',
-          measured: `${pct(recognition.samplesByDrmm)} by the DRMM, ${pct(recognition.samplesByDcn)} by an independent DCN (${sampleClasses.length} samples; chance 10%)`,
+          measured: `${pct(recognition.samplesByDrmm)} by the DRMM, ${pct(recognition.samplesByDcn)} by an independent DCN (${sampleClasses.length} samples; chance 10%); paths from the uninformed prior (pOn = ${model.pOn}, uniform positions): ${pct(recognition.uninformedByDrmm)} / ${pct(recognition.uninformedByDcn)}`,
           holds: recognition.samplesByDcn > 0.1,
         },
         {
@@ -147,9 +152,10 @@ export const drmmRender: Experiment = {
         },
       ],
       figures: [
-        { name: 'class-renderings', title: 'Λ_g μ_c along each class\'s most frequent path (classes 0–9)', spec: imageGrid(flat(modeImages), 28, 'most frequent path per class', classes10.map((c) => `class ${c}`)) },
-        { name: 'sampled-renderings', title: `Renderings along paths sampled from π_g|c, ${perClass} per class`, spec: imageGrid(flat(samples), 28, 'sampled paths', sampleClasses.map((c, i) => `class ${c} #${(i % perClass) + 1}`)) },
-        { name: 'reconstructions', title: 'Test digits (odd) and their top-down reconstructions Λ_ĝ μ_ĉ (even)', spec: imageGrid(new Tensor(pairs, [shown.length * 2, D]), 28, 'original / reconstruction', pairLabels) },
+        { name: 'class-renderings', title: 'Λ_g μ_c along each class\'s most frequent path (classes 0–9)', spec: pictureGrid(flat(modeImages), 28, { title: 'most frequent path per class', captions: classes10.map((c) => `class ${c}`) }) },
+        { name: 'sampled-renderings', title: `Renderings along paths sampled from π_g|c, ${perClass} per class (one row per class)`, spec: pictureGrid(flat(samples), 28, { title: 'sampled paths', captions: sampleClasses.map((c) => `class ${c}`), columns: perClass }) },
+        { name: 'uninformed-renderings', title: `Baseline: the same classes along paths from the uninformed prior (pOn = ${model.pOn}, uniform positions)`, spec: pictureGrid(flat(uninformedImages), 28, { title: 'uninformed paths', captions: sampleClasses.map((c) => `class ${c}`), columns: perClass }) },
+        { name: 'reconstructions', title: 'Test digits and their top-down reconstructions Λ_ĝ μ_ĉ (pairs)', spec: pictureGrid(new Tensor(pairs, [shown.length * 2, D]), 28, { title: 'original / reconstruction', captions: pairLabels, columns: 8 }) },
       ],
     };
   },
