@@ -7,6 +7,7 @@
  * generalises better than CNN2 and has the lower KL (0.94 vs 1.59).
  */
 import { gaussianDigitsFromMnist } from '../data/gaussian-digits.js';
+import { getBackend } from '../tensor/kernels.js';
 import { Tensor } from '../tensor/tensor.js';
 import { averagePriorKlF1, buildCnn, LB_REPR_CNN1, LB_REPR_CNN2, lbBayesCnn, pearson, PRIOR_EDGES, priorMasses, readTestImage, rowOf, type CnnSpec } from './cnn.js';
 import { byMode, num, pct, train } from './common.js';
@@ -43,11 +44,12 @@ export const capacity: Experiment = {
     const data = gaussianDigitsFromMnist({ rng: ctx.rng.fork(), sourcesPerClass });
     const rows: EpochRow[] = [];
     const trained = new Map<string, ReturnType<typeof buildCnn>>();
+    const epochSeconds: Record<string, number[]> = {};
 
     const runNetwork = (key: string, spec: CnnSpec) => {
       ctx.report({ kind: 'stage', label: `${key}: ${spec.name} (${spec.paper})` });
       const cnn = buildCnn(spec, ctx.rng.fork());
-      train(ctx, `${this.name} ${key}`, cnn.net, { x: data.xTrain, y: data.yTrain, xTest: data.xTest, yTest: data.yTest }, {
+      const logs = train(ctx, `${this.name} ${key}`, cnn.net, { x: data.xTrain, y: data.yTrain, xTest: data.xTest, yTest: data.yTest }, {
         epochs,
         lr: 0.001,
         // LB-bayes §4.3: "we average KL[P(X)‖P̂(F1)] over all testing images … over 30 training epochs".
@@ -63,6 +65,7 @@ export const capacity: Experiment = {
         },
       });
       trained.set(key, cnn);
+      epochSeconds[key] = logs.map((l) => l.seconds);
     };
     for (const { key, spec } of [...f1Networks, ...f3Networks]) runNetwork(key, spec);
 
@@ -162,6 +165,8 @@ export const capacity: Experiment = {
       data: `${data.description} Adam (lr 0.001, batch 32; the papers use SGD, hyper-parameters not stated). KL bins: 64 equal bins over [−128, 128]; scale-matched = energy standardised to mean 0, variance 1024.`,
       metrics: {
         epochs,
+        backend: getBackend(),
+        epochSeconds,
         networks: Object.fromEntries([...f1Networks, ...f3Networks].map(({ key, spec }) => [key, spec])),
         perEpoch: rows,
         correlation: { perNetwork, pooledF1: pooled },

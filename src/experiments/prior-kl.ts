@@ -8,6 +8,7 @@
  */
 import { gaussianDigitsFromMnist, PRIOR } from '../data/gaussian-digits.js';
 import { gaussianBinProbs, kl, histogram, linearEdges } from '../prob/histogram.js';
+import { getBackend } from '../tensor/kernels.js';
 import { Tensor } from '../tensor/tensor.js';
 import { averagePriorKlF1, buildCnn, errorRate, imageSlice, LB_REPR_CNN1, lbBayesCnn, PRIOR_EDGES, priorKl, priorMasses, readLayers, readTestImage, rowOf, type CnnSpec } from './cnn.js';
 import { byMode, num, pct, train } from './common.js';
@@ -32,7 +33,7 @@ export const priorKlExperiment: Experiment = {
     const data = gaussianDigitsFromMnist({ rng: ctx.rng.fork(), sourcesPerClass });
     const claims: Claim[] = [];
     const figures: Figure[] = [];
-    const metrics: Record<string, unknown> = { epochs, trainImages: data.yTrain.size, testImages: data.yTest.size };
+    const metrics: Record<string, unknown> = { epochs, trainImages: data.yTrain.size, testImages: data.yTest.size, backend: getBackend() };
 
     // LB-repr Fig. 2 / LB-bayes Fig. 1: five synthetic images (of five classes) and their histograms against N(0, 1024)
     const prior = priorMasses();
@@ -85,7 +86,7 @@ export const priorKlExperiment: Experiment = {
       const cnn = buildCnn(spec, ctx.rng.fork());
       const atInit = averagePriorKlF1(cnn, data.xTest);
       const curve: { epoch: number; set: string; error: number }[] = [];
-      train(ctx, `${this.name} ${key}`, cnn.net, { x: data.xTrain, y: data.yTrain, xTest: data.xTest, yTest: data.yTest }, {
+      const logs = train(ctx, `${this.name} ${key}`, cnn.net, { x: data.xTrain, y: data.yTrain, xTest: data.xTest, yTest: data.yTest }, {
         epochs,
         lr: 0.001,
         // returns the epoch's rows, so that a resumed run replays them (see train in common.ts)
@@ -115,6 +116,7 @@ export const priorKlExperiment: Experiment = {
       );
       metrics[key] = {
         architecture: spec,
+        epochSeconds: logs.map((l) => l.seconds),
         trainError,
         testError,
         curve,
