@@ -170,6 +170,26 @@ export function epochsToReach(records: readonly EpochRecord[], target: number): 
   return records.find((r) => r.testError <= target)?.epoch ?? null;
 }
 
+/**
+ * Splits a training pool into n labelled digits, balanced over the 10 classes (the first digits of
+ * each class in the pool's order, as in the usual N_L protocol), and the rest (unlabelled).
+ */
+export function balancedLabelled(y: Tensor, n: number): { labelled: number[]; rest: number[] } {
+  const quota = new Array<number>(10).fill(Math.floor(n / 10));
+  for (let c = 0; c < n % 10; c++) quota[c]++;
+  const labelled: number[] = [];
+  const rest: number[] = [];
+  for (let i = 0; i < y.size; i++) {
+    const c = y.data[i];
+    if (quota[c] > 0) {
+      quota[c]--;
+      labelled.push(i);
+    } else rest.push(i);
+  }
+  if (labelled.length !== n) throw new Error(`balancedLabelled: the training pool has too few digits of some class for ${n} balanced labels`);
+  return { labelled, rest };
+}
+
 /** Mean squared reconstruction error per pixel of each image. */
 export function perImageMse(a: Tensor, b: Tensor): number[] {
   const n = a.shape[0];

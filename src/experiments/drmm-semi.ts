@@ -8,11 +8,10 @@
  */
 import { takeRows } from '../layers/train.js';
 import { byMode, pct } from './common.js';
-import { buildDcn, buildDrmm, describeConfig, digitImages, trainDcn, trainEg, type DrmmConfig } from './drmm-common.js';
+import { balancedLabelled, buildDcn, buildDrmm, describeConfig, digitImages, trainDcn, trainEg, type DrmmConfig } from './drmm-common.js';
 import { EG } from './drmm-supervised.js';
 import { lineChart } from './figures.js';
 import type { Claim, Experiment } from './types.js';
-import type { Tensor } from '../tensor/tensor.js';
 
 /** Table 1, test error (%) on MNIST with N_U = 60,000. */
 const PAPER: Record<number, { drmm2: string; rfm: string; convnet: string }> = {
@@ -20,23 +19,6 @@ const PAPER: Record<number, { drmm2: string; rfm: string; convnet: string }> = {
   600: { drmm2: '3.73', rfm: '5.61', convnet: '7.86' },
   1000: { drmm2: '2.88', rfm: '4.67', convnet: '6.45' },
 };
-
-/** The first n digits of `order` whose classes fill a balanced quota (n/10 per class, as in the usual protocol). */
-function balancedLabelled(y: Tensor, n: number): { labelled: number[]; rest: number[] } {
-  const quota = new Array<number>(10).fill(Math.floor(n / 10));
-  for (let c = 0; c < n % 10; c++) quota[c]++;
-  const labelled: number[] = [];
-  const rest: number[] = [];
-  for (let i = 0; i < y.size; i++) {
-    const c = y.data[i];
-    if (quota[c] > 0) {
-      quota[c]--;
-      labelled.push(i);
-    } else rest.push(i);
-  }
-  if (labelled.length !== n) throw new Error(`drmm-semi: the training pool has too few digits of some class for ${n} balanced labels`);
-  return { labelled, rest };
-}
 
 /** Bars of test error grouped by N_L, one colour per model. */
 function groupedBars(rows: { NL: number; model: string; testError: number }[]): Record<string, unknown> {
