@@ -10,7 +10,7 @@ import wabtInit from 'wabt';
 const wabt = await wabtInit();
 
 /** The kernel sources, one module per file; each imports the shared memory as env.memory. */
-export const KERNEL_FILES = ['gemm'] as const;
+export const KERNEL_FILES = ['gemm', 'im2col', 'pool'] as const;
 export type KernelFile = (typeof KERNEL_FILES)[number];
 
 /** The text of src/wasm/<name>.wat, found relative to this file (works from src/ under tsx and vitest). */

@@ -11,6 +11,7 @@ import type { Conv2dGeometry, Kernels, MatmulDims } from '../tensor/kernels.js';
 import { registerBackend, setBackend } from '../tensor/kernels.js';
 import { referenceKernels } from '../tensor/reference.js';
 import { assembleAll, type KernelFile } from './assemble.js';
+import { permute } from './permute.js';
 import { defaultThreads, WasmRuntime, type Task } from './runtime.js';
 
 export interface WasmKernelOptions {
@@ -22,11 +23,14 @@ export interface WasmKernelOptions {
   gemmMinWork?: number;
   /** Work (multiply-adds or elements touched) from which a call is split across threads. */
   parallelMinWork?: number;
+  /** Output elements from which im2col, col2im and max-pooling run in WebAssembly. */
+  windowMinSize?: number;
 }
 
 /** Crossovers measured on the 2-core development machine (README, "Fast kernels"). */
 export const DEFAULT_GEMM_MIN_WORK = 4096;
 export const DEFAULT_PARALLEL_MIN_WORK = 1 << 17;
+export const DEFAULT_WINDOW_MIN_SIZE = 1024;
 
 /** Splits [0, total) into `parts` contiguous ranges whose inner bounds are multiples of `align`. */
 export function splitRange(total: number, parts: number, align: number): [number, number][] {
@@ -83,7 +87,55 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
     runtime.get(pc, out.subarray(0, batch * m * n));
   }
 
-  return { kernels: { matmul }, runtime };
+  const windowMinSize = opts.windowMinSize ?? DEFAULT_WINDOW_MIN_SIZE;
+  const geometryArgs = (g: Conv2dGeometry) => [g.n, g.c, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW];
+
+  /** Runs `fn` over `units` independent units (rows, planes), split in contiguous ranges across threads. */
+  function split(module: KernelFile, fn: string, units: number, work: number, args: (lo: number, hi: number) => number[]): void {
+    const ranges = splitRange(units, threadsFor(work), 1);
+    runtime.run(ranges.map(([lo, hi]) => [module, fn, args(lo, hi)] as Task));
+  }
+
+  function im2col(x: Float32Array, g: Conv2dGeometry, cols: Float32Array): void {
+    const rows = g.c * g.kh * g.kw;
+    const size = rows * g.n * g.outH * g.outW;
+    if (size < windowMinSize) return referenceKernels.im2col(x, g, cols);
+    runtime.reset();
+    const px = runtime.put(x, g.n * g.c * g.h * g.w);
+    const pc = runtime.alloc(4 * size);
+    if (px < 0 || pc < 0) return referenceKernels.im2col(x, g, cols);
+    split('im2col', 'im2col', rows, size, (lo, hi) => [px, pc, ...geometryArgs(g), lo, hi]);
+    runtime.get(pc, cols.subarray(0, size));
+  }
+
+  function col2im(cols: Float32Array, g: Conv2dGeometry, dx: Float32Array): void {
+    const size = g.c * g.kh * g.kw * g.n * g.outH * g.outW;
+    const planes = g.n * g.c;
+    if (size < windowMinSize) return referenceKernels.col2im(cols, g, dx);
+    runtime.reset();
+    const pc = runtime.put(cols, size);
+    const pd = runtime.alloc(4 * planes * g.h * g.w);
+    if (pc < 0 || pd < 0) return referenceKernels.col2im(cols, g, dx);
+    split('im2col', 'col2im', planes, size, (lo, hi) => [pc, pd, ...geometryArgs(g), lo, hi]);
+    runtime.get(pd, dx.subarray(0, planes * g.h * g.w));
+  }
+
+  function maxPool2d(x: Float32Array, g: Conv2dGeometry, out: Float32Array, argmax: Int32Array): void {
+    const planes = g.n * g.c;
+    const size = planes * g.outH * g.outW;
+    const work = size * g.kh * g.kw;
+    if (size < windowMinSize) return referenceKernels.maxPool2d(x, g, out, argmax);
+    runtime.reset();
+    const px = runtime.put(x, planes * g.h * g.w);
+    const po = runtime.alloc(4 * size);
+    const pa = runtime.alloc(4 * size);
+    if (px < 0 || po < 0 || pa < 0) return referenceKernels.maxPool2d(x, g, out, argmax);
+    split('pool', 'maxPool2d', planes, work, (lo, hi) => [px, po, pa, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW, lo, hi]);
+    runtime.get(po, out.subarray(0, size));
+    runtime.get(pa, argmax.subarray(0, size));
+  }
+
+  return { kernels: { matmul, im2col, col2im, maxPool2d, permute }, runtime };
 }
 
 /** The process-wide 'wasm' backend, made the default when this engine validates WebAssembly SIMD. */
@@ -92,7 +144,8 @@ function registerWasmBackend(): WasmKernels | null {
   try {
     wasm = createWasmKernels();
   } catch (e) {
-    if (process.env.GIBBSGRAD_DEBUG) console.error(`gibbsgrad: WebAssembly backend unavailable, using 'reference': ${(e as Error).message}`);
+    // Only an engine without WebAssembly SIMD falls back silently; a broken kernel source is a bug.
+    if (!/does not validate on this engine/.test((e as Error).message)) throw e;
     return null;
   }
   registerBackend('wasm', wasm.kernels);

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getBackend, listBackends, Rng } from '../../src/index.js';
-import type { Kernels, MatmulDims } from '../../src/tensor/kernels.js';
+import type { Conv2dGeometry, Kernels, MatmulDims } from '../../src/tensor/kernels.js';
 import { referenceKernels } from '../../src/tensor/reference.js';
 import { assembleAll, watSource, type KernelFile } from '../../src/wasm/assemble.js';
 import { createWasmKernels, type WasmKernels } from '../../src/wasm/backend.js';
@@ -15,7 +15,7 @@ import { createWasmKernels, type WasmKernels } from '../../src/wasm/backend.js';
 const runtimes: WasmKernels[] = [];
 function wasmKernels(threads: number, sources: Partial<Record<KernelFile, string>> = {}): Kernels {
   // thresholds 0: every call goes to WebAssembly and, with 2 threads, is split
-  const w = createWasmKernels({ threads, modules: assembleAll(sources), gemmMinWork: 0, parallelMinWork: 0 });
+  const w = createWasmKernels({ threads, modules: assembleAll(sources), gemmMinWork: 0, parallelMinWork: 0, windowMinSize: 0 });
   runtimes.push(w);
   return { ...referenceKernels, ...w.kernels };
 }
@@ -132,4 +132,121 @@ describe('wasm GEMM', () => {
       expect(fc.check(gemmProperty(mutant), { numRuns: 60 }).failed).toBe(true);
     });
   }
+});
+
+/** A conv (or pool) geometry with stride and padding; sizes include the edge values. */
+const windowCase = (pool: boolean) =>
+  fc.record({
+    seed: fc.integer({ min: 0, max: 1e6 }),
+    n: fc.integer({ min: 1, max: 3 }),
+    c: fc.constantFrom(1, 3, 5),
+    kh: fc.integer({ min: 1, max: 5 }),
+    kw: fc.integer({ min: 1, max: 5 }),
+    strideH: fc.integer({ min: 1, max: 3 }),
+    strideW: fc.integer({ min: 1, max: 3 }),
+    padH: fc.integer({ min: 0, max: 2 }),
+    padW: fc.integer({ min: 0, max: 2 }),
+    h: fc.oneof(fc.constantFrom(1, 3, 5, 17, 31), fc.integer({ min: 1, max: 12 })),
+    w: fc.oneof(fc.constantFrom(1, 3, 5, 17, 33), fc.integer({ min: 1, max: 12 })),
+  }).map((r) => {
+    // keep the geometry valid: padding at most half the kernel for pooling, kernel within the padded input
+    const padH = pool ? Math.min(r.padH, Math.floor(r.kh / 2)) : Math.min(r.padH, r.kh - 1);
+    const padW = pool ? Math.min(r.padW, Math.floor(r.kw / 2)) : Math.min(r.padW, r.kw - 1);
+    const h = Math.max(r.h, r.kh - 2 * padH);
+    const w = Math.max(r.w, r.kw - 2 * padW);
+    const g: Conv2dGeometry = {
+      n: r.n, c: r.c, h, w, kh: r.kh, kw: r.kw, strideH: r.strideH, strideW: r.strideW, padH, padW,
+      outH: Math.floor((h + 2 * padH - r.kh) / r.strideH) + 1,
+      outW: Math.floor((w + 2 * padW - r.kw) / r.strideW) + 1,
+    };
+    return { seed: r.seed, g };
+  });
+
+const bits = (x: Float32Array | Int32Array) => new Uint32Array(x.buffer, x.byteOffset, x.length);
+
+/** im2col and col2im move (and, for col2im, add in the reference's order) floats: results must be identical. */
+const im2colProperty = (fast: Kernels) =>
+  fc.property(windowCase(false), ({ seed, g }) => {
+    const rng = new Rng(seed);
+    const x = randomArray(rng, g.n * g.c * g.h * g.w);
+    const size = g.c * g.kh * g.kw * g.n * g.outH * g.outW;
+    const got = new Float32Array(size).fill(NaN);
+    const want = new Float32Array(size);
+    fast.im2col(x, g, got);
+    referenceKernels.im2col(x, g, want);
+    expect(bits(got)).toEqual(bits(want));
+  });
+
+const col2imProperty = (fast: Kernels) =>
+  fc.property(windowCase(false), ({ seed, g }) => {
+    const rng = new Rng(seed);
+    const cols = randomArray(rng, g.c * g.kh * g.kw * g.n * g.outH * g.outW);
+    const got = new Float32Array(g.n * g.c * g.h * g.w).fill(NaN);
+    const want = new Float32Array(got.length);
+    fast.col2im(cols, g, got);
+    referenceKernels.col2im(cols, g, want);
+    expect(bits(got)).toEqual(bits(want));
+  });
+
+const poolProperty = (fast: Kernels) =>
+  fc.property(windowCase(true), fc.boolean(), ({ seed, g }, withNaN) => {
+    const rng = new Rng(seed);
+    const x = randomArray(rng, g.n * g.c * g.h * g.w);
+    if (withNaN) x[rng.int(x.length)] = NaN;
+    const size = g.n * g.c * g.outH * g.outW;
+    const [got, want] = [new Float32Array(size), new Float32Array(size)];
+    const [gotArg, wantArg] = [new Int32Array(size).fill(-7), new Int32Array(size)];
+    fast.maxPool2d(x, g, got, gotArg);
+    referenceKernels.maxPool2d(x, g, want, wantArg);
+    expect(bits(got)).toEqual(bits(want));
+    expect(gotArg).toEqual(wantArg);
+  });
+
+describe('wasm im2col, col2im and max-pool', () => {
+  it('im2col equals the reference bit for bit (1 and 2 threads)', () => {
+    fc.assert(im2colProperty(one), { numRuns: 80 });
+    fc.assert(im2colProperty(two), { numRuns: 80 });
+  });
+  it('col2im equals the reference bit for bit (1 and 2 threads)', () => {
+    fc.assert(col2imProperty(one), { numRuns: 80 });
+    fc.assert(col2imProperty(two), { numRuns: 80 });
+  });
+  it('maxPool2d equals the reference bit for bit, argmax included, NaN propagating (1 and 2 threads)', () => {
+    fc.assert(poolProperty(one), { numRuns: 80 });
+    fc.assert(poolProperty(two), { numRuns: 80 });
+  });
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const mutants: [string, KernelFile, string, string, (k: Kernels) => fc.IProperty<any>][] = [
+    ['the last valid column of a window row is dropped (im2col)', 'im2col', '(i32.const 1)) ;; TAIL-HI', '(i32.const 0)) ;; TAIL-HI', im2colProperty],
+    ['the last valid column of a window row is dropped (col2im)', 'im2col', '(i32.const 1)) ;; TAIL-HI', '(i32.const 0)) ;; TAIL-HI', col2imProperty],
+    ['col2im skips the last float of a run tail', 'im2col', '(i32.ge_s (local.get $ox) (local.get $hi))) ;; TAIL-COL2IM', '(i32.ge_s (local.get $ox) (i32.sub (local.get $hi) (i32.const 1)))) ;; TAIL-COL2IM', col2imProperty],
+    ['a window clipped at the bottom loses its last row', 'pool', '(then (local.set $iy1 (local.get $h)))) ;; TAIL-POOL', '(then (local.set $iy1 (i32.sub (local.get $h) (i32.const 1))))) ;; TAIL-POOL', poolProperty],
+  ];
+  for (const [what, file, from, to, property] of mutants) {
+    it(`catches a planted tail bug: ${what}`, () => {
+      const source = watSource(file);
+      expect(source).toContain(from);
+      const mutant = wasmKernels(1, { [file]: source.replace(from, to) });
+      expect(fc.check(property(mutant), { numRuns: 80 }).failed).toBe(true);
+    });
+  }
+});
+
+describe('fast permute', () => {
+  it('equals the reference permute for every permutation of random shapes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(1, 2, 3, 5, 17), { minLength: 0, maxLength: 5 }), fc.integer({ min: 0, max: 1e6 }), (shape, seed) => {
+        const rng = new Rng(seed);
+        const perm = shape.map((_, i) => i);
+        for (let i = perm.length - 1; i > 0; i--) { const j = rng.int(i + 1); [perm[i], perm[j]] = [perm[j], perm[i]]; }
+        const x = randomArray(rng, shape.reduce((a: number, b: number) => a * b, 1));
+        const [got, want] = [new Float32Array(x.length).fill(NaN), new Float32Array(x.length)];
+        two.permute(x, shape, perm, got);
+        referenceKernels.permute(x, shape, perm, want);
+        expect(bits(got)).toEqual(bits(want));
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
