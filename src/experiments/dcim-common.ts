@@ -97,11 +97,11 @@ export function centreUnits(model: DCIM, x: Tensor, std = 1): void {
 }
 
 /** The objective's batch loss: forward cross-entropy plus the reverse term weighted by 1/n⁰. */
-function objectiveLoss(model: DCIM, objective: DcimObjective, x: Tensor, xd: Tensor, rng: Rng): { loss: Tensor; reverse: number } {
+function objectiveLoss(model: DCIM, objective: DcimObjective, x: Tensor, xd: Tensor, rng: Rng, reverseWeight: number): { loss: Tensor; reverse: number } {
   if (objective === 'discriminative') return { loss: model.logProbOutputGiven(x, xd).mean().neg(), reverse: NaN };
   const parts = objective === 'eq21' ? model.bidirectionalLoss(x, xd) : model.sampledReverseLoss(x, xd, rng);
-  const reverse = parts.reverseLoss.div(model.sizes[0]);
-  return { loss: parts.forwardLoss.add(reverse), reverse: reverse.item() };
+  const perPixel = parts.reverseLoss.div(model.sizes[0]);
+  return { loss: parts.forwardLoss.add(parts.reverseLoss.mul(reverseWeight)), reverse: perPixel.item() };
 }
 
 /** Accuracy of the forward model and, for a generative objective, its reverse loss per pixel. */
@@ -113,7 +113,7 @@ export function evaluateDcim(model: DCIM, objective: DcimObjective, x: Tensor, y
     for (const [xb, yb] of batches(x, y, batchSize, null)) {
       const predicted = model.forward(xb).argmax(-1).data;
       predicted.forEach((p, i) => (hits += +(p === yb.data[i])));
-      if (objective !== 'discriminative') reverse += objectiveLoss(model, objective, xb, oneHot(yb, classes), rng).reverse * yb.size;
+      if (objective !== 'discriminative') reverse += objectiveLoss(model, objective, xb, oneHot(yb, classes), rng, 0).reverse * yb.size;
     }
     const n = y.size;
     return objective === 'discriminative' ? { accuracy: hits / n } : { accuracy: hits / n, reverseLoss: reverse / n };
@@ -130,7 +130,7 @@ export function trainDcim(
   label: string,
   model: DCIM,
   data: DcimData,
-  { objective, epochs, lr = 1e-3, batchSize = 64 }: { objective: DcimObjective; epochs: number; lr?: number; batchSize?: number },
+  { objective, epochs, lr = 1e-3, batchSize = 64, reverseWeight = 1 / model.sizes[0] }: { objective: DcimObjective; epochs: number; lr?: number; batchSize?: number; reverseWeight?: number },
 ): DcimEpoch[] {
   const optimizer = new Adam(model.parameters(), { lr });
   const order = ctx.rng.fork();
@@ -147,7 +147,7 @@ export function trainDcim(
     let b = 0;
     for (const [xb, yb] of batches(data.xTrain, data.yTrain, batchSize, order)) {
       optimizer.zeroGrad();
-      const { loss } = objectiveLoss(model, objective, xb, oneHot(yb, classes), sampling);
+      const { loss } = objectiveLoss(model, objective, xb, oneHot(yb, classes), sampling, reverseWeight);
       const value = loss.item();
       if (!Number.isFinite(value)) throw new Error(`trainDcim (${label}): the ${objective} loss became ${value} in epoch ${epoch}, batch ${b + 1}`);
       loss.backward();
