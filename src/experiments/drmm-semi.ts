@@ -44,7 +44,7 @@ export const drmmSemi: Experiment = {
     const start = performance.now();
     const s = byMode(ctx.mode, {
       tiny: { pool: 160, test: 100, labelled: [40], channels: [4, 8], epochs: 1, batchSize: 32 },
-      quick: { pool: 2000, test: 1000, labelled: [100, 600, 1000], channels: [6, 12], epochs: 2, batchSize: 32 },
+      quick: { pool: 2000, test: 1000, labelled: [100, 600, 1000], channels: [4, 8], epochs: 2, batchSize: 32 },
       full: { pool: 8000, test: 2000, labelled: [100, 600, 1000], channels: [32, 64], epochs: 20, batchSize: 32 },
     });
     const digits = digitImages(ctx, s.pool, s.test);
