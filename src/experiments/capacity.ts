@@ -166,7 +166,7 @@ export const capacity: Experiment = {
       metrics: {
         epochs,
         backend: getBackend(),
-        epochSeconds,
+        seconds: epochSeconds, // per network and epoch (wall time, excluded when runs are compared)
         networks: Object.fromEntries([...f1Networks, ...f3Networks].map(({ key, spec }) => [key, spec])),
         perEpoch: rows,
         correlation: { perNetwork, pooledF1: pooled },

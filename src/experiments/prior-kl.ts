@@ -116,7 +116,7 @@ export const priorKlExperiment: Experiment = {
       );
       metrics[key] = {
         architecture: spec,
-        epochSeconds: logs.map((l) => l.seconds),
+        seconds: logs.map((l) => l.seconds), // per epoch (wall time, excluded when runs are compared)
         trainError,
         testError,
         curve,

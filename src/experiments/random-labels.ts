@@ -76,7 +76,7 @@ export const randomLabelsExperiment: Experiment = {
         testError,
         trueLabelTestError,
         curve,
-        epochSeconds: logs.map((l) => l.seconds),
+        seconds: logs.map((l) => l.seconds), // per epoch (wall time, excluded when runs are compared)
         testImage: { index: testIndex, randomLabel: label, klX: readout.klX.raw, klF1Raw: readout.klF1.raw, klF1Scaled: readout.klF1.scaled, klF2Scaled: readout.klF2.scaled, probs: readout.probs },
         averageOverTest: { klF1Raw: average.raw, klF1Scaled: average.scaled },
       },
