@@ -3,14 +3,16 @@
  * SIMD) behind the synchronous kernel interface. Every call copies its inputs into the shared
  * memory, runs (split over the output rows or columns across the worker pool when the call is
  * big enough) and copies the output back; the copies are O(size) against the O(m·n·k) of a GEMM.
- * Calls too small to pay for the copies go to the reference kernel. Kernels not listed here
- * (elementwise, reduce, permute) stay in JavaScript: see "Fast kernels" in the README for the
- * measurements behind each choice.
+ * Calls too small to pay for the copies go to the reference kernel. permute and the elementwise
+ * kernels stay JavaScript (faster loops than the reference's, see permute.ts and elementwise.ts),
+ * reduce, argReduce and the max-pool backward scatter are the reference's: see "Fast kernels" in
+ * the README for the measurements behind each choice.
  */
 import type { Conv2dGeometry, Kernels, MatmulDims } from '../tensor/kernels.js';
 import { registerBackend, setBackend } from '../tensor/kernels.js';
 import { referenceKernels } from '../tensor/reference.js';
 import { assembleAll, type KernelFile } from './assemble.js';
+import { elementwiseKernels } from './elementwise.js';
 import { permute } from './permute.js';
 import { defaultThreads, WasmRuntime, type Task } from './runtime.js';
 
@@ -135,7 +137,7 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
     runtime.get(pa, argmax.subarray(0, size));
   }
 
-  return { kernels: { matmul, im2col, col2im, maxPool2d, permute }, runtime };
+  return { kernels: { matmul, im2col, col2im, maxPool2d, permute, ...elementwiseKernels }, runtime };
 }
 
 /** The process-wide 'wasm' backend, made the default when this engine validates WebAssembly SIMD. */

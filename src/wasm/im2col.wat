@@ -5,8 +5,8 @@
 ;;
 ;; For one row (ci, ki, kj) the valid output columns ox form one interval [lo, hi), the same for
 ;; every b and oy: ix = ox·sW − pW + kj lies in [0, w) iff ox ∈ [ceil((pW − kj)/sW), floor((w − 1 + pW − kj)/sW) + 1).
-;; So each output line is: zeros on [0, lo), the input run on [lo, hi) (a memory.copy when sW = 1),
-;; zeros on [hi, outW). Rows with iy outside [0, h) are all zeros.
+;; So each output line is: zeros on [0, lo), the input run on [lo, hi) (f32x4 copies when sW = 1),
+;; zeros on [hi, outW). Lines with iy outside [0, h) are all zeros.
 ;;
 ;; Threads: im2col splits over rows r of cols, col2im over the (b, ci) planes of dx, so two threads
 ;; never write the same float. col2im adds into each dx element in (ki, kj) order, exactly as the
@@ -61,30 +61,40 @@
         (block $lines_done (loop $lines
           (br_if $lines_done (i32.ge_s (local.get $oy) (local.get $outH)))
           (local.set $iy (i32.add (i32.sub (i32.mul (local.get $oy) (local.get $sH)) (local.get $pH)) (local.get $ki)))
-          (if (i32.or (i32.lt_s (local.get $iy) (i32.const 0)) (i32.ge_s (local.get $iy) (local.get $h)))
-            (then ;; the whole line lies in the vertical padding
-              (memory.fill (local.get $dst) (i32.const 0) (i32.shl (local.get $outW) (i32.const 2))))
-            (else
-              (memory.fill (local.get $dst) (i32.const 0) (i32.shl (local.get $lo) (i32.const 2)))
+          ;; Lines are short (outW floats, 11 in CNN1), so they are written inline: a bulk-memory
+          ;; instruction per piece costs a call into the engine each time.
+          (local.set $ox (i32.const 0))
+          (if (i32.and (i32.ge_s (local.get $iy) (i32.const 0)) (i32.lt_s (local.get $iy) (local.get $h)))
+            (then
+              (block $zl_done (loop $zl ;; zeros on [0, lo)
+                (br_if $zl_done (i32.ge_s (local.get $ox) (local.get $lo)))
+                (f32.store (i32.add (local.get $dst) (i32.shl (local.get $ox) (i32.const 2))) (f32.const 0))
+                (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                (br $zl)))
               ;; src = x[b, ci, iy, lo·sW − pW + kj]
               (local.set $src (i32.add (local.get $plane)
                 (i32.shl (i32.add (i32.mul (local.get $iy) (local.get $w))
                                   (i32.add (i32.sub (i32.mul (local.get $lo) (local.get $sW)) (local.get $pW)) (local.get $kj)))
                          (i32.const 2))))
               (if (i32.eq (local.get $sW) (i32.const 1))
-                (then
-                  (memory.copy (i32.add (local.get $dst) (i32.shl (local.get $lo) (i32.const 2))) (local.get $src)
-                               (i32.shl (i32.sub (local.get $hi) (local.get $lo)) (i32.const 2))))
-                (else
-                  (local.set $ox (local.get $lo))
-                  (block $copy_done (loop $copy
-                    (br_if $copy_done (i32.ge_s (local.get $ox) (local.get $hi)))
-                    (f32.store (i32.add (local.get $dst) (i32.shl (local.get $ox) (i32.const 2))) (f32.load (local.get $src)))
-                    (local.set $src (i32.add (local.get $src) (local.get $step)))
-                    (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
-                    (br $copy)))))
-              (memory.fill (i32.add (local.get $dst) (i32.shl (local.get $hi) (i32.const 2))) (i32.const 0) ;; TAIL-IM2COL
-                           (i32.shl (i32.sub (local.get $outW) (local.get $hi)) (i32.const 2)))))
+                (then ;; contiguous input run: four floats at a time
+                  (block $vec_done (loop $vec
+                    (br_if $vec_done (i32.gt_s (i32.add (local.get $ox) (i32.const 4)) (local.get $hi)))
+                    (v128.store (i32.add (local.get $dst) (i32.shl (local.get $ox) (i32.const 2))) (v128.load (local.get $src)))
+                    (local.set $src (i32.add (local.get $src) (i32.const 16)))
+                    (local.set $ox (i32.add (local.get $ox) (i32.const 4)))
+                    (br $vec)))))
+              (block $copy_done (loop $copy ;; the rest of the run (all of it when sW > 1)
+                (br_if $copy_done (i32.ge_s (local.get $ox) (local.get $hi))) ;; TAIL-IM2COL
+                (f32.store (i32.add (local.get $dst) (i32.shl (local.get $ox) (i32.const 2))) (f32.load (local.get $src)))
+                (local.set $src (i32.add (local.get $src) (local.get $step)))
+                (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                (br $copy)))))
+          (block $zr_done (loop $zr ;; zeros on [hi, outW), or the whole line in the vertical padding
+            (br_if $zr_done (i32.ge_s (local.get $ox) (local.get $outW)))
+            (f32.store (i32.add (local.get $dst) (i32.shl (local.get $ox) (i32.const 2))) (f32.const 0))
+            (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+            (br $zr)))
           (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $outW) (i32.const 2))))
           (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
           (br $lines)))

@@ -250,3 +250,35 @@ describe('fast permute', () => {
     );
   });
 });
+
+describe('fast elementwise loops', () => {
+  const special = [0, -0, 1, -1, 0.5, 3, NaN, Infinity, -Infinity, 1e-40, 88.8, -104];
+  const values = (rng: Rng, n: number) => Float32Array.from({ length: n }, () => (rng.bernoulli(0.3) ? special[rng.int(special.length)] : rng.normal() * 4));
+  const unaryOps = ['neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'softplus', 'sign', 'square'] as const;
+  const binaryOps = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
+
+  it('unary and binary (same shape, scalar, broadcast) equal the reference bit for bit', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 1, max: 70 }), fc.constantFrom('same', 'scalar', 'row'), (seed, n, mode) => {
+        const rng = new Rng(seed);
+        const a = values(rng, 3 * n);
+        const aShape = [3, n];
+        const bShape = mode === 'same' ? [3, n] : mode === 'scalar' ? [1] : [n];
+        const b = values(rng, bShape.reduce((p: number, q: number) => p * q, 1));
+        for (const op of unaryOps) {
+          const [got, want] = [new Float32Array(a.length), new Float32Array(a.length)];
+          two.unary(op, a, got);
+          referenceKernels.unary(op, a, want);
+          expect(bits(got), op).toEqual(bits(want));
+        }
+        for (const op of binaryOps) {
+          const [got, want] = [new Float32Array(a.length), new Float32Array(a.length)];
+          two.binary(op, a, aShape, b, bShape, got, aShape);
+          referenceKernels.binary(op, a, aShape, b, bShape, want, aShape);
+          expect(bits(got), op).toEqual(bits(want));
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+});

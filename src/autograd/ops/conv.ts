@@ -63,6 +63,25 @@ function swapLeading(src: Float32Array, a: number, b: number, inner: number): Fl
   return out;
 }
 
+/** y[k, p] += bias[k] for y of shape [K, P]. */
+function addRowBias(y: Float32Array, bias: Float32Array, P: number): void {
+  for (let k = 0; k < bias.length; k++) {
+    const bk = bias[k];
+    for (let p = k * P, end = p + P; p < end; p++) y[p] += bk;
+  }
+}
+
+/** Σ_p G[k, p] for G of shape [K, P], accumulated in float64. */
+function rowSums(G: Float32Array, K: number, P: number): Float32Array {
+  const out = new Float32Array(K);
+  for (let k = 0; k < K; k++) {
+    let s = 0;
+    for (let p = k * P, end = p + P; p < end; p++) s += G[p];
+    out[k] = s;
+  }
+  return out;
+}
+
 export const conv2d = defineOp<Window2d>({
   name: 'conv2d',
   derivative: 'Y = W_mat·X_col + b: ∂L/∂W = G·X_colᵀ, ∂L/∂x = col2im(W_matᵀ·G), ∂L/∂b = Σ G',
@@ -73,7 +92,7 @@ export const conv2d = defineOp<Window2d>({
     const rows = g.c * g.kh * g.kw;
     const y = new Float32Array(K * P);
     kernels().matmul(w.data, im2col(x, g), y, { batch: 1, m: K, k: rows, n: P, transA: false, transB: false, aStride: 0, bStride: 0 });
-    if (b) for (let k = 0; k < K; k++) for (let p = 0; p < P; p++) y[k * P + p] += b.data[k];
+    if (b) addRowBias(y, b.data, P);
     return new Tensor(swapLeading(y, K, g.n, g.outH * g.outW), [g.n, K, g.outH, g.outW]);
   },
   vjp: (gy, [x, w, b], _y, opts) => {
@@ -90,9 +109,7 @@ export const conv2d = defineOp<Window2d>({
     kernels().col2im(dcols, g, dx);
     const grads: (Tensor | null)[] = [new Tensor(dx, x.shape), new Tensor(dw, w.shape)];
     if (b) {
-      const db = new Float32Array(K);
-      for (let k = 0; k < K; k++) for (let p = 0; p < P; p++) db[k] += G[k * P + p];
-      grads.push(new Tensor(db, b.shape));
+      grads.push(new Tensor(rowSums(G, K, P), b.shape));
     }
     return grads;
   },
