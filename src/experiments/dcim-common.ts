@@ -96,6 +96,27 @@ export function centreUnits(model: DCIM, x: Tensor, std = 1): void {
   });
 }
 
+/**
+ * Starts the reverse model at the mean digit: sets q's input bias a⁰ so that, on the batch
+ * (x, labels), the mean over the batch of the input layer's reverse pre-activation
+ * c⁰ = (W¹)ᵀx̄¹ + a⁰ (x̄¹ from the classes by approximation (2), as in eq 21) is the logit of the
+ * mean image. Without it a centred deep stack begins with saturated input units (a per-pixel
+ * loss above 1).
+ */
+export function centreInputBias(model: DCIM, x: Tensor, labels: Tensor): void {
+  noGrad(() => {
+    model.inputBias.data.fill(0);
+    const xd = oneHot(labels, model.sizes[model.depth]);
+    const above = model.depth === 1 ? xd : model.reverseExpectations(xd, model.depth, 1)[0];
+    const c = model.reversePreActivation(1, above).mean(0);
+    const image = x.mean(0);
+    image.data.forEach((m, i) => {
+      const p = Math.min(1 - 1e-3, Math.max(1e-3, m));
+      model.inputBias.data[i] = Math.log(p / (1 - p)) - c.data[i];
+    });
+  });
+}
+
 /** The objective's batch loss: forward cross-entropy plus the reverse term weighted by 1/n⁰. */
 function objectiveLoss(model: DCIM, objective: DcimObjective, x: Tensor, xd: Tensor, rng: Rng, reverseWeight: number): { loss: Tensor; reverse: number } {
   if (objective === 'discriminative') return { loss: model.logProbOutputGiven(x, xd).mean().neg(), reverse: NaN };

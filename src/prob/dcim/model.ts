@@ -122,8 +122,10 @@ export class DCIM extends Module {
     return this.layers[k - 1].forward(below);
   }
 
-  /** c^{k−1} = (W^k)ᵀ x^k + a^{k−1}: the reverse pre-activation of layer k−1 given layer k. */
-  private reversePreActivation(k: number, above: Tensor): Tensor {
+  /** c^{k−1} = (W^k)ᵀ x^k + a^{k−1}: the reverse pre-activation of layer k−1 given layer k [N, n^k] (k = 1..d). */
+  reversePreActivation(k: number, above: Tensor): Tensor {
+    if (!Number.isInteger(k) || k < 1 || k > this.depth) throw new Error(`DCIM.reversePreActivation: k must be an integer in 1..${this.depth}, got ${k}`);
+    this.checkLayer(k, above);
     const bias = k === 1 ? this.inputBias : this.layers[k - 2].bias!;
     const layer = this.layers[k - 1];
     // For a convolution, (W^k)ᵀ is the transposed convolution.
