@@ -1,5 +1,5 @@
 /**
- * `npm run bench:memory [-- --steps 2000 --every 250 --warmup 10 --tolerance 10 --backend name]`:
+ * `npm run bench:memory [-- --steps 2000 --every 250 --warmup 20 --tolerance 10 --backend name]`:
  * trains CNN1 (batch 64, SGD) for `steps` steps on the default backend and reports the resident set
  * (RSS), the V8 heap and the memory outside it (ArrayBuffers, WebAssembly memories) after warm-up,
  * every `every` steps and at the end. The resident set is "flat" when the end RSS is within
@@ -20,7 +20,7 @@ const { values } = parseArgs({
   options: {
     steps: { type: 'string', default: '2000' },
     every: { type: 'string', default: '250' },
-    warmup: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '20' },
     tolerance: { type: 'string', default: '10' },
     batch: { type: 'string', default: '64' },
     backend: { type: 'string' },
@@ -84,20 +84,26 @@ function sample(stepsDone: number): Sample {
 console.log(`bench:memory: CNN1, batch ${batch}, ${steps} steps after ${warmup} warm-up steps, backend ${getBackend()} (available: ${listBackends().join(', ')})${gc ? '' : '; run with --expose-gc for post-GC heap numbers'}`);
 for (let i = 0; i < warmup; i++) step(i);
 const samples = [sample(0)];
+// Ctrl-C (or a kill) ends the run early with a verdict over the steps done so far.
+let stopped: string | null = null;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { stopped = signal; });
 const t0 = performance.now();
-for (let i = 1; i <= steps; i++) {
-  step(warmup + i);
-  if (i % every === 0 || i === steps) samples.push(sample(i));
+let done = 0;
+while (done < steps && !stopped) {
+  step(warmup + ++done);
+  if (done % every === 0 || done === steps) samples.push(sample(done));
+  await new Promise((resolve) => setImmediate(resolve)); // lets a signal in between steps
 }
-const imagesPerSecond = (steps * batch) / ((performance.now() - t0) / 1000);
+if (stopped && samples[samples.length - 1].step !== done) samples.push(sample(done));
+const imagesPerSecond = (done * batch) / ((performance.now() - t0) / 1000);
 
 const first = samples[0];
 const last = samples[samples.length - 1];
 const peak = Math.max(...samples.map((s) => s.rssMB));
 const growth = ((last.rssMB - first.rssMB) / first.rssMB) * 100;
 const flat = growth <= tolerance;
-const verdict = `bench:memory: ${flat ? 'FLAT' : 'GROWING'}: RSS ${first.rssMB.toFixed(1)} MB after warm-up → ${last.rssMB.toFixed(1)} MB after ${steps} steps (${growth >= 0 ? '+' : ''}${growth.toFixed(1)} %, tolerance ${tolerance} %, peak ${peak.toFixed(1)} MB); heap ${first.heapUsedMB.toFixed(1)} → ${last.heapUsedMB.toFixed(1)} MB, external ${first.externalMB.toFixed(1)} → ${last.externalMB.toFixed(1)} MB; ${imagesPerSecond.toFixed(1)} images/s on ${getBackend()}`;
+const verdict = `bench:memory: ${flat ? 'FLAT' : 'GROWING'}: RSS ${first.rssMB.toFixed(1)} MB after warm-up → ${last.rssMB.toFixed(1)} MB after ${done} steps${stopped ? ` (stopped by ${stopped} before ${steps})` : ''} (${growth >= 0 ? '+' : ''}${growth.toFixed(1)} %, tolerance ${tolerance} %, peak ${peak.toFixed(1)} MB); heap ${first.heapUsedMB.toFixed(1)} → ${last.heapUsedMB.toFixed(1)} MB, external ${first.externalMB.toFixed(1)} → ${last.externalMB.toFixed(1)} MB; ${imagesPerSecond.toFixed(1)} images/s on ${getBackend()}`;
 console.log(verdict);
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/memory.json', JSON.stringify({ date: new Date().toISOString(), machine: machine(), backend: getBackend(), batch, steps, warmup, tolerance, flat, growthPercent: growth, imagesPerSecond, gc: Boolean(gc), samples }, null, 2));
+writeFileSync('bench/results/memory.json', JSON.stringify({ date: new Date().toISOString(), machine: machine(), backend: getBackend(), batch, steps, stepsDone: done, stoppedBy: stopped, warmup, tolerance, flat, growthPercent: growth, imagesPerSecond, gc: Boolean(gc), samples }, null, 2));
 if (!flat) process.exitCode = 1;

@@ -6,6 +6,7 @@
  * The peers suite prints the README block between `<!-- bench:start -->` and `<!-- bench:end -->`;
  * `--write-readme` also replaces that block in README.md.
  */
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { listBackends } from '../src/index.js';
@@ -74,11 +75,21 @@ async function describePeers(rows: BenchRow[], loadAtStart: number): Promise<str
     : '';
   const widest = Math.max(...rows.filter((r) => Number.isFinite(r.margin)).map((r) => r.margin));
   return [
-    `Measured by \`npm run bench peers\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC:`,
+    `Measured by \`npm run bench peers\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC at ${revision()}:`,
     `${m.cores}× ${m.cpu}, ${m.memoryGB} GB, ${m.platform}, Node ${m.node}; TF.js ${tf.version_core}`,
     `(wasm backend: SIMD ${wasm.simd ? 'on' : 'off'}, ${wasm.threads ? 'threads' : 'one thread'}).`,
     `gibbsgrad backends: ${listBackends().join(', ')}. Throughput is GFLOP/s (multiply and add counted`,
     'separately), input Melem/s for max-pool and images/s for the training step; ratios divide our',
     `throughput by the peer's. Widest 95 % margin of a single mean: ±${widest.toFixed(0)} %.${shared}`,
   ].join('\n');
+}
+
+/** The commit measured, marked when the working tree had uncommitted changes. */
+function revision(): string {
+  try {
+    const rev = execFileSync('git', ['describe', '--always', '--dirty=+uncommitted'], { encoding: 'utf8' }).trim();
+    return `commit ${rev}`;
+  } catch {
+    return 'an unknown commit';
+  }
 }
