@@ -43,6 +43,17 @@ describe('the papers’ CNNs', () => {
     expect(() => buildCnn({ ...LB_REPR_CNN1, f3: 0 }, new Rng(0))).toThrow(/buildCnn: f3 channels/);
   });
 
+  it('initialise f1 for inputs of standard deviation 32: the default bound 1/√9 divided by 32', () => {
+    const maxAbs = (t: Tensor) => Math.max(...Array.from(t.data, Math.abs));
+    const scaled = buildCnn(LB_REPR_CNN1, new Rng(1));
+    const unscaled = buildCnn(LB_REPR_CNN1, new Rng(1), { inputScale: 1 });
+    expect(maxAbs(unscaled.conv1.weight)).toBeLessThanOrEqual(1 / 3);
+    expect(maxAbs(unscaled.conv1.weight)).toBeGreaterThan(0.3);
+    scaled.conv1.weight.data.forEach((v, i) => expect(v).toBeCloseTo(unscaled.conv1.weight.data[i] / 32, 7));
+    expect(scaled.conv3.weight.data).toEqual(unscaled.conv3.weight.data); // only f1 changes
+    expect(() => buildCnn(LB_REPR_CNN1, new Rng(1), { inputScale: 0 })).toThrow(/buildCnn: inputScale must be a positive number, got 0/);
+  });
+
   it('compute the same function with ReLU before or after max-pooling (so either table order is exact)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1e6 }), (seed) => {
