@@ -135,6 +135,7 @@ export const drmmRender: Experiment = {
           paperValue: 'qualitative',
           measured: `${pct(recognition.samplesByDrmm)} by the DRMM, ${pct(recognition.samplesByDcn)} by an independent DCN (${sampleClasses.length} samples; chance 10%); paths from the uninformed prior (pOn = ${model.pOn}, uniform positions): ${pct(recognition.uninformedByDrmm)} / ${pct(recognition.uninformedByDcn)}`,
           holds: recognition.samplesByDcn > 0.1,
+          note: 'Renderings along uninformed paths look like scribbles (figure uninformed-renderings), yet most are still assigned their class: the classifiers pick up the class template\'s evidence, so this fraction alone is a weak test of looking like a digit; compare the figures.',
         },
         {
           experiment: this.name,
