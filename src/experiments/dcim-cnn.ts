@@ -16,7 +16,7 @@ import { DcimConv } from '../prob/dcim/conv.js';
 import { DCIM, type DcimLayer } from '../prob/dcim/model.js';
 import type { Rng } from '../tensor/rng.js';
 import { byMode, num, pct } from './common.js';
-import { centreInputBias, centreUnits, classSamples, kerasInit, sampleAgreement, sampleCaptions, trainDcim, withinClassSpread, type ClassSamples, type DcimEpoch } from './dcim-common.js';
+import { centreInputBias, centreUnits, classSamples, reverseLossReferences, kerasInit, sampleAgreement, sampleCaptions, trainDcim, withinClassSpread, type ClassSamples, type DcimEpoch } from './dcim-common.js';
 import { lineChart } from './figures.js';
 import { pictureGrid } from './picture-grid.js';
 import type { Claim, Experiment, Figure } from './types.js';
@@ -47,6 +47,9 @@ export function buildDcimCnn(spec: readonly LayerSpec[], rng: Rng): DCIM {
   });
   return new DCIM(layers, { coding: '01', top: 'categorical' });
 }
+
+/** Reverse losses (per pixel) closer than this are not called different. */
+const REVERSE_LOSS_MARGIN = 0.005;
 
 const describeSpec = (spec: readonly LayerSpec[]) => spec.map((s) => `(${s.join(',')})`).join(',');
 
@@ -84,6 +87,8 @@ export const dcimCnn: Experiment = {
       runs[objective] = { model, log, samples: classSamples(model, sampleRng, 'oneLayerThenMean') };
     }
     const last = { eq21: runs.eq21.log[epochs - 1], eq22: runs.eq22.log[epochs - 1] };
+    const references = reverseLossReferences(data);
+    const referenceNote = `For reference: the mean digit scores ${num(references.meanDigit)}, each class's mean digit ${num(references.classMeanDigit)} (the lowest a q given the class alone, as in (21), can reach).`;
     const spread = { eq21: withinClassSpread(runs.eq21.samples), eq22: withinClassSpread(runs.eq22.samples) };
 
     const curve = (key: 'valAccuracy' | 'trainAccuracy' | 'valReverseLoss' | 'trainReverseLoss', name: string) =>
@@ -113,14 +118,15 @@ export const dcimCnn: Experiment = {
         paperValue: o === 'eq21' ? '0.23' : '0.14',
         measured: num(last[o].valReverseLoss!),
         holds: null,
+        note: referenceNote,
       })),
       {
         experiment: 'dcim-cnn',
         claim: 'Objective (22) gives a lower reverse loss than (21)',
         paperValue: '0.14 < 0.23',
         measured: `${num(last.eq22.valReverseLoss!)} vs ${num(last.eq21.valReverseLoss!)}`,
-        holds: last.eq22.valReverseLoss! < last.eq21.valReverseLoss!,
-        note: 'Each objective’s own reverse term: −log q(x⁰|x^d)/784 for (21), −log q(x⁰|x^{d−1})/784 with x^{d−1} ~ p(·|x⁰) for (22).',
+        holds: last.eq22.valReverseLoss! < last.eq21.valReverseLoss! - REVERSE_LOSS_MARGIN,
+        note: `Each objective’s own reverse term: −log q(x⁰|x^d)/784 for (21), −log q(x⁰|x^{d−1})/784 with x^{d−1} ~ p(·|x⁰) for (22). A difference under ${REVERSE_LOSS_MARGIN} counts as none. ${referenceNote}`,
       },
       {
         experiment: 'dcim-cnn',
@@ -149,6 +155,7 @@ export const dcimCnn: Experiment = {
       data: description,
       metrics: {
         setup,
+        reverseLossReferences: references,
         eq21: runs.eq21.log,
         eq22: runs.eq22.log,
         samples: Object.fromEntries(

@@ -186,6 +186,42 @@ export function trainDcim(
   return log;
 }
 
+/**
+ * Reference points for the reverse loss (per pixel, on the validation digits): a q that draws
+ * the mean training digit whatever the class, and one that draws its class's mean digit. Under
+ * approximation (2), q(x⁰ | x^d) of eq 21 is a product of Bernoullis given the class alone, so
+ * the class-mean loss is the lowest it can reach; eq 22 conditions on x^{d−1} drawn for this very
+ * image and can go below it.
+ */
+export function reverseLossReferences(data: DcimData): { meanDigit: number; classMeanDigit: number } {
+  const pixels = data.xTrain.shape[1];
+  const classes = 1 + Math.max(...data.yTrain.data, ...data.yTest.data);
+  const sums = new Float64Array((classes + 1) * pixels); // rows 0..classes−1: per class; last row: all
+  const counts = new Float64Array(classes + 1);
+  data.yTrain.data.forEach((c, r) => {
+    for (const row of [c, classes]) {
+      counts[row]++;
+      for (let i = 0; i < pixels; i++) sums[row * pixels + i] += data.xTrain.data[r * pixels + i];
+    }
+  });
+  const clip = (p: number) => Math.min(1 - 1e-3, Math.max(1e-3, p));
+  const bce = (row: number, r: number) => {
+    let s = 0;
+    for (let i = 0; i < pixels; i++) {
+      const p = clip(sums[row * pixels + i] / Math.max(1, counts[row]));
+      const t = data.xTest.data[r * pixels + i];
+      s -= t * Math.log(p) + (1 - t) * Math.log(1 - p);
+    }
+    return s / pixels;
+  };
+  let [meanDigit, classMeanDigit] = [0, 0];
+  data.yTest.data.forEach((c, r) => {
+    meanDigit += bce(classes, r);
+    classMeanDigit += bce(c, r);
+  });
+  return { meanDigit: meanDigit / data.yTest.size, classMeanDigit: classMeanDigit / data.yTest.size };
+}
+
 export interface ClassSamples {
   /** Input-layer probabilities q(x⁰ = 1 | ·) of each sample, [classes·perClass, n⁰], class-major. */
   images: Tensor;

@@ -4,7 +4,7 @@ import { crc32, inflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildDcimCnn, dcimCnnSpec } from '../../src/experiments/dcim-cnn.js';
-import { centreInputBias, centreUnits, sampleAgreement, withinClassSpread, type ClassSamples } from '../../src/experiments/dcim-common.js';
+import { centreInputBias, centreUnits, reverseLossReferences, sampleAgreement, withinClassSpread, type ClassSamples } from '../../src/experiments/dcim-common.js';
 import { greyPngDataUrl, pictureGrid } from '../../src/experiments/picture-grid.js';
 import { renderSvg } from '../../src/report/render.js';
 import { oneHot, rand, Rng, Tensor } from '../../src/index.js';
@@ -120,5 +120,16 @@ describe('centreInputBias', () => {
     const c = model.reversePreActivation(1, above).mean(0);
     const m = x.mean(0);
     c.data.forEach((v, i) => expect(v).toBeCloseTo(Math.log(m.data[i] / (1 - m.data[i])), 3));
+  });
+});
+
+describe('reverseLossReferences', () => {
+  it('scores the mean digit and the class-mean digits by per-pixel cross-entropy on the validation digits', () => {
+    // two classes, two pixels; class 0 always [1, 0], class 1 always [0, 1]
+    const xTrain = new Tensor(Float32Array.from([1, 0, 0, 1, 1, 0, 0, 1]), [4, 2]);
+    const yTrain = new Tensor(Float32Array.from([0, 1, 0, 1]), [4]);
+    const r = reverseLossReferences({ xTrain, yTrain, xTest: xTrain, yTest: yTrain });
+    expect(r.meanDigit).toBeCloseTo(Math.log(2), 6); // the mean digit is [0.5, 0.5]
+    expect(r.classMeanDigit).toBeCloseTo(-Math.log(1 - 1e-3), 6); // class means are exact, clipped to [1e-3, 1 − 1e-3]
   });
 });
