@@ -163,7 +163,10 @@ describe('DRMM (eq 4–8)', () => {
     const images = rand([16, 1, 10, 10], rng);
     const labels = tensor(Array.from({ length: 16 }, (_, i) => i % 4));
     const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
+    // egStep's single bottom-up pass gives the same objective as a separate E-step (infer) would
+    const separate = model.objective(images, labels, model.infer(images).latents).item();
     const values = Array.from({ length: 6 }, () => model.egStep(images, labels, opt));
+    expect(values[0]).toBeCloseTo(separate, 5);
     expect(values[5]).toBeLessThan(values[0]);
     expect(model.egStep(images, labels, opt)).toBeLessThan(values[0]);
     expect([...model.templates.data].every((v) => v >= 0)).toBe(true);

@@ -140,6 +140,11 @@ export class DRMM extends Module {
   /** The hard E-step's latents: per pooled unit, its argmax position g_u, kept where a_u = [conv > 0]. */
   infer(image: Tensor): { scores: Tensor; latents: Latents } {
     const { scores, convs } = this.bottomUp(image);
+    return { scores, latents: this.latentsFrom(convs) };
+  }
+
+  /** The E-step's masks from the conv outputs of a bottom-up pass (see `infer`). */
+  private latentsFrom(convs: Tensor[]): Latents {
     const masks = convs.map((y, i) => {
       const p = this.levels[i].pool;
       const [n, k, h, w] = y.shape;
@@ -161,7 +166,16 @@ export class DRMM extends Module {
       }
       return new Tensor(m, y.shape);
     });
-    return { scores, latents: { masks } };
+    return { masks };
+  }
+
+  /**
+   * One bottom-up pass that serves both halves of an EG step: its values give the E-step's
+   * latents (the masks carry no gradient) and its graph the G-step's classification terms.
+   */
+  private eStepWithGraph(images: Tensor): { scores: Tensor; latents: Latents } {
+    const { scores, convs } = this.bottomUp(images);
+    return { scores, latents: this.latentsFrom(convs) };
   }
 
   /**
@@ -361,9 +375,9 @@ export class DRMM extends Module {
   /**
    * The EG objective of Algorithm 1 for a labelled batch, given latents from the E-step:
    * reconstruction error + classification cross-entropy + KL[p(c|I) ‖ p(c)] (uniform prior).
+   * `scores` may pass this batch's bottom-up scores when they are already computed with a graph.
    */
-  objective(images: Tensor, labels: Tensor, latents: Latents, { klWeight = 0.1, reconWeight = 1 } = {}): Tensor {
-    const scores = this.bottomUp(images).scores;
+  objective(images: Tensor, labels: Tensor, latents: Latents, { klWeight = 0.1, reconWeight = 1 } = {}, scores: Tensor = this.bottomUp(images).scores): Tensor {
     const recon = mse(this.topDown([...labels.data], latents), images);
     const logP = scores.logSoftmax(1);
     const kl = logP.exp().mul(logP.add(Math.log(this.numClasses))).sum(1).mean(); // KL[p(c|I) ‖ uniform]
@@ -372,9 +386,9 @@ export class DRMM extends Module {
 
   /** One EG step (Algorithm 1): E-step bottom-up + top-down, G-step one gradient step. Returns the objective before the step. */
   egStep(images: Tensor, labels: Tensor, optimizer: Optimizer, opts: { klWeight?: number; reconWeight?: number } = {}): number {
-    const { latents } = noGrad(() => this.infer(images));
     optimizer.zeroGrad();
-    const loss = this.objective(images, labels, latents, opts);
+    const { scores, latents } = this.eStepWithGraph(images);
+    const loss = this.objective(images, labels, latents, opts, scores);
     loss.backward();
     optimizer.step();
     this.projectNonnegative();
@@ -387,8 +401,7 @@ export class DRMM extends Module {
    * term compares the batch's average posterior (1/N)Σ_n p(c|I_n) with the uniform prior, which
    * keeps the inferred classes balanced without pushing each posterior towards uniform.
    */
-  unlabelledObjective(images: Tensor, latents: Latents, { klWeight = 0.1, reconWeight = 1 } = {}): Tensor {
-    const scores = this.bottomUp(images).scores;
+  unlabelledObjective(images: Tensor, latents: Latents, { klWeight = 0.1, reconWeight = 1 } = {}, scores: Tensor = this.bottomUp(images).scores): Tensor {
     const classes = [...scores.argmax(1).data];
     const recon = mse(this.topDown(classes, latents), images);
     const pBar = scores.softmax(1).mean(0); // [C]
@@ -408,10 +421,10 @@ export class DRMM extends Module {
     opts: { klWeight?: number; reconWeight?: number; unlabelledWeight?: number } = {},
   ): number {
     const { unlabelledWeight = 1, ...weights } = opts;
-    const lat = noGrad(() => this.infer(labelled.images).latents);
-    const latU = noGrad(() => this.infer(unlabelled).latents);
     optimizer.zeroGrad();
-    const loss = this.objective(labelled.images, labelled.labels, lat, weights).add(this.unlabelledObjective(unlabelled, latU, weights).mul(unlabelledWeight));
+    const e = this.eStepWithGraph(labelled.images);
+    const u = this.eStepWithGraph(unlabelled);
+    const loss = this.objective(labelled.images, labelled.labels, e.latents, weights, e.scores).add(this.unlabelledObjective(unlabelled, u.latents, weights, u.scores).mul(unlabelledWeight));
     loss.backward();
     optimizer.step();
     this.projectNonnegative();
