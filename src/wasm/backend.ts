@@ -30,9 +30,9 @@ export interface WasmKernelOptions {
 }
 
 /** Crossovers measured on the 2-core development machine (README, "Fast kernels"). */
-export const DEFAULT_GEMM_MIN_WORK = 4096;
-export const DEFAULT_PARALLEL_MIN_WORK = 1 << 17;
-export const DEFAULT_WINDOW_MIN_SIZE = 1024;
+export const DEFAULT_GEMM_MIN_WORK = 64;
+export const DEFAULT_PARALLEL_MIN_WORK = 1 << 21;
+export const DEFAULT_WINDOW_MIN_SIZE = 2048;
 
 /** Splits [0, total) into `parts` contiguous ranges whose inner bounds are multiples of `align`. */
 export function splitRange(total: number, parts: number, align: number): [number, number][] {

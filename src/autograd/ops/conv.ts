@@ -103,11 +103,16 @@ export const conv2d = defineOp<Window2d>({
     const G = swapLeading(gy.data, g.n, K, g.outH * g.outW); // [K, P]
     const dw = new Float32Array(K * rows);
     kernels().matmul(G, im2col(x, g), dw, { batch: 1, m: K, k: P, n: rows, transA: false, transB: true, aStride: 0, bStride: 0 });
-    const dcols = new Float32Array(rows * P);
-    kernels().matmul(w.data, G, dcols, { batch: 1, m: rows, k: K, n: P, transA: true, transB: false, aStride: 0, bStride: 0 });
-    const dx = new Float32Array(x.size);
-    kernels().col2im(dcols, g, dx);
-    const grads: (Tensor | null)[] = [new Tensor(dx, x.shape), new Tensor(dw, w.shape)];
+    // The input of a first layer is data: skip its gradient (a GEMM and a col2im) when nobody wants it.
+    let dx: Tensor | null = null;
+    if (x.requiresGrad) {
+      const dcols = new Float32Array(rows * P);
+      kernels().matmul(w.data, G, dcols, { batch: 1, m: rows, k: K, n: P, transA: true, transB: false, aStride: 0, bStride: 0 });
+      const dxData = new Float32Array(x.size);
+      kernels().col2im(dcols, g, dxData);
+      dx = new Tensor(dxData, x.shape);
+    }
+    const grads: (Tensor | null)[] = [dx, new Tensor(dw, w.shape)];
     if (b) {
       grads.push(new Tensor(rowSums(G, K, P), b.shape));
     }
