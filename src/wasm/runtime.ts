@@ -25,9 +25,12 @@ const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { modules, memory, control, slot, functions, generation } = workerData;
 const ctrl = new Int32Array(control);
-const instances = {};
-for (const name of Object.keys(modules)) instances[name] = new WebAssembly.Instance(modules[name], { env: { memory } }).exports;
-const fns = functions.map(([mod, fn]) => instances[mod][fn]);
+let fns = null; // stays null if instantiation fails: every round then reports status 2 instead of hanging the caller
+try {
+  const instances = {};
+  for (const name of Object.keys(modules)) instances[name] = new WebAssembly.Instance(modules[name], { env: { memory } }).exports;
+  fns = functions.map(([mod, fn]) => instances[mod][fn]);
+} catch (e) {}
 const base = ${SLOT} * (slot + 1);
 let seen = generation; // rounds before this worker existed are not its business
 for (;;) {
@@ -35,7 +38,8 @@ for (;;) {
   seen = Atomics.load(ctrl, 0);
   let status = 0;
   const fn = ctrl[base + 2];
-  if (fn >= 0) {
+  if (fn >= 0 && !fns) status = 2;
+  else if (fn >= 0) {
     try { fns[fn](...ctrl.subarray(base + 4, base + 4 + ctrl[base + 3])); } catch (e) { status = 1; }
   }
   Atomics.store(ctrl, base + 1, status);
@@ -174,7 +178,11 @@ export class WasmRuntime {
     for (let w = 0; w < this.workers.length; w++) {
       const base = SLOT * (w + 1);
       for (let seen = Atomics.load(ctrl, base); seen !== generation; seen = Atomics.load(ctrl, base)) Atomics.wait(ctrl, base, seen);
-      if (ctrl[base + 1] !== 0 && !failure) failure = new Error(`WasmRuntime.run: ${tasks[w + 1]?.[0]}.${tasks[w + 1]?.[1]} trapped in worker ${w + 1}`);
+      const status = ctrl[base + 1];
+      if (status !== 0 && !failure) {
+        const what = `${tasks[w + 1]?.[0]}.${tasks[w + 1]?.[1]}`;
+        failure = new Error(status === 2 ? `WasmRuntime.run: worker ${w + 1} could not instantiate the kernels (${what})` : `WasmRuntime.run: ${what} trapped in worker ${w + 1}`);
+      }
     }
     if (failure) throw failure;
   }

@@ -87,6 +87,17 @@ describe('wasm backend', () => {
     expect(listBackends()).toContain('wasm');
     expect(getBackend()).toBe('wasm');
   });
+
+  it('reports a trap in a worker as an error on the calling thread (no hang), and keeps working', () => {
+    const w = createWasmKernels({ threads: 2, gemmMinWork: 0, parallelMinWork: 0 });
+    runtimes.push(w);
+    // maxPool2d(x, out, argmax, h, w, kh, kw, sH, sW, pH, pW, outH, outW, plane0, plane1)
+    const nothing = [0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 0];
+    const outOfBounds = [0x7ff00000, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 1];
+    expect(() => w.runtime.run([['pool', 'maxPool2d', nothing], ['pool', 'maxPool2d', outOfBounds]])).toThrow(/trapped in worker 1/);
+    const { a, b, d } = gemmInputs({ seed: 1, m: 17, k: 5, n: 63, transA: false, transB: false, batch: 1, broadcast: 'none' });
+    expect(gemmViolation(w.kernels as Kernels, a, b, d)).toBe(0);
+  });
 });
 
 describe('wasm GEMM', () => {
