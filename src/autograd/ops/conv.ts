@@ -148,16 +148,26 @@ function pool(x: Tensor, g: Conv2dGeometry): { out: Float32Array; argmax: Int32A
   return { out, argmax };
 }
 
+/**
+ * The argmax of each pooling output, kept from the forward pass for the backward pass (an Int32Array
+ * the size of the output; it goes when the output tensor does). A VJP called on an output this map
+ * does not know recomputes it.
+ */
+const winners = new WeakMap<Tensor, Int32Array>();
+
 export const maxPool2d = defineOp<Pool2d>({
   name: 'maxPool2d',
   derivative: 'y = max over the window: ∂y/∂xᵢ = [i = argmax], so g is routed to the winner',
   forward: ([x], opts) => {
     const g = poolGeometry(x, opts);
-    return new Tensor(pool(x, g).out, [g.n, g.c, g.outH, g.outW]);
+    const { out, argmax } = pool(x, g);
+    const y = new Tensor(out, [g.n, g.c, g.outH, g.outW]);
+    winners.set(y, argmax);
+    return y;
   },
-  vjp: (gy, [x], _y, opts) => {
+  vjp: (gy, [x], y, opts) => {
     const dx = new Float32Array(x.size);
-    kernels().maxPool2dBackward(gy.data, pool(x, poolGeometry(x, opts)).argmax, dx);
+    kernels().maxPool2dBackward(gy.data, winners.get(y) ?? pool(x, poolGeometry(x, opts)).argmax, dx);
     return [new Tensor(dx, x.shape)];
   },
   probe: (rng: Rng) => {
