@@ -27,8 +27,8 @@ export const priorKlExperiment: Experiment = {
   paper: 'LB-repr §5.1 (Fig. 2, 3, Table 1); LB-bayes §4.2 (Fig. 1, 2, Table 1)',
   run(ctx) {
     const start = performance.now();
-    // tiny: 2 + 2 source digits per class (40 + 40 images); quick: 30 + 30 (600 + 600); full: all (≈10,000 + 10,000)
-    const sourcesPerClass = byMode<number | undefined>(ctx.mode, { tiny: 4, quick: 60, full: undefined });
+    // tiny: 1 + 1 source digits per class (20 + 20 images); quick: 30 + 30 (600 + 600); full: all (≈10,000 + 10,000)
+    const sourcesPerClass = byMode<number | undefined>(ctx.mode, { tiny: 2, quick: 60, full: undefined });
     const epochs = byMode(ctx.mode, { tiny: 2, quick: 8, full: 30 });
     const data = gaussianDigitsFromMnist({ rng: ctx.rng.fork(), sourcesPerClass });
     const claims: Claim[] = [];
