@@ -16,15 +16,19 @@ const PAGE = 65536;
 export const MAX_PAGES = 16384;
 const ARENA_BASE = 1024; // the first KiB stays unused so that a stray 0 pointer never aliases data
 
-/** Control block: [0] generation; per worker a slot of SLOT ints: done generation, status, fn, argc, args… */
+/** Control block: [0] generation; per worker a slot of SLOT ints: done generation, status, fn, argc, args…, alive. */
 const SLOT = 32;
-const MAX_ARGS = SLOT - 4;
+const MAX_ARGS = SLOT - 5;
+const ALIVE = SLOT - 1;
+/** How long a caller waits for a worker that has not even started before it reports an error. */
+const STARTUP_TIMEOUT_MS = 60_000;
 
 /** The worker loop, run with `eval` so that no separate file (or TypeScript loader) is needed. */
 const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
+const { workerData } = (typeof require === 'function' ? require : process.getBuiltinModule)('node:worker_threads');
 const { modules, memory, control, slot, functions, generation } = workerData;
 const ctrl = new Int32Array(control);
+Atomics.store(ctrl, ${SLOT} * (slot + 1) + ${ALIVE}, 1);
 let fns = null; // stays null if instantiation fails: every round then reports status 2 instead of hanging the caller
 try {
   const instances = {};
@@ -71,6 +75,7 @@ export class WasmRuntime {
   private i32: Int32Array;
   private top = ARENA_BASE;
   private workers: Worker[] = [];
+  private broken = false;
   private readonly control = new Int32Array(new SharedArrayBuffer(4 * SLOT * 9));
   private readonly functionIndex = new Map<string, number>();
   private readonly functions: [string, string][] = [];
@@ -147,7 +152,8 @@ export class WasmRuntime {
   run(tasks: readonly Task[]): void {
     if (tasks.length === 0) return;
     if (tasks.length > this.threads) throw new Error(`WasmRuntime.run: ${tasks.length} tasks for ${this.threads} threads`);
-    if (tasks.length === 1) {
+    if (tasks.length === 1 || this.broken) {
+      if (tasks.length > 1) for (const [mod, fn, args] of tasks.slice(1)) this.call(mod, fn, ...args);
       const [mod, fn, args] = tasks[0];
       this.call(mod, fn, ...args);
       return;
@@ -177,7 +183,16 @@ export class WasmRuntime {
     }
     for (let w = 0; w < this.workers.length; w++) {
       const base = SLOT * (w + 1);
-      for (let seen = Atomics.load(ctrl, base); seen !== generation; seen = Atomics.load(ctrl, base)) Atomics.wait(ctrl, base, seen);
+      for (let seen = Atomics.load(ctrl, base); seen !== generation; seen = Atomics.load(ctrl, base)) {
+        if (Atomics.load(ctrl, base + ALIVE) === 1) {
+          Atomics.wait(ctrl, base, seen);
+        } else if (Atomics.wait(ctrl, base, seen, STARTUP_TIMEOUT_MS) === 'timed-out' && Atomics.load(ctrl, base + ALIVE) === 0) {
+          // A worker that never started would otherwise block this thread forever.
+          this.broken = true;
+          void this.dispose();
+          throw new Error(`WasmRuntime.run: worker ${w + 1} did not start within ${STARTUP_TIMEOUT_MS / 1000} s; kernels run on one thread from now on`);
+        }
+      }
       const status = ctrl[base + 1];
       if (status !== 0 && !failure) {
         const what = `${tasks[w + 1]?.[0]}.${tasks[w + 1]?.[1]}`;
@@ -190,8 +205,10 @@ export class WasmRuntime {
   private startWorkers(): void {
     if (this.workers.length > 0) return;
     for (let slot = 0; slot < this.threads - 1; slot++) {
+      Atomics.store(this.control, SLOT * (slot + 1) + ALIVE, 0);
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
+        execArgv: [], // plain JavaScript: no loader, and no --input-type=module that would make it ESM
         workerData: { modules: this.modules, memory: this.memory, control: this.control.buffer, slot, functions: this.functions, generation: Atomics.load(this.control, 0) },
       });
       worker.unref();

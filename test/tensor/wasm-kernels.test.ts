@@ -4,6 +4,8 @@
 // against a copy of the .wat source with a planted off-by-one in its tail handling, and must fail
 // there: that is what shows the properties can catch a tail bug. 1 and 2 threads must agree bit
 // for bit, since work is split over output rows/columns only.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getBackend, listBackends, Rng } from '../../src/index.js';
@@ -86,6 +88,21 @@ describe('wasm backend', () => {
   it('is registered and is the default', () => {
     expect(listBackends()).toContain('wasm');
     expect(getBackend()).toBe('wasm');
+  });
+
+  it('lets a script exit once its work is done, with the worker pool started (also from an ESM -e script)', async () => {
+    // --input-type=module once leaked into the eval'd worker and made it ESM: the worker never started.
+    const script = `
+      import { kernels, getBackend } from ${JSON.stringify(new URL('../../src/index.ts', import.meta.url).href)};
+      const s = 256, a = new Float32Array(s * s).fill(1), out = new Float32Array(s * s);
+      kernels().matmul(a, a, out, { batch: 1, m: s, k: s, n: s, transA: false, transB: false, aStride: 0, bStride: 0 });
+      console.log(getBackend(), out[0]);`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 50_000, // a pool that kept the process alive (or never started) would run into this
+      env: { ...process.env, GIBBSGRAD_THREADS: '2' },
+    });
+    expect(stdout.trim()).toBe('wasm 256');
   });
 
   it('reports a trap in a worker as an error on the calling thread (no hang), and keeps working', () => {
