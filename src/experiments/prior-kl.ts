@@ -159,7 +159,7 @@ export const priorKlExperiment: Experiment = {
       mode: ctx.mode,
       seed: ctx.seed,
       seconds: (performance.now() - start) / 1000,
-      data: `${data.description} KL bins: 64 equal bins over [−128, 128] (N(0, 1024) ± 4σ); scale-matched KL standardises the energy to mean 0, variance 1024 first.`,
+      data: `${data.description} Adam (lr 0.001, batch 32; the papers use SGD, hyper-parameters not stated). KL bins: 64 equal bins over [−128, 128] (N(0, 1024) ± 4σ); scale-matched KL standardises the energy to mean 0, variance 1024 first. Raw N(0, 1024) pixels in; PyTorch-default initialisation except f1's weights divided by 32 (the input's σ; the papers state no initialisation).`,
       metrics,
       claims,
       figures,

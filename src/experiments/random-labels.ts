@@ -68,7 +68,7 @@ export const randomLabelsExperiment: Experiment = {
       mode: ctx.mode,
       seed: ctx.seed,
       seconds: (performance.now() - start) / 1000,
-      data: `${data.description} Training and test labels replaced by labels drawn uniformly from 0–9. CNN1 of LB-repr Table 1 (the LB-bayes run uses its CNN3, f1 = 20 channels); Adam, lr 0.001, batch 16. KL bins: 64 equal bins over [−128, 128].`,
+      data: `${data.description} Training and test labels replaced by labels drawn uniformly from 0–9. CNN1 of LB-repr Table 1 (the LB-bayes run uses its CNN3, f1 = 20 channels); Adam, lr 0.001, batch 16. KL bins: 64 equal bins over [−128, 128]. Raw N(0, 1024) pixels in; PyTorch-default initialisation except f1's weights divided by 32 (the input's σ; the papers state no initialisation).`,
       metrics: {
         epochs,
         backend: getBackend(),
