@@ -32,6 +32,10 @@ export function readResult(outDir: string, name: string): ExperimentResult | nul
 
 /** Runs one experiment (or returns its stored result) and writes its JSON and SVG figures. */
 export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<{ result: ExperimentResult; reused: boolean }> {
+  // Experiments compute synchronously for seconds to minutes. Passing through the event loop's
+  // poll phase between them lets a host waiting on this process (vitest's worker RPC, which times
+  // out after 60 s without a reply being read) see that it is alive.
+  await new Promise((resolve) => setImmediate(resolve));
   const stored = readResult(opts.outDir, exp.name);
   if (!opts.force && stored && stored.mode === opts.mode && stored.seed === opts.seed) return { result: stored, reused: true };
   const dir = join(opts.outDir, exp.name);
