@@ -67,6 +67,16 @@ export interface Kernels {
   maxPool2d(x: Float32Array, g: Conv2dGeometry, out: Float32Array, argmax: Int32Array): void;
   /** Routes each output gradient to the input position that won the max. */
   maxPool2dBackward(dy: Float32Array, argmax: Int32Array, dx: Float32Array): void;
+  // The three GEMMs of a convolution with their im2col/col2im, as single kernels so that a fast
+  // backend can keep the unfolded columns [c·kh·kw, n·outH·outW] in its own memory. W is the
+  // weight [outChannels, c·kh·kw]; y and gy (an output and its gradient) are NCHW,
+  // [n, outChannels, outH, outW]; the GEMMs see them as G = [outChannels, n·outH·outW].
+  /** y = W · im2col(x), written as NCHW. */
+  conv2dForward(x: Float32Array, w: Float32Array, g: Conv2dGeometry, outChannels: number, y: Float32Array): void;
+  /** dw = G · im2col(x)ᵀ, dw of shape [outChannels, c·kh·kw]. */
+  conv2dWeightGrad(gy: Float32Array, x: Float32Array, g: Conv2dGeometry, outChannels: number, dw: Float32Array): void;
+  /** dx = col2im(Wᵀ · G), dx of shape [n, c, h, w]. */
+  conv2dInputGrad(w: Float32Array, gy: Float32Array, g: Conv2dGeometry, outChannels: number, dx: Float32Array): void;
 }
 
 const backends = new Map<string, Kernels>();

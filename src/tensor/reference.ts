@@ -263,8 +263,51 @@ function maxPool2dBackward(dy: Float32Array, argmax: Int32Array, dx: Float32Arra
   for (let o = 0; o < dy.length; o++) if (argmax[o] >= 0) dx[argmax[o]] += dy[o];
 }
 
+type ConvKernels = Pick<Kernels, 'conv2dForward' | 'conv2dWeightGrad' | 'conv2dInputGrad'>;
+
+/**
+ * The convolution kernels as im2col/col2im plus one GEMM each, over the given kernels (the
+ * reference's own here; a fast backend uses them for calls too small for its fused versions).
+ * NCHW outputs and gradients are swapped to and from the GEMM's [K, N·H'·W'] by a permute.
+ */
+export function convByIm2col(k: Pick<Kernels, 'im2col' | 'col2im' | 'matmul' | 'permute'>): ConvKernels {
+  const sizes = (g: Conv2dGeometry) => ({ rows: g.c * g.kh * g.kw, P: g.n * g.outH * g.outW });
+  const gemm = (m: number, kk: number, n: number, transA: boolean, transB: boolean): MatmulDims =>
+    ({ batch: 1, m, k: kk, n, transA, transB, aStride: 0, bStride: 0 });
+  const unfold = (x: Float32Array, g: Conv2dGeometry) => {
+    const cols = new Float32Array(sizes(g).rows * sizes(g).P);
+    k.im2col(x, g, cols);
+    return cols;
+  };
+  /** [N, K, H'·W'] → [K, N·H'·W'] */
+  const toRows = (gy: Float32Array, g: Conv2dGeometry, K: number) => {
+    const G = new Float32Array(K * sizes(g).P);
+    k.permute(gy, [g.n, K, g.outH * g.outW], [1, 0, 2], G);
+    return G;
+  };
+  return {
+    conv2dForward(x, w, g, K, y) {
+      const { rows, P } = sizes(g);
+      const Y = new Float32Array(K * P);
+      k.matmul(w, unfold(x, g), Y, gemm(K, rows, P, false, false));
+      k.permute(Y, [K, g.n, g.outH * g.outW], [1, 0, 2], y);
+    },
+    conv2dWeightGrad(gy, x, g, K, dw) {
+      const { rows, P } = sizes(g);
+      k.matmul(toRows(gy, g, K), unfold(x, g), dw, gemm(K, P, rows, false, true));
+    },
+    conv2dInputGrad(w, gy, g, K, dx) {
+      const { rows, P } = sizes(g);
+      const dcols = new Float32Array(rows * P);
+      k.matmul(w, toRows(gy, g, K), dcols, gemm(rows, K, P, true, false));
+      k.col2im(dcols, g, dx);
+    },
+  };
+}
+
 export const referenceKernels: Kernels = {
   unary, binary, reduce, argReduce, matmul, permute, im2col, col2im, maxPool2d, maxPool2dBackward,
+  ...convByIm2col({ im2col, col2im, matmul, permute }),
 };
 
 registerBackend('reference', referenceKernels);

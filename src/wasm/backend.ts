@@ -10,7 +10,7 @@
  */
 import type { Conv2dGeometry, Kernels, MatmulDims } from '../tensor/kernels.js';
 import { registerBackend, setBackend } from '../tensor/kernels.js';
-import { referenceKernels } from '../tensor/reference.js';
+import { convByIm2col, referenceKernels } from '../tensor/reference.js';
 import { assembleAll, type KernelFile } from './assemble.js';
 import { elementwiseKernels } from './elementwise.js';
 import { permute } from './permute.js';
@@ -58,6 +58,24 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
   const scratchBytes = runtime.call('gemm', 'scratchBytes');
   const threadsFor = (work: number) => (work >= parallelMinWork ? runtime.threads : 1);
 
+  /** C = op(A)·op(B) on operands already in the arena, split over C's longer side. */
+  function gemmAt(pa: number, pb: number, pc: number, d: MatmulDims): boolean {
+    const { batch, m, k, n } = d;
+    const threads = threadsFor(batch * m * n * k);
+    const scratch = runtime.alloc(scratchBytes * threads);
+    if (scratch < 0) return false;
+    // Split C over its longer side, on micro-tile boundaries (8 columns or 4 rows), never over k.
+    const byColumns = n >= m;
+    const ranges = splitRange(byColumns ? n : m, threads, byColumns ? 8 : 4);
+    runtime.run(ranges.map(([lo, hi], t): Task => [
+      'gemm',
+      'gemm',
+      [pa, pb, pc, batch, d.aStride, d.bStride, m, n, k, +d.transA, +d.transB,
+        byColumns ? 0 : lo, byColumns ? m : hi, byColumns ? lo : 0, byColumns ? hi : n, scratch + t * scratchBytes],
+    ]));
+    return true;
+  }
+
   function matmul(a: Float32Array, b: Float32Array, out: Float32Array, d: MatmulDims): void {
     const { batch, m, k, n } = d;
     if (batch * m * n === 0) return;
@@ -65,27 +83,12 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
       out.fill(0, 0, batch * m * n);
       return;
     }
-    const work = batch * m * n * k;
-    if (work < gemmMinWork) return referenceKernels.matmul(a, b, out, d);
-    const threads = threadsFor(work);
-    const aLength = (batch - 1) * d.aStride + m * k;
-    const bLength = (batch - 1) * d.bStride + k * n;
+    if (batch * m * n * k < gemmMinWork) return referenceKernels.matmul(a, b, out, d);
     runtime.reset();
-    const pa = runtime.put(a, aLength);
-    const pb = runtime.put(b, bLength);
+    const pa = runtime.put(a, (batch - 1) * d.aStride + m * k);
+    const pb = runtime.put(b, (batch - 1) * d.bStride + k * n);
     const pc = runtime.alloc(4 * batch * m * n);
-    const scratch = runtime.alloc(scratchBytes * threads);
-    if (pa < 0 || pb < 0 || pc < 0 || scratch < 0) return referenceKernels.matmul(a, b, out, d);
-    // Split C over its longer side, on micro-tile boundaries (8 columns or 4 rows), never over k.
-    const byColumns = n >= m;
-    const ranges = splitRange(byColumns ? n : m, threads, byColumns ? 8 : 4);
-    const tasks: Task[] = ranges.map(([lo, hi], t) => [
-      'gemm',
-      'gemm',
-      [pa, pb, pc, batch, d.aStride, d.bStride, m, n, k, +d.transA, +d.transB,
-        byColumns ? 0 : lo, byColumns ? m : hi, byColumns ? lo : 0, byColumns ? hi : n, scratch + t * scratchBytes],
-    ]);
-    runtime.run(tasks);
+    if (pa < 0 || pb < 0 || pc < 0 || !gemmAt(pa, pb, pc, d)) return referenceKernels.matmul(a, b, out, d);
     runtime.get(pc, out.subarray(0, batch * m * n));
   }
 
@@ -98,28 +101,95 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
     runtime.run(ranges.map(([lo, hi]) => [module, fn, args(lo, hi)] as Task));
   }
 
+  const columns = (g: Conv2dGeometry) => ({ rows: g.c * g.kh * g.kw, P: g.n * g.outH * g.outW });
+  /** im2col from x at px into the columns at pc, both in the arena. */
+  function im2colAt(px: number, pc: number, g: Conv2dGeometry): void {
+    const { rows, P } = columns(g);
+    split('im2col', 'im2col', rows, rows * P, (lo, hi) => [px, pc, ...geometryArgs(g), lo, hi]);
+  }
+  /** col2im from the columns at pc into dx at pd, both in the arena. */
+  function col2imAt(pc: number, pd: number, g: Conv2dGeometry): void {
+    const { rows, P } = columns(g);
+    split('im2col', 'col2im', g.n * g.c, rows * P, (lo, hi) => [pc, pd, ...geometryArgs(g), lo, hi]);
+  }
+
   function im2col(x: Float32Array, g: Conv2dGeometry, cols: Float32Array): void {
-    const rows = g.c * g.kh * g.kw;
-    const size = rows * g.n * g.outH * g.outW;
+    const { rows, P } = columns(g);
+    const size = rows * P;
     if (size < windowMinSize) return referenceKernels.im2col(x, g, cols);
     runtime.reset();
     const px = runtime.put(x, g.n * g.c * g.h * g.w);
     const pc = runtime.alloc(4 * size);
     if (px < 0 || pc < 0) return referenceKernels.im2col(x, g, cols);
-    split('im2col', 'im2col', rows, size, (lo, hi) => [px, pc, ...geometryArgs(g), lo, hi]);
+    im2colAt(px, pc, g);
     runtime.get(pc, cols.subarray(0, size));
   }
 
   function col2im(cols: Float32Array, g: Conv2dGeometry, dx: Float32Array): void {
-    const size = g.c * g.kh * g.kw * g.n * g.outH * g.outW;
-    const planes = g.n * g.c;
+    const { rows, P } = columns(g);
+    const size = rows * P;
+    const dxSize = g.n * g.c * g.h * g.w;
     if (size < windowMinSize) return referenceKernels.col2im(cols, g, dx);
     runtime.reset();
     const pc = runtime.put(cols, size);
-    const pd = runtime.alloc(4 * planes * g.h * g.w);
+    const pd = runtime.alloc(4 * dxSize);
     if (pc < 0 || pd < 0) return referenceKernels.col2im(cols, g, dx);
-    split('im2col', 'col2im', planes, size, (lo, hi) => [pc, pd, ...geometryArgs(g), lo, hi]);
-    runtime.get(pd, dx.subarray(0, planes * g.h * g.w));
+    col2imAt(pc, pd, g);
+    runtime.get(pd, dx.subarray(0, dxSize));
+  }
+
+  // The convolution kernels keep the unfolded columns in the arena: im2col (or col2im) and the GEMM
+  // run back to back on it, so the biggest array of a convolution never crosses into JavaScript.
+  // Calls too small for either kernel, or too big for the arena, take the unfused path.
+  const unfused = convByIm2col({ im2col, col2im, matmul, permute });
+  const fusable = (g: Conv2dGeometry, K: number) => {
+    const { rows, P } = columns(g);
+    return rows * P >= windowMinSize && K * rows * P >= gemmMinWork && K > 0;
+  };
+  const gemmDims = (m: number, k: number, n: number, transA: boolean, transB: boolean): MatmulDims =>
+    ({ batch: 1, m, k, n, transA, transB, aStride: 0, bStride: 0 });
+
+  function conv2dForward(x: Float32Array, w: Float32Array, g: Conv2dGeometry, K: number, y: Float32Array): void {
+    if (!fusable(g, K)) return unfused.conv2dForward(x, w, g, K, y);
+    const { rows, P } = columns(g);
+    runtime.reset();
+    const px = runtime.put(x, g.n * g.c * g.h * g.w);
+    const pw = runtime.put(w, K * rows);
+    const pc = runtime.alloc(4 * rows * P);
+    const py = runtime.alloc(4 * K * P);
+    if (px < 0 || pw < 0 || pc < 0 || py < 0 || !runtime.fits(scratchBytes * runtime.threads)) return unfused.conv2dForward(x, w, g, K, y);
+    im2colAt(px, pc, g);
+    gemmAt(pw, pc, py, gemmDims(K, rows, P, false, false));
+    runtime.getSwapped(py, y, K, g.n, g.outH * g.outW);
+  }
+
+  function conv2dWeightGrad(gy: Float32Array, x: Float32Array, g: Conv2dGeometry, K: number, dw: Float32Array): void {
+    if (!fusable(g, K)) return unfused.conv2dWeightGrad(gy, x, g, K, dw);
+    const { rows, P } = columns(g);
+    runtime.reset();
+    const px = runtime.put(x, g.n * g.c * g.h * g.w);
+    const pg = runtime.putSwapped(gy, g.n, K, g.outH * g.outW);
+    const pc = runtime.alloc(4 * rows * P);
+    const pd = runtime.alloc(4 * K * rows);
+    if (px < 0 || pg < 0 || pc < 0 || pd < 0 || !runtime.fits(scratchBytes * runtime.threads)) return unfused.conv2dWeightGrad(gy, x, g, K, dw);
+    im2colAt(px, pc, g);
+    gemmAt(pg, pc, pd, gemmDims(K, P, rows, false, true));
+    runtime.get(pd, dw.subarray(0, K * rows));
+  }
+
+  function conv2dInputGrad(w: Float32Array, gy: Float32Array, g: Conv2dGeometry, K: number, dx: Float32Array): void {
+    if (!fusable(g, K)) return unfused.conv2dInputGrad(w, gy, g, K, dx);
+    const { rows, P } = columns(g);
+    const dxSize = g.n * g.c * g.h * g.w;
+    runtime.reset();
+    const pw = runtime.put(w, K * rows);
+    const pg = runtime.putSwapped(gy, g.n, K, g.outH * g.outW);
+    const pc = runtime.alloc(4 * rows * P);
+    const pd = runtime.alloc(4 * dxSize);
+    if (pw < 0 || pg < 0 || pc < 0 || pd < 0 || !runtime.fits(scratchBytes * runtime.threads)) return unfused.conv2dInputGrad(w, gy, g, K, dx);
+    gemmAt(pw, pg, pc, gemmDims(rows, K, P, true, false));
+    col2imAt(pc, pd, g);
+    runtime.get(pd, dx.subarray(0, dxSize));
   }
 
   function maxPool2d(x: Float32Array, g: Conv2dGeometry, out: Float32Array, argmax: Int32Array): void {
@@ -132,12 +202,17 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
     const po = runtime.alloc(4 * size);
     const pa = runtime.alloc(4 * size);
     if (px < 0 || po < 0 || pa < 0) return referenceKernels.maxPool2d(x, g, out, argmax);
-    split('pool', 'maxPool2d', planes, work, (lo, hi) => [px, po, pa, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW, lo, hi]);
+    const is2x2 = g.kh === 2 && g.kw === 2 && g.strideH === 2 && g.strideW === 2 && g.padH === 0 && g.padW === 0;
+    if (is2x2) split('pool', 'maxPool2x2', planes, work, (lo, hi) => [px, po, pa, g.h, g.w, g.outH, g.outW, lo, hi]);
+    else split('pool', 'maxPool2d', planes, work, (lo, hi) => [px, po, pa, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW, lo, hi]);
     runtime.get(po, out.subarray(0, size));
     runtime.get(pa, argmax.subarray(0, size));
   }
 
-  return { kernels: { matmul, im2col, col2im, maxPool2d, permute, ...elementwiseKernels }, runtime };
+  return {
+    kernels: { matmul, im2col, col2im, maxPool2d, conv2dForward, conv2dWeightGrad, conv2dInputGrad, permute, ...elementwiseKernels },
+    runtime,
+  };
 }
 
 /** The process-wide 'wasm' backend, made the default when this engine validates WebAssembly SIMD. */

@@ -230,6 +230,60 @@ const poolProperty = (fast: Kernels) =>
     expect(gotArg).toEqual(wantArg);
   });
 
+/**
+ * The fused convolution kernels (im2col or col2im and a GEMM, NCHW in and out) against the
+ * reference's composition, within the float32 bound of the GEMM's sums (plus col2im's kh·kw
+ * additions for the input gradient).
+ */
+const convProperty = (fast: Kernels) =>
+  fc.property(windowCase(false), fc.integer({ min: 1, max: 9 }), ({ seed, g }, K) => {
+    const rng = new Rng(seed);
+    const x = randomArray(rng, g.n * g.c * g.h * g.w);
+    const w = randomArray(rng, K * g.c * g.kh * g.kw);
+    const gy = randomArray(rng, g.n * K * g.outH * g.outW);
+    const abs = (a: Float32Array) => a.map(Math.abs);
+    const P = g.n * g.outH * g.outW;
+    const check = (run: (k: Kernels, x: Float32Array, w: Float32Array, gy: Float32Array, out: Float32Array) => void, size: number, terms: number) => {
+      const [got, want, bound] = [new Float32Array(size).fill(NaN), new Float32Array(size), new Float32Array(size)];
+      run(fast, x, w, gy, got);
+      run(referenceKernels, x, w, gy, want);
+      run(referenceKernels, abs(x), abs(w), abs(gy), bound);
+      for (let i = 0; i < size; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual((terms + 2) * 2 * U * bound[i] + 1e-30);
+    };
+    check((k, x, w, _gy, y) => k.conv2dForward(x, w, g, K, y), gy.length, g.c * g.kh * g.kw);
+    check((k, x, _w, gy, dw) => k.conv2dWeightGrad(gy, x, g, K, dw), w.length, P);
+    check((k, _x, w, gy, dx) => k.conv2dInputGrad(w, gy, g, K, dx), x.length, K + g.kh * g.kw);
+  });
+
+/** 2×2, stride 2, unpadded pooling (its own vector kernel), with ties and NaNs common. */
+const pool2x2Property = (fast: Kernels) =>
+  fc.property(
+    fc.integer({ min: 0, max: 1e6 }),
+    fc.integer({ min: 1, max: 3 }),
+    fc.oneof(fc.constantFrom(2, 3, 5, 17, 33), fc.integer({ min: 2, max: 20 })),
+    fc.oneof(fc.constantFrom(2, 3, 5, 17, 33), fc.integer({ min: 2, max: 20 })),
+    (seed, planes, h, w) => {
+      const rng = new Rng(seed);
+      const choices = [0, -0, 1, -1, 2, NaN];
+      const x = Float32Array.from({ length: planes * h * w }, () => (rng.bernoulli(0.5) ? choices[rng.int(choices.length)] : rng.normal()));
+      const g: Conv2dGeometry = { n: 1, c: planes, h, w, kh: 2, kw: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, outH: Math.floor(h / 2), outW: Math.floor(w / 2) };
+      const size = planes * g.outH * g.outW;
+      const [got, want] = [new Float32Array(size), new Float32Array(size)];
+      const [gotArg, wantArg] = [new Int32Array(size).fill(-7), new Int32Array(size)];
+      fast.maxPool2d(x, g, got, gotArg);
+      referenceKernels.maxPool2d(x, g, want, wantArg);
+      expect(bits(got)).toEqual(bits(want));
+      expect(gotArg).toEqual(wantArg);
+    },
+  );
+
+describe('wasm fused convolution kernels', () => {
+  it('conv2dForward, conv2dWeightGrad and conv2dInputGrad agree with the reference (1 and 2 threads)', () => {
+    fc.assert(convProperty(one), { numRuns: 60 });
+    fc.assert(convProperty(two), { numRuns: 60 });
+  });
+});
+
 describe('wasm im2col, col2im and max-pool', () => {
   it('im2col equals the reference bit for bit (1 and 2 threads)', () => {
     fc.assert(im2colProperty(one), { numRuns: 80 });
@@ -243,12 +297,18 @@ describe('wasm im2col, col2im and max-pool', () => {
     fc.assert(poolProperty(one), { numRuns: 80 });
     fc.assert(poolProperty(two), { numRuns: 80 });
   });
+  it('2×2 stride-2 max-pooling equals the reference bit for bit, ties and NaNs included (1 and 2 threads)', () => {
+    fc.assert(pool2x2Property(one), { numRuns: 80 });
+    fc.assert(pool2x2Property(two), { numRuns: 80 });
+  });
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const mutants: [string, KernelFile, string, string, (k: Kernels) => fc.IProperty<any>][] = [
     ['the last valid column of a window row is dropped (im2col)', 'im2col', '(i32.const 1)) ;; TAIL-HI', '(i32.const 0)) ;; TAIL-HI', im2colProperty],
     ['the last valid column of a window row is dropped (col2im)', 'im2col', '(i32.const 1)) ;; TAIL-HI', '(i32.const 0)) ;; TAIL-HI', col2imProperty],
     ['col2im skips the last float of a run tail', 'im2col', '(i32.ge_s (local.get $ox) (local.get $hi))) ;; TAIL-COL2IM', '(i32.ge_s (local.get $ox) (i32.sub (local.get $hi) (i32.const 1)))) ;; TAIL-COL2IM', col2imProperty],
+    ['the fused convolution unfolds with the same dropped column', 'im2col', '(i32.const 1)) ;; TAIL-HI', '(i32.const 0)) ;; TAIL-HI', convProperty],
+    ['2×2 pooling skips the last output of a row', 'pool', '(br_if $tail_done (i32.ge_s (local.get $ox) (local.get $outW))) ;; TAIL-POOL2', '(br_if $tail_done (i32.ge_s (i32.add (local.get $ox) (i32.const 1)) (local.get $outW))) ;; TAIL-POOL2', pool2x2Property],
     ['a window clipped at the bottom loses its last row', 'pool', '(then (local.set $iy1 (local.get $h)))) ;; TAIL-POOL', '(then (local.set $iy1 (i32.sub (local.get $h) (i32.const 1))))) ;; TAIL-POOL', poolProperty],
   ];
   for (const [what, file, from, to, property] of mutants) {

@@ -34,41 +34,22 @@ function geometry(y: Tensor, w: Tensor, opts: ConvTranspose2d): Conv2dGeometry {
   return g;
 }
 
-/** [A, B, inner] → [B, A, inner]. */
-function swapLeading(src: Float32Array, a: number, b: number, inner: number): Float32Array {
-  const out = new Float32Array(src.length);
-  kernels().permute(src, [a, b, inner], [1, 0, 2], out);
-  return out;
-}
-
 const conv2dTransposeOp = defineOp<ConvTranspose2d>({
   name: 'conv2dTranspose',
   derivative: 'x = col2im(W_matᵀ·G): ∂L/∂G = W_mat·im2col(g), ∂L/∂W = G·im2col(g)ᵀ',
   forward: ([y, w], opts) => {
     const g = geometry(y, w, opts);
-    const K = w.shape[0];
-    const P = g.n * g.outH * g.outW;
-    const rows = g.c * g.kh * g.kw;
-    const G = swapLeading(y.data, g.n, K, g.outH * g.outW);
-    const cols = new Float32Array(rows * P);
-    kernels().matmul(w.data, G, cols, { batch: 1, m: rows, k: K, n: P, transA: true, transB: false, aStride: 0, bStride: 0 });
     const x = new Float32Array(g.n * g.c * g.h * g.w);
-    kernels().col2im(cols, g, x);
+    kernels().conv2dInputGrad(w.data, y.data, g, w.shape[0], x);
     return new Tensor(x, [g.n, g.c, g.h, g.w]);
   },
   vjp: (gx, [y, w], _x, opts) => {
     const g = geometry(y, w, opts);
-    const K = w.shape[0];
-    const P = g.n * g.outH * g.outW;
-    const rows = g.c * g.kh * g.kw;
-    const cols = new Float32Array(rows * P);
-    kernels().im2col(gx.data, g, cols);
-    const dG = new Float32Array(K * P);
-    kernels().matmul(w.data, cols, dG, { batch: 1, m: K, k: rows, n: P, transA: false, transB: false, aStride: 0, bStride: 0 });
-    const G = swapLeading(y.data, g.n, K, g.outH * g.outW);
-    const dw = new Float32Array(K * rows);
-    kernels().matmul(G, cols, dw, { batch: 1, m: K, k: P, n: rows, transA: false, transB: true, aStride: 0, bStride: 0 });
-    return [new Tensor(swapLeading(dG, K, g.n, g.outH * g.outW), y.shape), new Tensor(dw, w.shape)];
+    const dy = new Float32Array(y.size);
+    kernels().conv2dForward(gx.data, w.data, g, w.shape[0], dy);
+    const dw = new Float32Array(w.size);
+    kernels().conv2dWeightGrad(y.data, gx.data, g, w.shape[0], dw);
+    return [new Tensor(dy, y.shape), new Tensor(dw, w.shape)];
   },
   probe: (rng: Rng) => {
     const [n, c, k] = [1 + rng.int(2), 1 + rng.int(3), 1 + rng.int(3)];

@@ -6,7 +6,9 @@
  *   ∂L/∂W_mat = G · X_colᵀ,   ∂L/∂X_col = W_matᵀ · G,   ∂L/∂x = col2im(∂L/∂X_col),
  *   ∂L/∂b = Σ_{n,y,x} G,
  * with G the output gradient laid out as [K, N·H'·W']. The backward pass recomputes X_col
- * (one im2col) instead of keeping it alive between the passes.
+ * (one im2col) instead of keeping it alive between the passes. Each GEMM and its im2col/col2im
+ * is one kernel (conv2dForward, conv2dWeightGrad, conv2dInputGrad; the reference composes them
+ * from im2col, matmul and col2im), so the fast backend keeps X_col in its own memory.
  */
 import { kernels, type Conv2dGeometry } from '../../tensor/kernels.js';
 import { fmt } from '../../tensor/shape.js';
@@ -50,36 +52,28 @@ function convGeometry(x: Tensor, w: Tensor, b: Tensor | undefined, opts: Window2
   return windowGeometry('conv2d', x.shape, w.shape[2], w.shape[3], opts);
 }
 
-function im2col(x: Tensor, g: Conv2dGeometry): Float32Array {
-  const cols = new Float32Array(g.c * g.kh * g.kw * g.n * g.outH * g.outW);
-  kernels().im2col(x.data, g, cols);
-  return cols;
-}
-
-/** Reorders [K, N, H'·W'] ↔ [N, K, H'·W'] (a permutation of the two leading axes). */
-function swapLeading(src: Float32Array, a: number, b: number, inner: number): Float32Array {
-  const out = new Float32Array(src.length);
-  kernels().permute(src, [a, b, inner], [1, 0, 2], out);
-  return out;
-}
-
-/** y[k, p] += bias[k] for y of shape [K, P]. */
-function addRowBias(y: Float32Array, bias: Float32Array, P: number): void {
-  for (let k = 0; k < bias.length; k++) {
-    const bk = bias[k];
-    for (let p = k * P, end = p + P; p < end; p++) y[p] += bk;
+/** y[b, k, p] += bias[k] for y of shape [N, K, P]. */
+function addChannelBias(y: Float32Array, bias: Float32Array, N: number, P: number): void {
+  const K = bias.length;
+  for (let b = 0; b < N; b++) {
+    for (let k = 0; k < K; k++) {
+      const bk = bias[k];
+      for (let p = (b * K + k) * P, end = p + P; p < end; p++) y[p] += bk;
+    }
   }
 }
 
-/** Σ_p G[k, p] for G of shape [K, P], accumulated in float64. */
-function rowSums(G: Float32Array, K: number, P: number): Float32Array {
-  const out = new Float32Array(K);
-  for (let k = 0; k < K; k++) {
-    let s = 0;
-    for (let p = k * P, end = p + P; p < end; p++) s += G[p];
-    out[k] = s;
+/** Σ_{b,p} G[b, k, p] for G of shape [N, K, P], accumulated in float64. */
+function channelSums(G: Float32Array, N: number, K: number, P: number): Float32Array {
+  const sums = new Float64Array(K);
+  for (let b = 0; b < N; b++) {
+    for (let k = 0; k < K; k++) {
+      let s = 0;
+      for (let p = (b * K + k) * P, end = p + P; p < end; p++) s += G[p];
+      sums[k] += s;
+    }
   }
-  return out;
+  return Float32Array.from(sums);
 }
 
 export const conv2d = defineOp<Window2d>({
@@ -88,34 +82,25 @@ export const conv2d = defineOp<Window2d>({
   forward: ([x, w, b], opts) => {
     const g = convGeometry(x, w, b, opts);
     const K = w.shape[0];
-    const P = g.n * g.outH * g.outW;
-    const rows = g.c * g.kh * g.kw;
-    const y = new Float32Array(K * P);
-    kernels().matmul(w.data, im2col(x, g), y, { batch: 1, m: K, k: rows, n: P, transA: false, transB: false, aStride: 0, bStride: 0 });
-    if (b) addRowBias(y, b.data, P);
-    return new Tensor(swapLeading(y, K, g.n, g.outH * g.outW), [g.n, K, g.outH, g.outW]);
+    const y = new Float32Array(g.n * K * g.outH * g.outW);
+    kernels().conv2dForward(x.data, w.data, g, K, y);
+    if (b) addChannelBias(y, b.data, g.n, g.outH * g.outW);
+    return new Tensor(y, [g.n, K, g.outH, g.outW]);
   },
   vjp: (gy, [x, w, b], _y, opts) => {
     const g = convGeometry(x, w, b, opts);
     const K = w.shape[0];
-    const P = g.n * g.outH * g.outW;
-    const rows = g.c * g.kh * g.kw;
-    const G = swapLeading(gy.data, g.n, K, g.outH * g.outW); // [K, P]
-    const dw = new Float32Array(K * rows);
-    kernels().matmul(G, im2col(x, g), dw, { batch: 1, m: K, k: P, n: rows, transA: false, transB: true, aStride: 0, bStride: 0 });
+    const dw = new Float32Array(w.size);
+    kernels().conv2dWeightGrad(gy.data, x.data, g, K, dw);
     // The input of a first layer is data: skip its gradient (a GEMM and a col2im) when nobody wants it.
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
-      const dcols = new Float32Array(rows * P);
-      kernels().matmul(w.data, G, dcols, { batch: 1, m: rows, k: K, n: P, transA: true, transB: false, aStride: 0, bStride: 0 });
       const dxData = new Float32Array(x.size);
-      kernels().col2im(dcols, g, dxData);
+      kernels().conv2dInputGrad(w.data, gy.data, g, K, dxData);
       dx = new Tensor(dxData, x.shape);
     }
     const grads: (Tensor | null)[] = [dx, new Tensor(dw, w.shape)];
-    if (b) {
-      grads.push(new Tensor(rowSums(G, K, P), b.shape));
-    }
+    if (b) grads.push(new Tensor(channelSums(gy.data, g.n, K, g.outH * g.outW), b.shape));
     return grads;
   },
   probe: (rng: Rng) => {
