@@ -69,10 +69,11 @@ for (const name of wanted.length ? wanted : Object.keys(suites)) {
 async function describePeers(rows: BenchRow[], loadAtStart: number): Promise<string> {
   const m = machine();
   const wasm = await tfjsWasmFeatures();
-  const loadEnd = os.loadavg()[0];
-  const shared = Math.max(loadAtStart, loadEnd) > 0.5
-    ? ` The ${m.cores} cores were shared with other jobs (load average ${loadAtStart.toFixed(1)} at the start, ${loadEnd.toFixed(1)} at the end), so every absolute number is low and noisy; ratios within a row, measured minutes apart, are the more reliable reading.`
-    : '';
+  // The end-of-run load average counts the benchmark's own threads, so only the start tells
+  // whether other jobs shared the machine.
+  const shared = loadAtStart > 0.5
+    ? ` The ${m.cores} cores were shared with other jobs (load average ${loadAtStart.toFixed(1)} before the run), so every absolute number is low and noisy; ratios within a row, measured minutes apart, are the more reliable reading.`
+    : ` Load average before the run: ${loadAtStart.toFixed(1)} (no other jobs).`;
   const widest = Math.max(...rows.filter((r) => Number.isFinite(r.margin)).map((r) => r.margin));
   return [
     `Measured by \`npm run bench peers\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC at ${revision()}:`,
