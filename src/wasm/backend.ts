@@ -138,6 +138,19 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
     runtime.get(pd, dx.subarray(0, dxSize));
   }
 
+  /** [a, b, inner] at src → [b, a, inner] at dst, both in the arena (NCHW ↔ [K, N·H'·W']). */
+  function swapAt(src: number, dst: number, a: number, b: number, inner: number): void {
+    split('im2col', 'swapLeading', a, a * b * inner, (lo, hi) => [src, dst, a, b, inner, lo, hi]);
+  }
+  /** Copies an NCHW output gradient into the arena as [K, N·H'·W'] and returns its address (-1: full). */
+  function putRows(gy: Float32Array, g: Conv2dGeometry, K: number): number {
+    const nchw = runtime.put(gy, K * g.n * g.outH * g.outW);
+    const rows = runtime.alloc(4 * K * g.n * g.outH * g.outW);
+    if (nchw < 0 || rows < 0) return -1;
+    swapAt(nchw, rows, g.n, K, g.outH * g.outW);
+    return rows;
+  }
+
   // The convolution kernels keep the unfolded columns in the arena: im2col (or col2im) and the GEMM
   // run back to back on it, so the biggest array of a convolution never crosses into JavaScript.
   // Calls too small for either kernel, or too big for the arena, take the unfused path.
@@ -157,10 +170,12 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
     const pw = runtime.put(w, K * rows);
     const pc = runtime.alloc(4 * rows * P);
     const py = runtime.alloc(4 * K * P);
-    if (px < 0 || pw < 0 || pc < 0 || py < 0 || !runtime.fits(scratchBytes * runtime.threads)) return unfused.conv2dForward(x, w, g, K, y);
+    const pn = runtime.alloc(4 * K * P);
+    if (px < 0 || pw < 0 || pc < 0 || py < 0 || pn < 0 || !runtime.fits(scratchBytes * runtime.threads)) return unfused.conv2dForward(x, w, g, K, y);
     im2colAt(px, pc, g);
     gemmAt(pw, pc, py, gemmDims(K, rows, P, false, false));
-    runtime.getSwapped(py, y, K, g.n, g.outH * g.outW);
+    swapAt(py, pn, K, g.n, g.outH * g.outW);
+    runtime.get(pn, y.subarray(0, K * P));
   }
 
   function conv2dWeightGrad(gy: Float32Array, x: Float32Array, g: Conv2dGeometry, K: number, dw: Float32Array): void {
@@ -168,7 +183,7 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
     const { rows, P } = columns(g);
     runtime.reset();
     const px = runtime.put(x, g.n * g.c * g.h * g.w);
-    const pg = runtime.putSwapped(gy, g.n, K, g.outH * g.outW);
+    const pg = putRows(gy, g, K);
     const pc = runtime.alloc(4 * rows * P);
     const pd = runtime.alloc(4 * K * rows);
     if (px < 0 || pg < 0 || pc < 0 || pd < 0 || !runtime.fits(scratchBytes * runtime.threads)) return unfused.conv2dWeightGrad(gy, x, g, K, dw);
@@ -183,7 +198,7 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
     const dxSize = g.n * g.c * g.h * g.w;
     runtime.reset();
     const pw = runtime.put(w, K * rows);
-    const pg = runtime.putSwapped(gy, g.n, K, g.outH * g.outW);
+    const pg = putRows(gy, g, K);
     const pc = runtime.alloc(4 * rows * P);
     const pd = runtime.alloc(4 * dxSize);
     if (pw < 0 || pg < 0 || pc < 0 || pd < 0 || !runtime.fits(scratchBytes * runtime.threads)) return unfused.conv2dInputGrad(w, gy, g, K, dx);

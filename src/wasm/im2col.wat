@@ -179,4 +179,25 @@
         (br $ki_loop)))
       (local.set $pl (i32.add (local.get $pl) (i32.const 1)))
       (br $planes))))
+;; The NCHW ↔ [K, N·H'·W'] reordering of a convolution's output or output gradient, inside the
+;; arena: src seen as [a, b, inner] floats is copied to dst as [b, a, inner], one memory.copy per run
+;; of inner floats, for the rows [i0, i1) of a (threads take disjoint rows).
+  (func (export "swapLeading")
+    (param $src i32) (param $dst i32) (param $a i32) (param $b i32) (param $inner i32) (param $i0 i32) (param $i1 i32)
+    (local $i i32) (local $j i32) (local $bytes i32)
+    (local.set $bytes (i32.shl (local.get $inner) (i32.const 2)))
+    (local.set $i (local.get $i0))
+    (block $rows_done (loop $rows
+      (br_if $rows_done (i32.ge_s (local.get $i) (local.get $i1)))
+      (local.set $j (i32.const 0))
+      (block $runs_done (loop $runs
+        (br_if $runs_done (i32.ge_s (local.get $j) (local.get $b)))
+        (memory.copy
+          (i32.add (local.get $dst) (i32.mul (i32.add (i32.mul (local.get $j) (local.get $a)) (local.get $i)) (local.get $bytes)))
+          (i32.add (local.get $src) (i32.mul (i32.add (i32.mul (local.get $i) (local.get $b)) (local.get $j)) (local.get $bytes)))
+          (local.get $bytes))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $runs)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rows))))
 )

@@ -146,34 +146,6 @@ export class WasmRuntime {
   }
 
   /**
-   * Copies src, seen as [a, b, inner], into the arena as [b, a, inner] (the NCHW ↔ [K, N·H·W] swap
-   * of a convolution, done on the way in instead of as a separate pass). Returns the address.
-   */
-  putSwapped(src: Float32Array, a: number, b: number, inner: number): number {
-    const at = this.alloc(4 * a * b * inner);
-    if (at < 0) return -1;
-    const base = at >> 2;
-    for (let i = 0; i < a; i++) {
-      for (let j = 0; j < b; j++) {
-        const from = (i * b + j) * inner;
-        this.f32.set(src.subarray(from, from + inner), base + (j * a + i) * inner);
-      }
-    }
-    return at;
-  }
-
-  /** Copies the arena's [a, b, inner] at byte address `at` into dst as [b, a, inner]. */
-  getSwapped(at: number, dst: Float32Array, a: number, b: number, inner: number): void {
-    const base = at >> 2;
-    for (let i = 0; i < a; i++) {
-      for (let j = 0; j < b; j++) {
-        const from = base + (i * b + j) * inner;
-        dst.set(this.f32.subarray(from, from + inner), (j * a + i) * inner);
-      }
-    }
-  }
-
-  /**
    * Runs tasks[0] on the main thread and tasks[1..] on the workers, and returns when all are done.
    * With fewer tasks than threads the remaining workers idle through the round.
    */
