@@ -3,7 +3,9 @@
  * SIMD) behind the synchronous kernel interface. Every call copies its inputs into the shared
  * memory, runs (split over the output rows or columns across the worker pool when the call is
  * big enough) and copies the output back; the copies are O(size) against the O(m·n·k) of a GEMM.
- * Calls too small to pay for the copies go to the reference kernel. permute and the elementwise
+ * Calls too small to pay for the copies go to the reference kernel. The convolution kernels run
+ * im2col (or col2im), the GEMM and the NCHW reordering back to back inside that memory, so only the
+ * input and the result are copied. permute and the elementwise
  * kernels stay JavaScript (faster loops than the reference's, see permute.ts and elementwise.ts),
  * reduce, argReduce and the max-pool backward scatter are the reference's: see "Fast kernels" in
  * the README for the measurements behind each choice.
