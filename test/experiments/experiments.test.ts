@@ -6,7 +6,9 @@ import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { experiments, findExperiment } from '../../src/experiments/index.js';
+import { linears, sigmoidMlp } from '../../src/experiments/common.js';
 import { buildReport } from '../../src/report/html.js';
+import { Rng } from '../../src/tensor/rng.js';
 import { runExperiment } from '../../src/report/runner.js';
 
 const out = mkdtempSync(join(tmpdir(), 'gg-results-'));
@@ -38,6 +40,18 @@ describe('experiments (tiny runs)', () => {
     const differing = Object.keys(a.result.metrics).filter((k) => JSON.stringify(a.result.metrics[k]) !== JSON.stringify(b.result.metrics[k]));
     expect(differing).toEqual([]);
     rmSync(dir, { recursive: true });
+  });
+
+  it('sigmoidMlp with gaussianStd starts from N(0, σ²) weights and zero biases (LB-hidden K.2)', () => {
+    for (const layer of linears(sigmoidMlp([400, 300, 10], new Rng(7), { gaussianStd: 0.1 }))) {
+      const w = layer.weight.data;
+      const mean = w.reduce((s, v) => s + v, 0) / w.length;
+      const std = Math.sqrt(w.reduce((s, v) => s + (v - mean) ** 2, 0) / w.length);
+      expect(Math.abs(mean)).toBeLessThan(4 * 0.1 / Math.sqrt(w.length));
+      expect(std).toBeGreaterThan(0.097);
+      expect(std).toBeLessThan(0.103);
+      expect([...layer.bias!.data].every((b) => b === 0)).toBe(true);
+    }
   });
 
   it('rejects unknown experiment names with the list of known ones', () => {
