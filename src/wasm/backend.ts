@@ -5,7 +5,8 @@
  * big enough) and copies the output back; the copies are O(size) against the O(m·n·k) of a GEMM.
  * Calls too small to pay for the copies go to the reference kernel. The convolution kernels run
  * im2col (or col2im), the GEMM and the NCHW reordering back to back inside that memory, so only the
- * input and the result are copied. permute and the elementwise
+ * input and the result are copied; an unpadded convolution skips im2col altogether, its GEMM packing
+ * the unfolded columns straight from the image (forward and filter gradient). permute and the elementwise
  * kernels stay JavaScript (faster loops than the reference's, see permute.ts and elementwise.ts),
  * reduce, argReduce and the max-pool backward scatter are the reference's: see "Fast kernels" in
  * the README for the measurements behind each choice.
@@ -60,8 +61,11 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
   const scratchBytes = runtime.call('gemm', 'scratchBytes');
   const threadsFor = (work: number) => (work >= parallelMinWork ? runtime.threads : 1);
 
-  /** C = op(A)·op(B) on operands already in the arena, split over C's longer side. */
-  function gemmAt(pa: number, pb: number, pc: number, d: MatmulDims): boolean {
+  /**
+   * C = op(A)·op(B) on operands already in the arena, split over C's longer side. With `geom`
+   * (the address of an implicitB block) op(B) is the unfolded image it describes and pb is unused.
+   */
+  function gemmAt(pa: number, pb: number, pc: number, d: MatmulDims, geom = 0): boolean {
     const { batch, m, k, n } = d;
     const threads = threadsFor(batch * m * n * k);
     const scratch = runtime.alloc(scratchBytes * threads);
@@ -73,7 +77,7 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
       'gemm',
       'gemm',
       [pa, pb, pc, batch, d.aStride, d.bStride, m, n, k, +d.transA, +d.transB,
-        byColumns ? 0 : lo, byColumns ? m : hi, byColumns ? lo : 0, byColumns ? hi : n, scratch + t * scratchBytes],
+        byColumns ? 0 : lo, byColumns ? m : hi, byColumns ? lo : 0, byColumns ? hi : n, scratch + t * scratchBytes, geom],
     ]));
     return true;
   }
@@ -140,6 +144,17 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
     runtime.get(pd, dx.subarray(0, dxSize));
   }
 
+  /**
+   * An unpadded convolution's columns need no im2col copy: gemm.wat packs them from the image.
+   * Writes the geometry block $packBImplicit reads (forward: columns of op(B) are pixels; filter
+   * gradient: rows are) and returns its address, or -1 when padded or when the arena is full.
+   */
+  function implicitB(px: number, g: Conv2dGeometry, columnsArePixels: boolean): number {
+    if (g.padH !== 0 || g.padW !== 0) return -1;
+    const hw = g.h * g.w;
+    return runtime.put(Int32Array.of(px, +columnsArePixels, g.c * hw, hw, g.w, g.kh * g.kw, g.kw, g.strideH * g.w, g.strideW, g.outH * g.outW, g.outW));
+  }
+
   /** [a, b, inner] at src → [b, a, inner] at dst, both in the arena (NCHW ↔ [K, N·H'·W']). */
   function swapAt(src: number, dst: number, a: number, b: number, inner: number): void {
     split('im2col', 'swapLeading', a, a * b * inner, (lo, hi) => [src, dst, a, b, inner, lo, hi]);
@@ -170,12 +185,13 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
     runtime.reset();
     const px = runtime.put(x, g.n * g.c * g.h * g.w);
     const pw = runtime.put(w, K * rows);
-    const pc = runtime.alloc(4 * rows * P);
+    const geom = implicitB(px, g, true);
+    const pc = geom > 0 ? 0 : runtime.alloc(4 * rows * P);
     const py = runtime.alloc(4 * K * P);
     const pn = runtime.alloc(4 * K * P);
     if (px < 0 || pw < 0 || pc < 0 || py < 0 || pn < 0 || !runtime.fits(scratchBytes * runtime.threads)) return unfused.conv2dForward(x, w, g, K, y);
-    im2colAt(px, pc, g);
-    gemmAt(pw, pc, py, gemmDims(K, rows, P, false, false));
+    if (geom <= 0) im2colAt(px, pc, g);
+    gemmAt(pw, pc, py, gemmDims(K, rows, P, false, false), Math.max(geom, 0));
     swapAt(py, pn, K, g.n, g.outH * g.outW);
     runtime.get(pn, y.subarray(0, K * P));
   }
@@ -186,11 +202,12 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
     runtime.reset();
     const px = runtime.put(x, g.n * g.c * g.h * g.w);
     const pg = putRows(gy, g, K);
-    const pc = runtime.alloc(4 * rows * P);
+    const geom = implicitB(px, g, false);
+    const pc = geom > 0 ? 0 : runtime.alloc(4 * rows * P);
     const pd = runtime.alloc(4 * K * rows);
     if (px < 0 || pg < 0 || pc < 0 || pd < 0 || !runtime.fits(scratchBytes * runtime.threads)) return unfused.conv2dWeightGrad(gy, x, g, K, dw);
-    im2colAt(px, pc, g);
-    gemmAt(pg, pc, pd, gemmDims(K, P, rows, false, true));
+    if (geom <= 0) im2colAt(px, pc, g);
+    gemmAt(pg, pc, pd, gemmDims(K, P, rows, false, true), Math.max(geom, 0));
     runtime.get(pd, dw.subarray(0, K * rows));
   }
 

@@ -21,6 +21,9 @@
 ;; Padded rows/columns only ever meet padded outputs, which are discarded. The reduction tail
 ;; (k mod KC) needs no padding: the micro-kernel loops exactly kb times.
 ;; The first KC block stores into C, later blocks add to it.
+;;
+;; Convolutions. With $geom ≠ 0 the B operand is not in memory: it is the unfolded (im2col) image
+;; described at $geom, packed straight from the image (see $packBImplicit).
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
@@ -131,6 +134,122 @@
       (local.set $q (i32.add (local.get $q) (i32.const 8)))
       (br $panels))))
 
+;; Implicit B for an unpadded convolution: the GEMM reads the unfolded columns straight from the
+;; NCHW image instead of from an im2col copy of it. Column r = (ci·kh + ki)·kw + kj of the unfolded
+;; matrix ("a kernel position") and column q = (b·outH + oy)·outW + ox ("a pixel") meet at
+;;   x[b, ci, oy·sH + ki, ox·sW + kj] = x + kernelTerm(r) + pixelTerm(q)   (byte offsets)
+;; with kernelTerm(r) = 4·(ci·h·w + ki·w + kj) and pixelTerm(q) = 4·(b·c·h·w + oy·sH·w + ox·sW).
+;; Without padding every such address is inside the image, so op(B)(p, j) is one load at
+;; x + rowTerm(p) + colTerm(j): the forward pass has p = kernel position, j = pixel; the filter
+;; gradient (columnsᵀ) has p = pixel, j = kernel position. The geometry block at $geom holds i32s:
+;;   0 x, 4 columns-are-pixels flag, 8 c·h·w, 12 h·w, 16 w, 20 kh·kw, 24 kw, 28 sH·w, 32 sW,
+;;   36 outH·outW, 40 outW.
+;; Packing yields exactly the floats packB would read from an im2col copy, so the sums (and the
+;; result) are bit-identical to the unfused path.
+
+  ;; Byte offset of kernel position r (pixel = 0) or of pixel q (pixel = 1) within the image.
+  (func $term (param $geom i32) (param $pixel i32) (param $i i32) (result i32)
+    (local $whole i32) (local $rest i32)
+    (if (result i32) (local.get $pixel)
+      (then
+        (local.set $whole (i32.div_u (local.get $i) (i32.load offset=36 (local.get $geom))))  ;; b
+        (local.set $rest (i32.rem_u (local.get $i) (i32.load offset=36 (local.get $geom))))   ;; oy·outW + ox
+        (i32.shl (i32.add (i32.add (i32.mul (local.get $whole) (i32.load offset=8 (local.get $geom)))
+                                   (i32.mul (i32.div_u (local.get $rest) (i32.load offset=40 (local.get $geom)))
+                                            (i32.load offset=28 (local.get $geom))))
+                          (i32.mul (i32.rem_u (local.get $rest) (i32.load offset=40 (local.get $geom)))
+                                   (i32.load offset=32 (local.get $geom))))
+                 (i32.const 2)))
+      (else
+        (local.set $whole (i32.div_u (local.get $i) (i32.load offset=20 (local.get $geom))))  ;; ci
+        (local.set $rest (i32.rem_u (local.get $i) (i32.load offset=20 (local.get $geom))))   ;; ki·kw + kj
+        (i32.shl (i32.add (i32.add (i32.mul (local.get $whole) (i32.load offset=12 (local.get $geom)))
+                                   (i32.mul (i32.div_u (local.get $rest) (i32.load offset=24 (local.get $geom)))
+                                            (i32.load offset=16 (local.get $geom))))
+                          (i32.rem_u (local.get $rest) (i32.load offset=24 (local.get $geom))))
+                 (i32.const 2)))))
+
+  ;; packB's panels for the implicit B described at $geom. $table (kb + 8 i32s of scratch) holds the
+  ;; row terms of [pc, pc+kb) and then the eight column addresses of the current panel.
+  (func $packBImplicit (param $geom i32) (param $pc i32) (param $kb i32) (param $jc i32) (param $nb i32)
+                       (param $dst i32) (param $table i32)
+    (local $colsArePixels i32) (local $q i32) (local $p i32) (local $jj i32) (local $col i32)
+    (local $out i32) (local $row i32) (local $base i32) (local $bases i32)
+    (local $t0 i32) (local $t1 i32) (local $t2 i32) (local $t3 i32)
+    (local $t4 i32) (local $t5 i32) (local $t6 i32) (local $t7 i32)
+    (local.set $colsArePixels (i32.load offset=4 (local.get $geom)))
+    (local.set $bases (i32.add (local.get $table) (i32.shl (local.get $kb) (i32.const 2))))
+    (local.set $p (i32.const 0))
+    (block $terms_done (loop $terms
+      (br_if $terms_done (i32.ge_s (local.get $p) (local.get $kb)))
+      (i32.store (i32.add (local.get $table) (i32.shl (local.get $p) (i32.const 2)))
+        (call $term (local.get $geom) (i32.eqz (local.get $colsArePixels)) (i32.add (local.get $pc) (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br $terms)))
+    (local.set $q (i32.const 0))
+    (block $panels_done (loop $panels
+      (br_if $panels_done (i32.ge_s (local.get $q) (local.get $nb)))
+      ;; the panel's column addresses; −1 marks a column past nb
+      (local.set $jj (i32.const 0))
+      (block $cols_done (loop $cols
+        (br_if $cols_done (i32.ge_s (local.get $jj) (i32.const 8)))
+        (local.set $col (i32.add (local.get $q) (local.get $jj)))
+        (i32.store (i32.add (local.get $bases) (i32.shl (local.get $jj) (i32.const 2)))
+          (select (i32.add (i32.load (local.get $geom))
+                           (call $term (local.get $geom) (local.get $colsArePixels) (i32.add (local.get $jc) (local.get $col))))
+                  (i32.const -1)
+                  (i32.lt_s (local.get $col) (local.get $nb)))) ;; TAIL-IMPLICIT
+        (local.set $jj (i32.add (local.get $jj) (i32.const 1)))
+        (br $cols)))
+      (local.set $out (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $q) (local.get $kb)) (i32.const 2))))
+      (if (i32.le_s (i32.add (local.get $q) (i32.const 8)) (local.get $nb))
+        (then ;; full panel: eight loads per p, the addresses in locals
+          (local.set $t0 (i32.load (local.get $bases)))
+          (local.set $t1 (i32.load offset=4 (local.get $bases)))
+          (local.set $t2 (i32.load offset=8 (local.get $bases)))
+          (local.set $t3 (i32.load offset=12 (local.get $bases)))
+          (local.set $t4 (i32.load offset=16 (local.get $bases)))
+          (local.set $t5 (i32.load offset=20 (local.get $bases)))
+          (local.set $t6 (i32.load offset=24 (local.get $bases)))
+          (local.set $t7 (i32.load offset=28 (local.get $bases)))
+          (local.set $p (i32.const 0))
+          (block $copy_done (loop $copy
+            (br_if $copy_done (i32.ge_s (local.get $p) (local.get $kb)))
+            (local.set $row (i32.load (i32.add (local.get $table) (i32.shl (local.get $p) (i32.const 2)))))
+            (f32.store (local.get $out) (f32.load (i32.add (local.get $t0) (local.get $row))))
+            (f32.store offset=4 (local.get $out) (f32.load (i32.add (local.get $t1) (local.get $row))))
+            (f32.store offset=8 (local.get $out) (f32.load (i32.add (local.get $t2) (local.get $row))))
+            (f32.store offset=12 (local.get $out) (f32.load (i32.add (local.get $t3) (local.get $row))))
+            (f32.store offset=16 (local.get $out) (f32.load (i32.add (local.get $t4) (local.get $row))))
+            (f32.store offset=20 (local.get $out) (f32.load (i32.add (local.get $t5) (local.get $row))))
+            (f32.store offset=24 (local.get $out) (f32.load (i32.add (local.get $t6) (local.get $row))))
+            (f32.store offset=28 (local.get $out) (f32.load (i32.add (local.get $t7) (local.get $row))))
+            (local.set $out (i32.add (local.get $out) (i32.const 32)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $copy))))
+        (else ;; the partial last panel: one column at a time, zeros past nb
+          (local.set $jj (i32.const 0))
+          (block $tail_done (loop $tail
+            (br_if $tail_done (i32.ge_s (local.get $jj) (i32.const 8)))
+            (local.set $base (i32.load (i32.add (local.get $bases) (i32.shl (local.get $jj) (i32.const 2)))))
+            (local.set $out (i32.add (local.get $dst)
+              (i32.shl (i32.add (i32.mul (local.get $q) (local.get $kb)) (local.get $jj)) (i32.const 2))))
+            (local.set $p (i32.const 0))
+            (block $fill_done (loop $fill
+              (br_if $fill_done (i32.ge_s (local.get $p) (local.get $kb)))
+              (f32.store (local.get $out)
+                (if (result f32) (i32.ne (local.get $base) (i32.const -1))
+                  (then (f32.load (i32.add (local.get $base)
+                                           (i32.load (i32.add (local.get $table) (i32.shl (local.get $p) (i32.const 2)))))))
+                  (else (f32.const 0))))
+              (local.set $out (i32.add (local.get $out) (i32.const 32)))
+              (local.set $p (i32.add (local.get $p) (i32.const 1)))
+              (br $fill)))
+            (local.set $jj (i32.add (local.get $jj) (i32.const 1)))
+            (br $tail)))))
+      (local.set $q (i32.add (local.get $q) (i32.const 8)))
+      (br $panels))))
+
   ;; The 4×8 micro-kernel: acc = Σ_p Apanel[p]ᵀ ⊗ Bpanel[p] over kb ≥ 1 steps, then C (rows × cols
   ;; valid, row stride ldc bytes) = acc when first, C += acc otherwise.
   (func $kernel (param $ap i32) (param $bp i32) (param $kb i32) (param $c i32) (param $ldc i32)
@@ -214,14 +333,15 @@
           (br $rows))))))
 
   ;; Scratch layout (bytes from $scratch): packed A block (MC·KC floats = 128 KiB), packed B block
-  ;; (KC·NC floats = 1 MiB), the 4×8 edge tile (128 B). The host reserves scratchBytes() per thread.
+  ;; (KC·NC floats = 1 MiB), the 4×8 edge tile (128 B), the implicit B's table (KC + 8 i32s).
+  ;; The host reserves scratchBytes() per thread.
   (func (export "scratchBytes") (result i32)
-    (i32.const 1179776)) ;; (128·256 + 256·1024 + 32)·4
+    (i32.const 1180832)) ;; (128·256 + 256·1024 + 32 + 256 + 8)·4
 
   (func (export "gemm")
     (param $a i32) (param $b i32) (param $c i32) (param $batch i32) (param $aStride i32) (param $bStride i32)
     (param $m i32) (param $n i32) (param $k i32) (param $transA i32) (param $transB i32)
-    (param $i0 i32) (param $i1 i32) (param $j0 i32) (param $j1 i32) (param $scratch i32)
+    (param $i0 i32) (param $i1 i32) (param $j0 i32) (param $j1 i32) (param $scratch i32) (param $geom i32)
     (local $ars i32) (local $acs i32) (local $brs i32) (local $bcs i32)
     (local $t i32) (local $ab i32) (local $bb i32) (local $cb i32)
     (local $jc i32) (local $nb i32) (local $pc i32) (local $kb i32) (local $ic i32) (local $mb i32)
@@ -252,8 +372,11 @@
           (local.set $kb (i32.sub (local.get $k) (local.get $pc)))
           (if (i32.gt_s (local.get $kb) (i32.const 256)) (then (local.set $kb (i32.const 256))))
           (local.set $first (i32.eqz (local.get $pc)))
-          (call $packB (local.get $bb) (local.get $brs) (local.get $bcs) (local.get $pc) (local.get $kb)
-                       (local.get $jc) (local.get $nb) (local.get $bpack))
+          (if (local.get $geom) ;; B is the unfolded image described at $geom (batch 1)
+            (then (call $packBImplicit (local.get $geom) (local.get $pc) (local.get $kb) (local.get $jc) (local.get $nb)
+                                       (local.get $bpack) (i32.add (local.get $tmp) (i32.const 128))))
+            (else (call $packB (local.get $bb) (local.get $brs) (local.get $bcs) (local.get $pc) (local.get $kb)
+                               (local.get $jc) (local.get $nb) (local.get $bpack))))
           (local.set $ic (local.get $i0))
           (block $ic_done (loop $ic_loop
             (br_if $ic_done (i32.ge_s (local.get $ic) (local.get $i1)))
