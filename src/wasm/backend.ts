@@ -63,7 +63,7 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
 
   /**
    * C = op(A)·op(B) on operands already in the arena, split over C's longer side. With `geom`
-   * (the address of an implicitB block) op(B) is the unfolded image it describes and pb is unused.
+   * (the address of an unfoldedColumns geometry block) op(B) is the unfolded image it describes and pb is unused.
    */
   function gemmAt(pa: number, pb: number, pc: number, d: MatmulDims, geom = 0): boolean {
     const { batch, m, k, n } = d;
@@ -145,14 +145,20 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
   }
 
   /**
-   * An unpadded convolution's columns need no im2col copy: gemm.wat packs them from the image.
-   * Writes the geometry block $packBImplicit reads (forward: columns of op(B) are pixels; filter
-   * gradient: rows are) and returns its address, or -1 when padded or when the arena is full.
+   * Where the GEMM of conv2dForward / conv2dWeightGrad finds the unfolded columns. Unpadded: nowhere
+   * in memory — `geom` is the geometry block $packBImplicit reads to pack them from the image
+   * (forward: the columns of op(B) are pixels; filter gradient: its rows are). Padded: an im2col
+   * copy at `cols`, to be filled by im2colAt. Null when the arena is full.
    */
-  function implicitB(px: number, g: Conv2dGeometry, columnsArePixels: boolean): number {
-    if (g.padH !== 0 || g.padW !== 0) return -1;
-    const hw = g.h * g.w;
-    return runtime.put(Int32Array.of(px, +columnsArePixels, g.c * hw, hw, g.w, g.kh * g.kw, g.kw, g.strideH * g.w, g.strideW, g.outH * g.outW, g.outW));
+  function unfoldedColumns(px: number, g: Conv2dGeometry, columnsArePixels: boolean): { cols: number; geom: number } | null {
+    if (g.padH === 0 && g.padW === 0) {
+      const hw = g.h * g.w;
+      const geom = runtime.put(Int32Array.of(px, +columnsArePixels, g.c * hw, hw, g.w, g.kh * g.kw, g.kw, g.strideH * g.w, g.strideW, g.outH * g.outW, g.outW));
+      return geom < 0 ? null : { cols: 0, geom };
+    }
+    const { rows, P } = columns(g);
+    const cols = runtime.alloc(4 * rows * P);
+    return cols < 0 ? null : { cols, geom: 0 };
   }
 
   /** [a, b, inner] at src → [b, a, inner] at dst, both in the arena (NCHW ↔ [K, N·H'·W']). */
@@ -185,13 +191,12 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
     runtime.reset();
     const px = runtime.put(x, g.n * g.c * g.h * g.w);
     const pw = runtime.put(w, K * rows);
-    const geom = implicitB(px, g, true);
-    const pc = geom > 0 ? 0 : runtime.alloc(4 * rows * P);
+    const unfolded = unfoldedColumns(px, g, true);
     const py = runtime.alloc(4 * K * P);
     const pn = runtime.alloc(4 * K * P);
-    if (px < 0 || pw < 0 || pc < 0 || py < 0 || pn < 0 || !runtime.fits(scratchBytes * runtime.threads)) return unfused.conv2dForward(x, w, g, K, y);
-    if (geom <= 0) im2colAt(px, pc, g);
-    gemmAt(pw, pc, py, gemmDims(K, rows, P, false, false), Math.max(geom, 0));
+    if (px < 0 || pw < 0 || !unfolded || py < 0 || pn < 0 || !runtime.fits(scratchBytes * runtime.threads)) return unfused.conv2dForward(x, w, g, K, y);
+    if (!unfolded.geom) im2colAt(px, unfolded.cols, g);
+    gemmAt(pw, unfolded.cols, py, gemmDims(K, rows, P, false, false), unfolded.geom);
     swapAt(py, pn, K, g.n, g.outH * g.outW);
     runtime.get(pn, y.subarray(0, K * P));
   }
@@ -202,12 +207,11 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
     runtime.reset();
     const px = runtime.put(x, g.n * g.c * g.h * g.w);
     const pg = putRows(gy, g, K);
-    const geom = implicitB(px, g, false);
-    const pc = geom > 0 ? 0 : runtime.alloc(4 * rows * P);
+    const unfolded = unfoldedColumns(px, g, false);
     const pd = runtime.alloc(4 * K * rows);
-    if (px < 0 || pg < 0 || pc < 0 || pd < 0 || !runtime.fits(scratchBytes * runtime.threads)) return unfused.conv2dWeightGrad(gy, x, g, K, dw);
-    if (geom <= 0) im2colAt(px, pc, g);
-    gemmAt(pg, pc, pd, gemmDims(K, P, rows, false, true), Math.max(geom, 0));
+    if (px < 0 || pg < 0 || !unfolded || pd < 0 || !runtime.fits(scratchBytes * runtime.threads)) return unfused.conv2dWeightGrad(gy, x, g, K, dw);
+    if (!unfolded.geom) im2colAt(px, unfolded.cols, g);
+    gemmAt(pg, unfolded.cols, pd, gemmDims(K, P, rows, false, true), unfolded.geom);
     runtime.get(pd, dw.subarray(0, K * rows));
   }
 
