@@ -18,7 +18,7 @@ import {
   rowOf,
   scaleMatch,
 } from '../../src/experiments/cnn.js';
-import { randomLabels } from '../../src/experiments/random-labels.js';
+import { activeF4Fraction, randomLabels } from '../../src/experiments/random-labels.js';
 import { evaluate } from '../../src/layers/train.js';
 import { Rng, Tensor } from '../../src/index.js';
 
@@ -165,5 +165,16 @@ describe('helpers', () => {
     expect(new Set(a.data).size).toBe(10);
     expect([...a.data].every((v) => Number.isInteger(v) && v >= 0 && v < 10)).toBe(true);
     expect(randomLabels(500, new Rng(3)).data).toEqual(a.data);
+  });
+
+  it('activeF4Fraction counts f4 units above zero, and is 0 for a network whose f3 biases killed every unit', () => {
+    const cnn = buildCnn(LB_REPR_CNN1, new Rng(4));
+    const x = images(6, new Rng(5));
+    const f4 = noGrad(() => cnn.net.forwardAll(x)[cnn.conv3Index + 3].data);
+    expect(f4.length).toBe(6 * 60 * 5 * 5);
+    expect(activeF4Fraction(cnn, x)).toBeCloseTo([...f4].filter((v) => v > 0).length / f4.length, 12);
+    expect(activeF4Fraction(cnn, x)).toBeGreaterThan(0.2);
+    cnn.conv3.bias!.data.fill(-1e6);
+    expect(activeF4Fraction(cnn, x)).toBe(0);
   });
 });
