@@ -13,13 +13,14 @@
 import { noGrad } from '../autograd/engine.js';
 import { glorotUniform } from '../layers/init.js';
 import { Adam } from '../layers/optim.js';
-import { batches, takeRows } from '../layers/train.js';
+import { batches, takeRows, type EpochLog } from '../layers/train.js';
 import { DcimConv } from '../prob/dcim/conv.js';
 import type { DCIM } from '../prob/dcim/model.js';
 import { binaryMean } from '../prob/dcim/units.js';
 import { oneHot } from '../tensor/compute.js';
 import type { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { trainingCheckpoint } from './progress.js';
 import type { ExperimentContext } from './types.js';
 
 /** 'discriminative': log p(x^d|x⁰) only; 'eq21': + log q(x⁰|x^d); 'eq22': + log q(x⁰|x^{d−1}), x^{d−1} ~ p(·|x⁰). */
@@ -151,18 +152,28 @@ export function trainDcim(
   label: string,
   model: DCIM,
   data: DcimData,
-  { objective, epochs, lr = 1e-3, batchSize = 64, reverseWeight = 1 / model.sizes[0] }: { objective: DcimObjective; epochs: number; lr?: number; batchSize?: number; reverseWeight?: number },
+  options: { objective: DcimObjective; epochs: number; lr?: number; batchSize?: number; reverseWeight?: number },
 ): DcimEpoch[] {
+  const { objective, epochs, lr = 1e-3, batchSize = 64, reverseWeight = 1 / model.sizes[0] } = options;
   const optimizer = new Adam(model.parameters(), { lr });
   const order = ctx.rng.fork();
   const sampling = ctx.rng.fork(); // x^{d−1} draws of eq 22
   const evalRng = ctx.rng.fork();
+  // Epoch checkpoints as in `train` (common.ts), with all three Rngs: a rerun resumes bit for bit.
+  const checkpoint = trainingCheckpoint<DcimEpoch>(ctx, label, {
+    net: model, optimizer, batchOrder: [order, sampling, evalRng],
+    data: { x: data.xTrain, y: data.yTrain, xTest: data.xTest, yTest: data.yTest },
+    options: { ...options, lr, batchSize, reverseWeight, dcim: true },
+  });
+  const resumed = checkpoint?.restore({ needRecords: true }) ?? null;
+  const log = resumed ? (resumed.records as DcimEpoch[]) : [];
+  const logs: EpochLog[] = resumed ? [...resumed.logs] : [];
+  if (resumed) ctx.report({ kind: 'stage', label: `${label}: resumed after epoch ${log.length}/${epochs}` });
   const classes = model.sizes[model.depth];
   const trainProbe = Array.from({ length: Math.min(data.yTrain.size, data.yTest.size) }, (_, i) => i);
   const [xProbe, yProbe] = [takeRows(data.xTrain, trainProbe), takeRows(data.yTrain, trainProbe)];
-  const log: DcimEpoch[] = [];
   const batchCount = Math.ceil(data.yTrain.size / batchSize);
-  for (let epoch = 1; epoch <= epochs; epoch++) {
+  for (let epoch = log.length + 1; epoch <= epochs; epoch++) {
     const start = performance.now();
     let total = 0;
     let b = 0;
@@ -181,6 +192,8 @@ export function trainDcim(
     const record: DcimEpoch = { epoch, loss: total / data.yTrain.size, trainAccuracy: train.accuracy, valAccuracy: val.accuracy, seconds: (performance.now() - start) / 1000 };
     if (objective !== 'discriminative') Object.assign(record, { trainReverseLoss: train.reverseLoss, valReverseLoss: val.reverseLoss });
     log.push(record);
+    logs.push({ epoch: epoch - 1, loss: record.loss, accuracy: record.trainAccuracy, valAccuracy: record.valAccuracy, seconds: record.seconds });
+    checkpoint?.save({ logs, records: log });
     ctx.report({ kind: 'epoch', label, epoch, epochs, loss: record.loss, accuracy: record.valAccuracy });
   }
   return log;

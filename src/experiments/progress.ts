@@ -7,7 +7,8 @@
  * the remaining epochs depend on:
  *   - the network's parameters (float32, bit for bit) and the optimiser's buffers (Adam's moments,
  *     SGD's velocity) with its step count;
- *   - the state of the Rng that orders the batches, and of every Rng a module owns (Dropout masks);
+ *   - the state of the Rng that orders the batches (or of each Rng the run draws from), and of every
+ *     Rng a module owns (Dropout masks);
  *   - the epoch logs and the record the experiment's afterEpoch returned for each epoch.
  * A fingerprint (options, parameter shapes, a hash of the initial parameters and of the data) is
  * stored with it: a checkpoint written by other code or for other data is ignored, never loaded.
@@ -76,7 +77,8 @@ interface Meta {
   fingerprint: string;
   epochsDone: number;
   optimizer: { stepCount: number; lr: number };
-  batchOrder: RngState;
+  /** One state, or one per Rng when the run passed several (e.g. batch order, sampling, evaluation). */
+  batchOrder: RngState | RngState[];
   moduleRngs: RngState[];
   logs: unknown;
   records: unknown;
@@ -110,7 +112,7 @@ const labelsInUse = new WeakMap<ExperimentContext, Set<string>>();
 export function trainingCheckpoint<R>(
   ctx: ExperimentContext,
   label: string,
-  run: { net: Module; optimizer: Optimizer; batchOrder: Rng; data: { x: Tensor; y: Tensor; xTest: Tensor; yTest: Tensor }; options: object },
+  run: { net: Module; optimizer: Optimizer; batchOrder: Rng | readonly Rng[]; data: { x: Tensor; y: Tensor; xTest: Tensor; yTest: Tensor }; options: object },
 ): TrainingCheckpoint<R> | null {
   const used = labelsInUse.get(ctx) ?? new Set<string>();
   labelsInUse.set(ctx, used);
@@ -143,12 +145,15 @@ export function trainingCheckpoint<R>(
       const records = fromJsonSafe(meta.records) as (R | null)[];
       if (logs.length !== meta.epochsDone || records.length !== meta.epochsDone || meta.moduleRngs.length !== rngs.length) return null;
       if (needRecords && records.some((r) => r === null)) return null;
+      const orderStates = meta.batchOrder;
+      if (Array.isArray(batchOrder) !== Array.isArray(orderStates) || (Array.isArray(batchOrder) && batchOrder.length !== (orderStates as RngState[]).length)) return null;
       const model = new Map(params.map(([n]) => [n, state.get(`model.${n}`)!]));
       if ([...model.values()].some((t) => !t)) return null;
       const buffers = new Map([...state].filter(([k]) => k.startsWith('optim.')).map(([k, t]) => [k.slice('optim.'.length), t]));
       net.loadStateDict(model);
       optimizer.loadStateDict({ ...meta.optimizer, buffers });
-      batchOrder.setState(meta.batchOrder);
+      if (Array.isArray(batchOrder)) batchOrder.forEach((r, i) => r.setState((orderStates as RngState[])[i]));
+      else (batchOrder as Rng).setState(orderStates as RngState);
       rngs.forEach((r, i) => r.setState(meta.moduleRngs[i]));
       return { logs, records };
     },
@@ -161,7 +166,7 @@ export function trainingCheckpoint<R>(
       const meta: Meta = {
         format: FORMAT, label, fingerprint, epochsDone: logs.length,
         optimizer: { stepCount: opt.stepCount, lr: opt.lr },
-        batchOrder: batchOrder.getState(),
+        batchOrder: Array.isArray(batchOrder) ? batchOrder.map((r) => r.getState()) : (batchOrder as Rng).getState(),
         moduleRngs: rngs.map((r) => r.getState()),
         logs: toJsonSafe(logs),
         records: toJsonSafe(records),
