@@ -91,6 +91,15 @@ export interface FitOptions {
   startEpoch?: number;
 }
 
+/** The first parameter entry that is NaN or ±∞, with its gradient (null when all are finite). */
+export function nonFiniteParameter(model: Module): { name: string; index: number; value: number; grad: number | null } | null {
+  for (const [name, p] of model.namedParameters()) {
+    const w = p.data;
+    for (let i = 0; i < w.length; i++) if (!Number.isFinite(w[i])) return { name, index: i, value: w[i], grad: p.grad ? p.grad.data[i] : null };
+  }
+  return null;
+}
+
 /** Trains `model` with `optimizer` on (x, y); returns one log entry per epoch. */
 export function fit(model: Module, optimizer: Optimizer, data: { x: Tensor; y: Tensor }, opts: FitOptions): EpochLog[] {
   const { epochs, batchSize, rng, loss = crossEntropy, validation, onProgress, startEpoch = 0 } = opts;
@@ -115,6 +124,10 @@ export function fit(model: Module, optimizer: Optimizer, data: { x: Tensor; y: T
       if (!Number.isFinite(value)) throw new Error(`fit: the loss became ${value} at epoch ${epoch}, batch ${b}; lower the learning rate or check the data`);
       l.backward();
       optimizer.step();
+      // A finite loss does not mean finite parameters: a ReLU or max-pool drops a NaN unit's value,
+      // so one NaN gradient could leave a channel NaN for good while training goes on.
+      const bad = nonFiniteParameter(model);
+      if (bad) throw new Error(`fit: parameter ${bad.name}[${bad.index}] became ${bad.value} (gradient ${bad.grad}) at epoch ${epoch}, batch ${b}, with a finite loss ${value}`);
       total += value * xb.shape[0];
       hits += accuracy(out, yb) * xb.shape[0];
       onProgress?.({ kind: 'batch', epoch, batch: b++, batches: nBatches, loss: value });

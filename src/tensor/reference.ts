@@ -28,7 +28,7 @@ export const UNARY: Record<UnaryKernel, (x: number) => number> = {
   abs: Math.abs,
   tanh: Math.tanh,
   sigmoid,
-  relu: (x) => (x > 0 ? x : 0),
+  relu: (x) => (x <= 0 ? 0 : x), // NaN stays NaN (as in PyTorch): a dead-looking unit must not hide a NaN
   softplus,
   sign: Math.sign,
   square: (x) => x * x,

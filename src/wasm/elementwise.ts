@@ -14,7 +14,7 @@ import { sameShape, type Shape } from '../tensor/shape.js';
 type Loop = (x: Float32Array, out: Float32Array) => void;
 
 const UNARY_LOOPS: Partial<Record<UnaryKernel, Loop>> = {
-  relu: (x, out) => { for (let i = 0; i < out.length; i++) { const v = x[i]; out[i] = v > 0 ? v : 0; } },
+  relu: (x, out) => { for (let i = 0; i < out.length; i++) { const v = x[i]; out[i] = v <= 0 ? 0 : v; } },
   neg: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = -x[i]; },
   square: (x, out) => { for (let i = 0; i < out.length; i++) { const v = x[i]; out[i] = v * v; } },
   abs: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.abs(x[i]); },

@@ -14,6 +14,12 @@ import { Worker } from 'node:worker_threads';
 const PAGE = 65536;
 /** 1 GiB of address space at most; calls that would need more fall back to the reference kernels. */
 export const MAX_PAGES = 16384;
+/**
+ * GIBBSGRAD_POISON=1 fills every fresh arena block with NaN, so that a kernel reading memory it
+ * did not write (even multiplied by a zero pad: 0 · NaN = NaN) shows as NaN instead of as a
+ * plausible number. A debugging aid: the kernel tests pass with it.
+ */
+const POISON = process.env.GIBBSGRAD_POISON === '1';
 const ARENA_BASE = 1024; // the first KiB stays unused so that a stray 0 pointer never aliases data
 
 /** Control block: [0] generation; per worker a slot of SLOT ints: done generation, status, fn, argc, args…, alive. */
@@ -122,6 +128,7 @@ export class WasmRuntime {
       this.i32 = new Int32Array(this.memory.buffer);
     }
     this.top = end;
+    if (POISON) this.f32.fill(NaN, at >> 2, end >> 2);
     return at;
   }
 

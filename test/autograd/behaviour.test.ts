@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detectAnomaly, explain, noGrad, ones, Rng, randn, setAnomalyMode, tensor } from '../../src/index.js';
+import { getBackend, setBackend } from '../../src/tensor/kernels.js';
 
 describe('backward', () => {
   it('accumulates into .grad across calls until zeroGrad', () => {
@@ -96,5 +97,21 @@ describe('edge cases of stable ops', () => {
     y.backward(tensor([1, 1]));
     expect([...x.grad!.data.subarray(0, 2)]).toEqual([0, 0]);
     expect(x.grad!.data[2] + x.grad!.data[3]).toBeCloseTo(1, 6);
+  });
+
+  it('relu keeps NaN (as PyTorch does) on every backend, so that a NaN channel cannot pass for a dead one', () => {
+    const before = getBackend();
+    try {
+      for (const backend of ['reference', 'wasm'] as const) {
+        setBackend(backend);
+        expect([...tensor([NaN, -1, -0, 0, 2]).relu().data].map((v) => (Number.isNaN(v) ? 'NaN' : v))).toEqual(['NaN', 0, 0, 0, 2]);
+        // a long array: the wasm backend's loop, not a scalar path
+        const y = tensor(Array.from({ length: 1000 }, (_, i) => (i === 777 ? NaN : i - 500))).relu();
+        expect(Number.isNaN(y.data[777])).toBe(true);
+        expect(y.data[10]).toBe(0);
+      }
+    } finally {
+      setBackend(before);
+    }
   });
 });

@@ -66,6 +66,15 @@ describe('fit and evaluate', () => {
     for (const [name, p] of model.namedParameters()) expect(p.data, name).toEqual(before.get(name)!.data);
   });
 
+  it('stops when a step makes a parameter non-finite although the loss is finite, naming it', () => {
+    const { x, y } = tinyProblem(2);
+    const model = net(new Rng(3));
+    // value 0, gradient ∞·0 = NaN: sqrt at 0 of the logits times 0
+    const loss = (out: Tensor, labels: Tensor) => F.crossEntropy(out, labels).add(out.mul(0).sqrt().sum());
+    expect(() => fit(model, new optim.Adam(model.parameters(), { lr: 0.01 }), { x, y }, { epochs: 1, batchSize: 16, rng: new Rng(0), loss }))
+      .toThrow(/fit: parameter 0\.weight\[0\] became NaN \(gradient NaN\) at epoch 0, batch 0, with a finite loss/);
+  });
+
   it('rejects bad options by name', () => {
     const { x, y } = tinyProblem(2);
     const model = net(new Rng(3));
