@@ -124,8 +124,9 @@ export function fit(model: Module, optimizer: Optimizer, data: { x: Tensor; y: T
       if (!Number.isFinite(value)) throw new Error(`fit: the loss became ${value} at epoch ${epoch}, batch ${b}; lower the learning rate or check the data`);
       l.backward();
       optimizer.step();
-      // A finite loss does not mean finite parameters: a ReLU or max-pool drops a NaN unit's value,
-      // so one NaN gradient could leave a channel NaN for good while training goes on.
+      // The loss was finite before the step; a NaN or ∞ gradient makes parameters NaN in the step
+      // itself, which the next loss shows (if nothing downstream hides it) without saying where:
+      // check here and name the parameter and the step.
       const bad = nonFiniteParameter(model);
       if (bad) throw new Error(`fit: parameter ${bad.name}[${bad.index}] became ${bad.value} (gradient ${bad.grad}) at epoch ${epoch}, batch ${b}, with a finite loss ${value}`);
       total += value * xb.shape[0];
