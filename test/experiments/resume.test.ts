@@ -11,7 +11,7 @@ import { findExperiment } from '../../src/experiments/index.js';
 import { train } from '../../src/experiments/common.js';
 import { buildDcimCnn, dcimCnnSpec } from '../../src/experiments/dcim-cnn.js';
 import { trainDcim } from '../../src/experiments/dcim-common.js';
-import type { Experiment, ExperimentEvent, ExperimentResult } from '../../src/experiments/types.js';
+import type { Experiment, ExperimentContext, ExperimentEvent, ExperimentResult } from '../../src/experiments/types.js';
 import { runExperiment } from '../../src/report/runner.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { randn, Tensor } from '../../src/tensor/tensor.js';
@@ -19,53 +19,45 @@ import { randn, Tensor } from '../../src/tensor/tensor.js';
 const root = mkdtempSync(join(tmpdir(), 'gg-resume-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
+/** An experiment whose result is just the metrics `measure` returns (no claims, no figures). */
+function probeExperiment(name: string, title: string, measure: (ctx: ExperimentContext) => Record<string, unknown>): Experiment {
+  return {
+    name, title, paper: '—',
+    run(ctx) {
+      return { name, title, paper: '—', mode: ctx.mode, seed: ctx.seed, seconds: 0, data: 'random', metrics: measure(ctx), claims: [], figures: [] };
+    },
+  };
+}
+
 /** Two training runs (with dropout, so module-owned Rngs matter), records with NaN and −0, and a draw from ctx.rng afterwards. */
-const probe: Experiment = {
-  name: 'resume-probe',
-  title: 'resume probe',
-  paper: '—',
-  run(ctx) {
-    const dataRng = ctx.rng.fork();
-    const x = randn([96, 6], dataRng);
-    const y = new Tensor(Float32Array.from({ length: 96 }, (_, i) => (x.data[i * 6] + x.data[i * 6 + 1] > 0 ? 1 : 0) + (i % 3 === 0 ? 2 : 0)), [96]);
-    const data = { x, y, xTest: x, yTest: y };
-    const net = new Sequential(new Linear(6, 16, { rng: ctx.rng.fork() }), new ReLU(), new Dropout(0.3, { rng: ctx.rng.fork() }), new Linear(16, 4, { rng: ctx.rng.fork() }));
-    const records: unknown[] = [];
-    const measure = (epoch: number) => ({ epoch, firstWeight: net.parameters()[0].data[0], odd: [NaN, -0, Infinity] });
-    const keep = (r: ReturnType<typeof measure>) => (records.push(r), r);
-    const first = train(ctx, 'first', net, data, { epochs: 3, lr: 0.01, batchSize: 16, afterEpoch: (l, restored) => keep(restored ?? measure(l.epoch + 1)) });
-    const second = train(ctx, 'second', net, data, { epochs: 4, lr: 0.005, batchSize: 8, weightDecay: 0.01, optimizer: 'sgd', momentum: 0.9 });
-    const strip = (logs: { seconds: number }[]) => logs.map(({ seconds: _s, ...rest }) => rest);
-    return {
-      name: this.name, title: this.title, paper: this.paper, mode: ctx.mode, seed: ctx.seed, seconds: 0, data: 'random',
-      metrics: { first: strip(first), second: strip(second), records, weights: net.parameters().map((p) => [...p.data]), after: ctx.rng.uniform() },
-      claims: [], figures: [],
-    };
-  },
-};
+const probe = probeExperiment('resume-probe', 'resume probe', (ctx) => {
+  const dataRng = ctx.rng.fork();
+  const x = randn([96, 6], dataRng);
+  const y = new Tensor(Float32Array.from({ length: 96 }, (_, i) => (x.data[i * 6] + x.data[i * 6 + 1] > 0 ? 1 : 0) + (i % 3 === 0 ? 2 : 0)), [96]);
+  const data = { x, y, xTest: x, yTest: y };
+  const net = new Sequential(new Linear(6, 16, { rng: ctx.rng.fork() }), new ReLU(), new Dropout(0.3, { rng: ctx.rng.fork() }), new Linear(16, 4, { rng: ctx.rng.fork() }));
+  const records: unknown[] = [];
+  const measure = (epoch: number) => ({ epoch, firstWeight: net.parameters()[0].data[0], odd: [NaN, -0, Infinity] });
+  const keep = (r: ReturnType<typeof measure>) => (records.push(r), r);
+  const first = train(ctx, 'first', net, data, { epochs: 3, lr: 0.01, batchSize: 16, afterEpoch: (l, restored) => keep(restored ?? measure(l.epoch + 1)) });
+  const second = train(ctx, 'second', net, data, { epochs: 4, lr: 0.005, batchSize: 8, weightDecay: 0.01, optimizer: 'sgd', momentum: 0.9 });
+  const strip = (logs: { seconds: number }[]) => logs.map(({ seconds: _s, ...rest }) => rest);
+  return { first: strip(first), second: strip(second), records, weights: net.parameters().map((p) => [...p.data]), after: ctx.rng.uniform() };
+});
 
 /** trainDcim with objective (22): its batch order, x^{d−1} draws and evaluation draws must all resume. */
-const dcimProbe: Experiment = {
-  name: 'resume-dcim-probe',
-  title: 'resume probe for trainDcim',
-  paper: '—',
-  run(ctx) {
-    const dataRng = ctx.rng.fork();
-    const n = 24;
-    const image = () => Float32Array.from({ length: n * 784 }, () => +(dataRng.uniform() < 0.3));
-    const labels = () => Float32Array.from({ length: n }, (_, i) => i % 10);
-    const data = { xTrain: new Tensor(image(), [n, 784]), yTrain: new Tensor(labels(), [n]), xTest: new Tensor(image(), [n, 784]), yTest: new Tensor(labels(), [n]) };
-    const model = buildDcimCnn(dcimCnnSpec(2, 3, 6), ctx.rng.fork());
-    // larger weights, so that the reverse loss depends on the x^{d−1} draws (at the default scale only in its 7th digit)
-    for (const p of model.parameters()) p.data.forEach((v, i) => (p.data[i] = 4 * v));
-    const log = trainDcim(ctx, 'dcim', model, data, { objective: 'eq22', epochs: 3, lr: 0.01, batchSize: 8 });
-    return {
-      name: this.name, title: this.title, paper: this.paper, mode: ctx.mode, seed: ctx.seed, seconds: 0, data: 'random',
-      metrics: { log, weights: model.parameters().map((p) => [...p.data]), after: ctx.rng.uniform() },
-      claims: [], figures: [],
-    };
-  },
-};
+const dcimProbe = probeExperiment('resume-dcim-probe', 'resume probe for trainDcim', (ctx) => {
+  const dataRng = ctx.rng.fork();
+  const n = 24;
+  const image = () => Float32Array.from({ length: n * 784 }, () => +(dataRng.uniform() < 0.3));
+  const labels = () => Float32Array.from({ length: n }, (_, i) => i % 10);
+  const data = { xTrain: new Tensor(image(), [n, 784]), yTrain: new Tensor(labels(), [n]), xTest: new Tensor(image(), [n, 784]), yTest: new Tensor(labels(), [n]) };
+  const model = buildDcimCnn(dcimCnnSpec(2, 3, 6), ctx.rng.fork());
+  // larger weights, so that the reverse loss depends on the x^{d−1} draws (at the default scale only in its 7th digit)
+  for (const p of model.parameters()) p.data.forEach((v, i) => (p.data[i] = 4 * v));
+  const log = trainDcim(ctx, 'dcim', model, data, { objective: 'eq22', epochs: 3, lr: 0.01, batchSize: 8 });
+  return { log, weights: model.parameters().map((p) => [...p.data]), after: ctx.rng.uniform() };
+});
 
 async function interrupted(exp: Experiment, outDir: string, seed: number, stopAt: (e: ExperimentEvent) => boolean): Promise<void> {
   const stop = new Error('interrupted by the test');
