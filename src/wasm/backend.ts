@@ -6,10 +6,10 @@
  * Calls too small to pay for the copies go to the reference kernel. The convolution kernels run
  * im2col (or col2im), the GEMM and the NCHW reordering back to back inside that memory, so only the
  * input and the result are copied; an unpadded convolution skips im2col altogether, its GEMM packing
- * the unfolded columns straight from the image (forward and filter gradient). permute and the elementwise
- * kernels stay JavaScript (faster loops than the reference's, see permute.ts and elementwise.ts),
- * reduce, argReduce and the max-pool backward scatter are the reference's: see "Fast kernels" in
- * the README for the measurements behind each choice.
+ * the unfolded columns straight from the image (forward and filter gradient). permute, the elementwise
+ * kernels and reduce stay JavaScript (faster loops than the reference's, see permute.ts,
+ * elementwise.ts and reduce.ts), argReduce and the max-pool backward scatter are the reference's:
+ * see "Fast kernels" in the README for the measurements behind each choice.
  */
 import type { Conv2dGeometry, Kernels, MatmulDims } from '../tensor/kernels.js';
 import { registerBackend, setBackend } from '../tensor/kernels.js';
@@ -17,6 +17,7 @@ import { convByIm2col, referenceKernels } from '../tensor/reference.js';
 import { assembleAll, type KernelFile } from './assemble.js';
 import { elementwiseKernels } from './elementwise.js';
 import { permute } from './permute.js';
+import { reduceKernels } from './reduce.js';
 import { defaultThreads, WasmRuntime, type Task } from './runtime.js';
 
 export interface WasmKernelOptions {
@@ -248,7 +249,7 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
   }
 
   return {
-    kernels: { matmul, im2col, col2im, maxPool2d, conv2dForward, conv2dWeightGrad, conv2dInputGrad, permute, ...elementwiseKernels },
+    kernels: { matmul, im2col, col2im, maxPool2d, conv2dForward, conv2dWeightGrad, conv2dInputGrad, permute, ...elementwiseKernels, ...reduceKernels },
     runtime,
   };
 }

@@ -8,7 +8,7 @@
  * the results are identical; everything else goes to the reference.
  */
 import type { BinaryKernel, Kernels, UnaryKernel } from '../tensor/kernels.js';
-import { referenceKernels } from '../tensor/reference.js';
+import { referenceKernels, sigmoid, softplus } from '../tensor/reference.js';
 import { sameShape, type Shape } from '../tensor/shape.js';
 
 type Loop = (x: Float32Array, out: Float32Array) => void;
@@ -21,6 +21,11 @@ const UNARY_LOOPS: Partial<Record<UnaryKernel, Loop>> = {
   exp: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.exp(x[i]); },
   log: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.log(x[i]); },
   sqrt: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(x[i]); },
+  tanh: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.tanh(x[i]); },
+  // sigmoid and softplus (the units and log-partitions of DCIM layers) call the reference's own
+  // scalar functions from a monomorphic site, which V8 inlines.
+  sigmoid: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = sigmoid(x[i]); },
+  softplus: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = softplus(x[i]); },
 };
 
 /** One loop per op for out = a ∘ b (same length) and out = a ∘ s (scalar b). */
@@ -51,9 +56,44 @@ export function unary(op: UnaryKernel, x: Float32Array, out: Float32Array): void
   else referenceKernels.unary(op, x, out);
 }
 
+/** Rows shorter than this go to the reference: a subarray per row would cost more than the loop. */
+const MIN_ROW = 16;
+
+/**
+ * How b broadcasts against an a of the output's shape, when it does so in whole rows: 'row' when
+ * b's shape (leading 1s dropped) is the output's trailing axes, so b repeats every b.length
+ * elements (a bias [F] against [N, F]); 'column' when b's shape is the output's leading axes
+ * followed by 1s, so each b value covers a run of out.length / b.length elements (a max or sum
+ * kept with keepDims, [N, 1] against [N, F]). Null for any other pattern.
+ */
+function rowPattern(bShape: Shape, outShape: Shape): 'row' | 'column' | null {
+  const offset = outShape.length - bShape.length;
+  if (offset < 0) return null;
+  let first = 0; // b's leading 1s
+  while (first < bShape.length && bShape[first] === 1) first++;
+  if (bShape.slice(first).every((d, i) => d === outShape[offset + first + i])) return 'row';
+  let last = bShape.length; // b's trailing 1s
+  while (last > 0 && bShape[last - 1] === 1) last--;
+  if (offset === 0 && bShape.slice(0, last).every((d, i) => d === outShape[i])) return 'column';
+  return null;
+}
+
 export function binary(op: BinaryKernel, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, out: Float32Array, outShape: Shape): void {
   if (sameShape(aShape, bShape) && SAME[op]) return SAME[op]!(a, b, out);
-  if (b.length === 1 && sameShape(aShape, outShape) && SCALAR[op]) return SCALAR[op]!(a, b[0], out);
+  if (sameShape(aShape, outShape) && SCALAR[op]) {
+    if (b.length === 1) return SCALAR[op]!(a, b[0], out);
+    // Whole rows: the same monomorphic loops, once per row, on subarrays.
+    const pattern = b.length > 0 ? rowPattern(bShape, outShape) : null;
+    const row = pattern === 'row' ? b.length : out.length / b.length;
+    if (pattern && row >= MIN_ROW) {
+      for (let r = 0, o = 0; o < out.length; r++, o += row) {
+        const [ar, outr] = [a.subarray(o, o + row), out.subarray(o, o + row)];
+        if (pattern === 'row') SAME[op]!(ar, b, outr);
+        else SCALAR[op]!(ar, b[r], outr);
+      }
+      return;
+    }
+  }
   referenceKernels.binary(op, a, aShape, b, bShape, out, outShape);
 }
 

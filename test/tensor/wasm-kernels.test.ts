@@ -347,13 +347,15 @@ describe('fast elementwise loops', () => {
   const unaryOps = ['neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'softplus', 'sign', 'square'] as const;
   const binaryOps = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
 
+  // b's shapes against a [3, n]: rows of n ≥ 16 take the per-row loops ('row', 'row1', 'column').
+  const bShapes = { same: (n: number) => [3, n], scalar: () => [1], row: (n: number) => [n], row1: (n: number) => [1, n], column: () => [3, 1] };
   it('unary and binary (same shape, scalar, broadcast) equal the reference bit for bit', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 1, max: 70 }), fc.constantFrom('same', 'scalar', 'row'), (seed, n, mode) => {
+      fc.property(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 1, max: 70 }), fc.constantFrom(...(Object.keys(bShapes) as (keyof typeof bShapes)[])), (seed, n, mode) => {
         const rng = new Rng(seed);
         const a = values(rng, 3 * n);
         const aShape = [3, n];
-        const bShape = mode === 'same' ? [3, n] : mode === 'scalar' ? [1] : [n];
+        const bShape = bShapes[mode](n);
         const b = values(rng, bShape.reduce((p: number, q: number) => p * q, 1));
         for (const op of unaryOps) {
           const [got, want] = [new Float32Array(a.length), new Float32Array(a.length)];
@@ -369,6 +371,26 @@ describe('fast elementwise loops', () => {
         }
       }),
       { numRuns: 40 },
+    );
+  });
+});
+
+describe('fast reductions', () => {
+  const special = [0, -0, 1, -1, NaN, Infinity, -Infinity, 1e30, -1e30];
+  it('sum, max and min over any axes equal the reference bit for bit (leading and trailing axes take the fast loops)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e6 }), fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 4 }), fc.constantFrom('sum', 'max', 'min'), fc.integer({ min: 0, max: 15 }), (seed, shape, op, mask) => {
+        const rng = new Rng(seed);
+        const x = Float32Array.from({ length: shape.reduce((p, q) => p * q, 1) }, () => (rng.bernoulli(0.1) ? special[rng.int(special.length)] : rng.normal() * 100));
+        const axes = shape.map((_, i) => i).filter((i) => (mask >> i) & 1);
+        if (axes.length === 0 || (op !== 'sum' && axes.some((a) => shape[a] === 0))) return;
+        const size = shape.filter((_, i) => !axes.includes(i)).reduce((p, q) => p * q, 1);
+        const [got, want] = [new Float32Array(size), new Float32Array(size)];
+        two.reduce(op, x, shape, axes, got);
+        referenceKernels.reduce(op, x, shape, axes, want);
+        expect(bits(got)).toEqual(bits(want));
+      }),
+      { numRuns: 300 },
     );
   });
 });
