@@ -242,7 +242,6 @@ export const bayesPrior: Experiment = {
   title: 'A learned Field-of-Experts prior on f1 as a regulariser (Bayes prior vs dropout and L2)',
   paper: 'LB-hidden App. L (Alg. 2, eq 95, Table 11, Fig. 28–29)',
   run(ctx) {
-    const start = performance.now();
     const scale: Scale = byMode<Scale>(ctx.mode, SCALES);
     ctx.report({ kind: 'stage', label: 'data' });
     const data = loadImages(scale, ctx.rng.fork());
@@ -301,8 +300,6 @@ export const bayesPrior: Experiment = {
       { config: c.key, source: 'paper (grey CIFAR-10)', testError: c.paper / 100 },
     ]);
     return {
-      name: this.name, title: this.title, paper: this.paper, mode: ctx.mode, seed: ctx.seed,
-      seconds: (performance.now() - start) / 1000,
       data: `${data.description} The FoE learns from ${scale.foe.patches} random ${scale.foe.patchSide}×${scale.foe.patchSide} patches of the training images (${scale.foe.iterations} CD iterations of ${scale.foe.batch} patches, ${scale.foe.langevinSteps} Langevin steps each).`,
       metrics: {
         epochs: scale.epochs, averagedEpochs: averaged, trainImages: data.yTrain.size, testImages: nTest, side: scale.side, widths: [FILTERS, ...scale.widths],

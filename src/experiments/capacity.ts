@@ -37,7 +37,6 @@ export const capacity: Experiment = {
   title: 'More channels in f1 give a better prior (lower KL) and lower test error',
   paper: 'LB-bayes §4.3 (Fig. 3); LB-hidden App. K.3 (Fig. 26, Table 10); LB-repr §5.2.1 (Fig. 4)',
   run(ctx) {
-    const start = performance.now();
     // tiny: 1 + 1 source digits per class (20 + 20 images); quick: 30 + 30 (600 + 600); full: all (≈10,000 + 10,000)
     const sourcesPerClass = byMode<number | undefined>(ctx.mode, { tiny: 2, quick: 60, full: undefined });
     const epochs = byMode(ctx.mode, { tiny: 2, quick: 5, full: 30 });
@@ -163,12 +162,6 @@ export const capacity: Experiment = {
       },
     ];
     return {
-      name: this.name,
-      title: this.title,
-      paper: this.paper,
-      mode: ctx.mode,
-      seed: ctx.seed,
-      seconds: (performance.now() - start) / 1000,
       data: `${data.description} Adam (lr 0.001, batch 32; the papers use SGD, hyper-parameters not stated). KL bins: 64 equal bins over [−128, 128]; scale-matched = energy standardised to mean 0, variance 1024. Raw N(0, 1024) pixels in; PyTorch-default initialisation except f1's weights divided by 32 (the input's σ; the papers state no initialisation).`,
       metrics: {
         epochs,

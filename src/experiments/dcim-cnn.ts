@@ -58,7 +58,6 @@ export const dcimCnn: Experiment = {
   title: 'Generative learning of a sigmoid CNN: objective (21) vs (22) (DCIM)',
   paper: 'DCIM §3.2, Fig. 3',
   run(ctx) {
-    const start = performance.now();
     const [c1, c2] = byMode(ctx.mode, { tiny: [2, 4], quick: [4, 8], full: [32, 64] });
     const epochs = byMode(ctx.mode, { tiny: 1, quick: 4, full: 20 });
     const trainSize = byMode(ctx.mode, { tiny: 128, quick: 1500, full: 8000 });
@@ -146,12 +145,6 @@ export const dcimCnn: Experiment = {
       },
     ];
     return {
-      name: this.name,
-      title: this.title,
-      paper: this.paper,
-      mode: ctx.mode,
-      seed: ctx.seed,
-      seconds: (performance.now() - start) / 1000,
       data: description,
       metrics: {
         setup,

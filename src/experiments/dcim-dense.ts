@@ -25,7 +25,6 @@ export const dcimDense: Experiment = {
   title: 'Generative learning of a dense sigmoid network (DCIM)',
   paper: 'DCIM §3.1, Fig. 1–2',
   run(ctx) {
-    const start = performance.now();
     const hidden = byMode(ctx.mode, { tiny: 64, quick: 256, full: 512 });
     const epochs = byMode(ctx.mode, { tiny: 2, quick: 5, full: 30 });
     const trainSize = byMode(ctx.mode, { tiny: 300, quick: 3000, full: 8000 });
@@ -128,12 +127,6 @@ export const dcimDense: Experiment = {
       ),
     ];
     return {
-      name: this.name,
-      title: this.title,
-      paper: this.paper,
-      mode: ctx.mode,
-      seed: ctx.seed,
-      seconds: (performance.now() - start) / 1000,
       data: description,
       metrics: {
         setup,

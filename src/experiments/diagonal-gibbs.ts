@@ -19,7 +19,6 @@ export const diagonalGibbs: Experiment = {
   title: 'A hidden layer as a Gibbs distribution over its neurons',
   paper: 'LB-hidden App. A.4 (Fig. 12), §5.1 (Fig. 4)',
   run(ctx) {
-    const start = performance.now();
     const count = byMode(ctx.mode, { tiny: 400, quick: 4800, full: 4800 });
     const epochs = byMode(ctx.mode, { tiny: 3, quick: 10, full: 30 });
     const { x, y } = diagonalSorted({ rng: ctx.rng.fork(), count });
@@ -42,8 +41,6 @@ export const diagonalGibbs: Experiment = {
     const r23 = outR.data[2 * 4 + 3];
     const neurons = Array.from({ length: 8 }, (_, n) => ({ neuron: `${n + 1}`, g: +g.data[n].toFixed(3), f: +f.data[n].toFixed(3), P: +P.data[n].toFixed(3) }));
     return {
-      name: this.name, title: this.title, paper: this.paper, mode: ctx.mode, seed: ctx.seed,
-      seconds: (performance.now() - start) / 1000,
       data: `diagonal-sorted N(0, 1) images, ${count} (4 classes: ${DIAGONAL_CLASSES.join(', ')}), 80/20 split`,
       metrics: { epochs, testAccuracy: logs[logs.length - 1].valAccuracy, probeClass: DIAGONAL_CLASSES[yTest.data[0]], neurons, outputFilterCorrelation: outR.toArray(), hiddenMeanAbsR: hiddenR },
       claims: [

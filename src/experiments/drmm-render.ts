@@ -33,7 +33,6 @@ export const drmmRender: Experiment = {
   title: 'Rendering from the trained DRMM and top-down reconstruction of test digits',
   paper: 'DRMM §3.2 (eq 4–6, top-down inference), §3.4, §4',
   run(ctx) {
-    const start = performance.now();
     const s = supervisedSettings(ctx.mode);
     const perClass = byMode(ctx.mode, { tiny: 2, quick: 5, full: 10 });
     const config = supervisedConfigs(ctx.mode).deep;
@@ -117,8 +116,6 @@ export const drmmRender: Experiment = {
     const flat = (t: Tensor) => t.reshape([t.shape[0], D]);
     const scale = `${s.train} train digits, ${s.epochs} epochs, ${describeConfig(config)}`;
     return {
-      name: this.name, title: this.title, paper: this.paper, mode: ctx.mode, seed: ctx.seed,
-      seconds: (performance.now() - start) / 1000,
       data: `${digits.description} ${config.name} trained with EG (Adam lr ${EG.lr}, ${s.epochs} epochs; test error ${pct(drmmError)}); judge: the DCN of the same configuration trained by back-propagation (test error ${pct(judgeError)}). Renderings are noiseless (σ omitted); the nuisance prior is the class-conditional frequency of each unit's E-step choice on the training digits.`,
       metrics: { drmmTestError: drmmError, judgeTestError: judgeError, recognition, reconstructionMse: mse, fractionBetterThanClassMean: betterThanMean, samplesPerClass: perClass, eg },
       claims: [

@@ -41,7 +41,6 @@ export const drmmSemi: Experiment = {
   title: 'Semi-supervised DRMM: labelled EG plus reconstruction of unlabelled digits',
   paper: 'DRMM §4 (Semi-Supervised Training), Table 1',
   run(ctx) {
-    const start = performance.now();
     const s = byMode(ctx.mode, {
       tiny: { pool: 160, test: 100, labelled: [40], channels: [4, 8], epochs: 1, batchSize: 32 },
       quick: { pool: 2000, test: 1000, labelled: [100, 600, 1000], channels: [4, 8], epochs: 2, batchSize: 32 },
@@ -85,8 +84,6 @@ export const drmmSemi: Experiment = {
       });
     }
     return {
-      name: this.name, title: this.title, paper: this.paper, mode: ctx.mode, seed: ctx.seed,
-      seconds: (performance.now() - start) / 1000,
       data: `${digits.description} Training pool ${s.pool}: N_L ∈ {${s.labelled.join(', ')}} labelled (balanced over the classes), the rest of the pool unlabelled (paper: N_U = 60,000). ${config.name}: ${describeConfig(config)}. ${s.epochs} epoch(s) over the unlabelled pool; the labelled-only models get the same number of G-steps. Adam lr ${EG.lr}, batches of ${s.batchSize} labelled + ${s.batchSize} unlabelled.`,
       metrics,
       claims,

@@ -40,7 +40,6 @@ export const drmmSupervised: Experiment = {
   title: 'EG training of rendering models against back-propagation of DCNs of the same configuration',
   paper: 'DRMM §4 (Supervised Training), Fig. 2 middle/right, Algorithm 1',
   run(ctx) {
-    const start = performance.now();
     const s = supervisedSettings(ctx.mode);
     const digits = digitImages(ctx, s.train, s.test);
     const data = { x: digits.xTrain, y: digits.yTrain, xTest: digits.xTest, yTest: digits.yTest };
@@ -96,8 +95,6 @@ export const drmmSupervised: Experiment = {
       });
     }
     return {
-      name: this.name, title: this.title, paper: this.paper, mode: ctx.mode, seed: ctx.seed,
-      seconds: (performance.now() - start) / 1000,
       data: `${digits.description} EG: Adam G-step lr ${EG.lr}, batch ${s.batchSize}, objective = ${EG.reconWeight}·(pixel MSE of the rendering Λ_ĝ μ_c) + cross-entropy + ${EG.klWeight}·KL[p(c|I) ‖ uniform]; DCN: same convolutions with biases and a free linear read-out, Adam lr ${EG.lr}, cross-entropy. Target error ${num(100 * s.target, 1)}% (paper: 1.5% on 60,000 digits).`,
       metrics,
       claims,

@@ -16,7 +16,6 @@ export const energyMin: Experiment = {
   title: 'SGD on cross-entropy minimises the energy of the true label',
   paper: 'LB-hidden App. J (eq 89), K.1 (Fig. 23)',
   run(ctx) {
-    const start = performance.now();
     const data = mnistFor(ctx);
     const epochs = byMode(ctx.mode, { tiny: 2, quick: 5, full: 30 });
     const net = sigmoidMlp([784, 128, 64, 10], ctx.rng.fork());
@@ -50,8 +49,6 @@ export const energyMin: Experiment = {
     const last = curve.filter((c) => c.epoch === epochs);
     const decreased = last.filter((c, l) => c.energy < first[l].energy).length;
     return {
-      name: this.name, title: this.title, paper: this.paper, mode: ctx.mode, seed: ctx.seed,
-      seconds: (performance.now() - start) / 1000,
       data: data.description,
       metrics: { epochs, curve, identityMaxAbsError: identityError, labelsDecreased: decreased },
       claims: [

@@ -15,7 +15,6 @@ export const iidConditions: Experiment = {
   title: 'Necessary conditions for i.i.d. activations fail across retrainings',
   paper: 'LB-hidden §4.2 (eq 3–4), App. F.1',
   run(ctx) {
-    const start = performance.now();
     const data = mnistFor(ctx);
     const T = byMode(ctx.mode, { tiny: 2, quick: 4, full: 20 });
     const epochs = byMode(ctx.mode, { tiny: 1, quick: 2, full: 10 });
@@ -48,8 +47,6 @@ export const iidConditions: Experiment = {
     for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) if (a !== b) offDiag += Math.abs(s.covG.data[a * K + b]);
     offDiag /= K * (K - 1);
     return {
-      name: this.name, title: this.title, paper: this.paper, mode: ctx.mode, seed: ctx.seed,
-      seconds: (performance.now() - start) / 1000,
       data: `${data.description} T = ${T} retrainings of ${epochs} epoch(s) each (paper: T = 20).`,
       metrics: { T, epochs, xBar, f1Bar, f2Bar, meanW: [...s.meanW.data], meanG, meanGSpread: spread, covGMeanAbsOffDiagonal: offDiag },
       claims: [

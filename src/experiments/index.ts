@@ -22,4 +22,4 @@ export function findExperiment(name: string): Experiment {
   return e;
 }
 
-export type { Experiment, ExperimentResult, Claim, Figure, Mode, ExperimentContext, ExperimentEvent } from './types.js';
+export type { Experiment, ExperimentFindings, ExperimentResult, Claim, Figure, Mode, ExperimentContext, ExperimentEvent } from './types.js';

@@ -26,7 +26,6 @@ export const priorKlExperiment: Experiment = {
   title: 'The first convolutional layer models the prior: KL[P(X)‖P̂(F1)] on synthetic Gaussian digits',
   paper: 'LB-repr §5.1 (Fig. 2, 3, Table 1); LB-bayes §4.2 (Fig. 1, 2, Table 1)',
   run(ctx) {
-    const start = performance.now();
     // tiny: 1 + 1 source digits per class (20 + 20 images); quick: 30 + 30 (600 + 600); full: all (≈10,000 + 10,000)
     const sourcesPerClass = byMode<number | undefined>(ctx.mode, { tiny: 2, quick: 60, full: undefined });
     const epochs = byMode(ctx.mode, { tiny: 2, quick: 8, full: 30 });
@@ -153,12 +152,6 @@ export const priorKlExperiment: Experiment = {
     }
     metrics.binSensitivity = binSensitivity;
     return {
-      name: this.name,
-      title: this.title,
-      paper: this.paper,
-      mode: ctx.mode,
-      seed: ctx.seed,
-      seconds: (performance.now() - start) / 1000,
       data: `${data.description} Adam (lr 0.001, batch 32; the papers use SGD, hyper-parameters not stated). KL bins: 64 equal bins over [−128, 128] (N(0, 1024) ± 4σ); scale-matched KL standardises the energy to mean 0, variance 1024 first. Raw N(0, 1024) pixels in; PyTorch-default initialisation except f1's weights divided by 32 (the input's σ; the papers state no initialisation).`,
       metrics,
       claims,

@@ -35,7 +35,6 @@ export const randomLabelsExperiment: Experiment = {
   title: 'Random labels: zero training error, ≈ 90% test error, and still a good prior in f1',
   paper: 'LB-repr §5.2.2 (Fig. 5, 6); LB-bayes §4.4 (Fig. 4, 5)',
   run(ctx) {
-    const start = performance.now();
     // Memorising random labels takes many epochs: few images in quick mode, the papers' 200 epochs in full mode.
     // tiny: 1 + 1 source digits per class (20 + 20 images); quick: 5 + 5 (100 + 100); full: all (≈10,000 + 10,000)
     const sourcesPerClass = byMode<number | undefined>(ctx.mode, { tiny: 2, quick: 10, full: undefined });
@@ -80,12 +79,6 @@ export const randomLabelsExperiment: Experiment = {
     const label = yTest.data[testIndex];
     const scale = `${data.yTrain.size} train images, ${epochs} epochs (the papers: 10,000, 200 epochs)`;
     return {
-      name: this.name,
-      title: this.title,
-      paper: this.paper,
-      mode: ctx.mode,
-      seed: ctx.seed,
-      seconds: (performance.now() - start) / 1000,
       data: `${data.description} Training and test labels replaced by labels drawn uniformly from 0–9. CNN1 of LB-repr Table 1 (the LB-bayes run uses its CNN3, f1 = 20 channels); Adam, lr ${lr}, batch 16. KL bins: 64 equal bins over [−128, 128]. Raw N(0, 1024) pixels in; PyTorch-default initialisation except f1's weights divided by 32 (the input's σ; the papers state no initialisation).`,
       metrics: {
         epochs,

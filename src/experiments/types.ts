@@ -24,18 +24,23 @@ export interface Figure {
   spec: Record<string, unknown>;
 }
 
-export interface ExperimentResult {
+/** What an experiment's run finds; the runner adds who ran what, and how long it took (ExperimentResult). */
+export interface ExperimentFindings {
+  /** What the data were (and how they differ from the paper's). */
+  data: string;
+  metrics: Record<string, unknown>;
+  claims: Claim[];
+  figures: Figure[];
+}
+
+/** An experiment's result.json: its findings with the experiment's names, the mode, the seed and the wall time. */
+export interface ExperimentResult extends ExperimentFindings {
   name: string;
   title: string;
   paper: string;
   mode: Mode;
   seed: number;
   seconds: number;
-  /** What the data were (and how they differ from the paper's). */
-  data: string;
-  metrics: Record<string, unknown>;
-  claims: Claim[];
-  figures: Figure[];
 }
 
 export type ExperimentEvent =
@@ -60,5 +65,5 @@ export interface Experiment {
   name: string;
   title: string;
   paper: string;
-  run(ctx: ExperimentContext): ExperimentResult | Promise<ExperimentResult>;
+  run(ctx: ExperimentContext): ExperimentFindings | Promise<ExperimentFindings>;
 }

@@ -30,7 +30,6 @@ export const weightCorrelation: Experiment = {
   title: 'Weights of trained networks are correlated (not i.i.d.)',
   paper: 'LB-hidden §4.1, App. A.1–A.2, K.2',
   run(ctx) {
-    const start = performance.now();
     const data = mnistFor(ctx);
     const epochs = byMode(ctx.mode, { tiny: 1, quick: 5, full: 20 });
     const claims: Claim[] = [];
@@ -63,6 +62,6 @@ export const weightCorrelation: Experiment = {
       });
       claims.push({ experiment: 'weight-correlation', claim: `${spec.key}: test accuracy`, paperValue: spec.key === 'MLP' ? '97.1% (60,000 train)' : '—', measured: `${pct(last.valAccuracy!)} (${data.yTrain.size} train, ${epochs} epochs)`, holds: null });
     }
-    return { name: this.name, title: this.title, paper: this.paper, mode: ctx.mode, seed: ctx.seed, seconds: (performance.now() - start) / 1000, data: `${data.description} Weights start N(0, ${TRAINING.gaussianStd}²) with zero biases; ${epochs} epochs of SGD (lr ${TRAINING.lr}, momentum ${TRAINING.momentum}, batch ${TRAINING.batchSize}), as LB-hidden K.2 (σ and the step size are ours).`, metrics, claims, figures };
+    return { data: `${data.description} Weights start N(0, ${TRAINING.gaussianStd}²) with zero biases; ${epochs} epochs of SGD (lr ${TRAINING.lr}, momentum ${TRAINING.momentum}, batch ${TRAINING.batchSize}), as LB-hidden K.2 (σ and the step size are ours).`, metrics, claims, figures };
   },
 };

@@ -42,7 +42,9 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   mkdirSync(dir, { recursive: true });
   // Epoch checkpoints: an interrupted run resumes its training where it stopped (see progress.ts).
   const progress = openProgressFolder(join(dir, '.progress'), { mode: opts.mode, seed: opts.seed });
-  const result = await exp.run({ mode: opts.mode, seed: opts.seed, rng: new Rng(opts.seed), report: (e) => opts.onEvent?.(exp.name, e), checkpointDir: progress });
+  const start = performance.now();
+  const findings = await exp.run({ mode: opts.mode, seed: opts.seed, rng: new Rng(opts.seed), report: (e) => opts.onEvent?.(exp.name, e), checkpointDir: progress });
+  const result: ExperimentResult = { name: exp.name, title: exp.title, paper: exp.paper, mode: opts.mode, seed: opts.seed, seconds: (performance.now() - start) / 1000, ...findings };
   for (const f of result.figures) writeAtomic(join(dir, `${f.name}.svg`), new TextEncoder().encode(await renderSvg(f.spec)));
   // result.json last: its presence marks the experiment as finished
   writeAtomic(join(dir, 'result.json'), new TextEncoder().encode(JSON.stringify(result, null, 2)));

@@ -24,7 +24,7 @@ function probeExperiment(name: string, title: string, measure: (ctx: ExperimentC
   return {
     name, title, paper: '—',
     run(ctx) {
-      return { name, title, paper: '—', mode: ctx.mode, seed: ctx.seed, seconds: 0, data: 'random', metrics: measure(ctx), claims: [], figures: [] };
+      return { data: 'random', metrics: measure(ctx), claims: [], figures: [] };
     },
   };
 }
