@@ -36,6 +36,7 @@ import { noGrad } from '../autograd/engine.js';
 import { PRIOR } from '../data/gaussian-digits.js';
 import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '../layers/layers.js';
 import type { Module } from '../layers/module.js';
+import type { EpochLog } from '../layers/train.js';
 import { gaussianBinProbs, histogram, kl, linearEdges, type Histogram } from '../prob/histogram.js';
 import { mrfEnergy } from '../prob/mrf.js';
 import type { Rng } from '../tensor/rng.js';
@@ -191,6 +192,24 @@ export function averagePriorKlF1(cnn: PaperCnn, x: Tensor, batchSize = 250): { r
     }
   }
   return { raw: raw / n, scaled: scaled / n };
+}
+
+export type ErrorRow = { epoch: number; set: 'train (during epoch)' | 'test'; error: number };
+
+/**
+ * An afterEpoch for `train` that appends the epoch's training error (measured during the epoch)
+ * and test error to `curve`. It returns the two rows, so that a resumed run replays them (see
+ * train in common.ts).
+ */
+export function recordErrors(curve: ErrorRow[]): (log: EpochLog, restored?: ErrorRow[]) => ErrorRow[] {
+  return (log, restored) => {
+    const rows = restored ?? [
+      { epoch: log.epoch + 1, set: 'train (during epoch)', error: 1 - log.accuracy },
+      { epoch: log.epoch + 1, set: 'test', error: 1 - (log.valAccuracy ?? NaN) },
+    ];
+    curve.push(...rows);
+    return rows;
+  };
 }
 
 /** Rows [start, start + count) of x (a copy). */

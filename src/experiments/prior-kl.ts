@@ -10,7 +10,7 @@ import { gaussianDigitsFromMnist, PRIOR } from '../data/gaussian-digits.js';
 import { gaussianBinProbs, kl, histogram, linearEdges } from '../prob/histogram.js';
 import { getBackend } from '../tensor/kernels.js';
 import { Tensor } from '../tensor/tensor.js';
-import { averagePriorKlF1, buildCnn, errorRate, imageSlice, LB_REPR_CNN1, lbBayesCnn, PRIOR_EDGES, priorKl, priorMasses, readLayers, readTestImage, rowOf, type CnnSpec } from './cnn.js';
+import { averagePriorKlF1, buildCnn, errorRate, imageSlice, LB_REPR_CNN1, lbBayesCnn, PRIOR_EDGES, priorKl, priorMasses, readLayers, readTestImage, recordErrors, rowOf, type CnnSpec, type ErrorRow } from './cnn.js';
 import { byMode, num, pct, train } from './common.js';
 import { barChart, histogramPanels, imageGrid, lineChart } from './figures.js';
 import type { Claim, Experiment, Figure } from './types.js';
@@ -84,19 +84,11 @@ export const priorKlExperiment: Experiment = {
       ctx.report({ kind: 'stage', label: `${spec.name} (${spec.paper})` });
       const cnn = buildCnn(spec, ctx.rng.fork());
       const atInit = averagePriorKlF1(cnn, data.xTest);
-      const curve: { epoch: number; set: string; error: number }[] = [];
+      const curve: ErrorRow[] = [];
       const logs = train(ctx, `${this.name} ${key}`, cnn.net, { x: data.xTrain, y: data.yTrain, xTest: data.xTest, yTest: data.yTest }, {
         epochs,
         lr: 0.001,
-        // returns the epoch's rows, so that a resumed run replays them (see train in common.ts)
-        afterEpoch: (log, restored?: typeof curve) => {
-          const rows = restored ?? [
-            { epoch: log.epoch + 1, set: 'train (during epoch)', error: 1 - log.accuracy },
-            { epoch: log.epoch + 1, set: 'test', error: 1 - (log.valAccuracy ?? NaN) },
-          ];
-          curve.push(...rows);
-          return rows;
-        },
+        afterEpoch: recordErrors(curve),
       });
       const trainError = errorRate(cnn, data.xTrain, data.yTrain);
       const testError = errorRate(cnn, data.xTest, data.yTest);

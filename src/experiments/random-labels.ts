@@ -10,7 +10,7 @@ import type { Rng } from '../tensor/rng.js';
 import { getBackend } from '../tensor/kernels.js';
 import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from '../autograd/engine.js';
-import { averagePriorKlF1, buildCnn, errorRate, LB_REPR_CNN1, readTestImage, rowOf, sliceRows, type PaperCnn } from './cnn.js';
+import { averagePriorKlF1, buildCnn, errorRate, LB_REPR_CNN1, readTestImage, recordErrors, rowOf, sliceRows, type ErrorRow, type PaperCnn } from './cnn.js';
 import { byMode, num, pct, train } from './common.js';
 import { barChart, histogramPanels, imageGrid, lineChart } from './figures.js';
 import type { Experiment } from './types.js';
@@ -51,21 +51,13 @@ export const randomLabelsExperiment: Experiment = {
     // all 200 epochs. At 0.0001 a third of them stay active and the loss falls (2.290 after 4 epochs).
     // 100 images memorise at 0.001 before that happens.
     const lr = byMode(ctx.mode, { tiny: 0.001, quick: 0.001, full: 0.0001 });
-    const curve: { epoch: number; set: string; error: number }[] = [];
+    const curve: ErrorRow[] = [];
     const logs = train(ctx, `${this.name} CNN1`, cnn.net, { x: data.xTrain, y: yTrain, xTest: data.xTest, yTest }, {
       epochs,
       lr,
       // small batches: memorising noise needs many steps (100 images at batch 16 reach ~90% training accuracy in 10 epochs)
       batchSize: 16,
-      // returns the epoch's rows, so that a resumed run replays them (see train in common.ts)
-      afterEpoch: (log, restored?: typeof curve) => {
-        const rows = restored ?? [
-          { epoch: log.epoch + 1, set: 'train (during epoch)', error: 1 - log.accuracy },
-          { epoch: log.epoch + 1, set: 'test', error: 1 - (log.valAccuracy ?? NaN) },
-        ];
-        curve.push(...rows);
-        return rows;
-      },
+      afterEpoch: recordErrors(curve),
     });
     const trainError = errorRate(cnn, data.xTrain, yTrain);
     const testError = errorRate(cnn, data.xTest, yTest);
