@@ -3,9 +3,10 @@
  * once, so copying it into WebAssembly memory and back costs more than the op (measured: README,
  * "Fast kernels"). What makes the reference slow is the call through a table of functions per
  * element (a megamorphic call site); here the ops that dominate a training step (ReLU and its
- * gradient mask, the arithmetic of losses and optimisers) get one monomorphic loop each, on the
- * same-shape and scalar-operand cases. Each loop computes exactly the reference's expression, so
- * the results are identical; everything else goes to the reference.
+ * gradient mask, sigmoid units, the arithmetic of losses and optimisers) get one monomorphic loop
+ * each, on the same-shape and scalar-operand cases and on operands broadcast in whole rows (a bias
+ * against a batch). Each loop computes exactly the reference's expression, so the results are
+ * identical; everything else goes to the reference.
  */
 import type { BinaryKernel, Kernels, UnaryKernel } from '../tensor/kernels.js';
 import { referenceKernels, sigmoid, softplus } from '../tensor/reference.js';
