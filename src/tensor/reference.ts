@@ -94,15 +94,19 @@ function binary(op: BinaryKernel, a: Float32Array, aShape: Shape, b: Float32Arra
   }
 }
 
+/** Each reduction's starting value and its fold of one input v into the accumulator a (NaN wins max and min). */
+export const REDUCE: Record<ReduceKernel, { start: number; fold: (a: number, v: number) => number }> = {
+  sum: { start: 0, fold: (a, v) => a + v },
+  max: { start: -Infinity, fold: (a, v) => (v > a || v !== v ? v : a) },
+  min: { start: Infinity, fold: (a, v) => (v < a || v !== v ? v : a) },
+};
+
 /** Each input element is folded into the output slot it maps to (strides 0 along reduced axes). */
 function reduce(op: ReduceKernel, x: Float32Array, shape: Shape, axes: readonly number[], out: Float32Array): void {
   const keptShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const acc = new Float64Array(out.length).fill(op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity);
-  const fold =
-    op === 'sum' ? (i: number, o: number) => { acc[o] += x[i]; }
-    : op === 'max' ? (i: number, o: number) => { if (x[i] > acc[o] || x[i] !== x[i]) acc[o] = x[i]; }
-    : (i: number, o: number) => { if (x[i] < acc[o] || x[i] !== x[i]) acc[o] = x[i]; };
-  walk(shape, broadcastStrides(keptShape, shape), 0, fold);
+  const { start, fold } = REDUCE[op];
+  const acc = new Float64Array(out.length).fill(start);
+  walk(shape, broadcastStrides(keptShape, shape), 0, (i, o) => { acc[o] = fold(acc[o], x[i]); });
   out.set(acc);
 }
 

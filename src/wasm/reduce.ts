@@ -5,11 +5,11 @@
  * the two patterns that training steps produce get plain loops instead:
  * - over the leading axes, [N, F] → [F]: the gradient of a broadcast bias (sumToShape);
  * - over the trailing axes, [N, F] → [N]: per-sample losses, softmax's max and sum with keepDims.
- * Each accumulates in float64 in the reference's order (row-major over the input), so the results
+ * Each accumulates in float64 with the reference's folds (REDUCE) in its order (row-major over the input), so the results
  * are identical bit for bit; any other axes go to the reference.
  */
 import type { Kernels, ReduceKernel } from '../tensor/kernels.js';
-import { referenceKernels } from '../tensor/reference.js';
+import { REDUCE, referenceKernels } from '../tensor/reference.js';
 import { sizeOf, type Shape } from '../tensor/shape.js';
 
 /** Whether `axes` are exactly 0..k−1 ('leading') or k..rank−1 ('trailing') of a rank-`rank` shape. */
@@ -21,33 +21,24 @@ function axesPattern(axes: readonly number[], rank: number): 'leading' | 'traili
   return null;
 }
 
-/** The reference's fold for one input value v into the accumulator a (NaN wins max and min). */
-const FOLD: Record<ReduceKernel, (a: number, v: number) => number> = {
-  sum: (a, v) => a + v,
-  max: (a, v) => (v > a || v !== v ? v : a),
-  min: (a, v) => (v < a || v !== v ? v : a),
-};
-const START: Record<ReduceKernel, number> = { sum: 0, max: -Infinity, min: Infinity };
-
 /** Σ (or max, min) over the leading rows: out[j] = fold over r of x[r·F + j]. */
 function overRows(op: ReduceKernel, x: Float32Array, rows: number, out: Float32Array): void {
   const F = out.length;
-  const acc = new Float64Array(F).fill(START[op]);
-  if (op === 'sum') {
-    for (let r = 0; r < rows; r++) for (let j = 0, i = r * F; j < F; j++, i++) acc[j] += x[i];
-  } else {
-    const fold = FOLD[op];
-    for (let r = 0; r < rows; r++) for (let j = 0, i = r * F; j < F; j++, i++) acc[j] = fold(acc[j], x[i]);
-  }
+  const { start, fold } = REDUCE[op];
+  const acc = new Float64Array(F).fill(start);
+  // the sum, by far the most common, without the call per element
+  if (op === 'sum') for (let r = 0; r < rows; r++) for (let j = 0, i = r * F; j < F; j++, i++) acc[j] += x[i];
+  else for (let r = 0; r < rows; r++) for (let j = 0, i = r * F; j < F; j++, i++) acc[j] = fold(acc[j], x[i]);
   out.set(acc);
 }
 
 /** Σ (or max, min) within each row of length `inner`: out[o] = fold over j of x[o·inner + j]. */
 function withinRows(op: ReduceKernel, x: Float32Array, inner: number, out: Float32Array): void {
+  const { start, fold } = REDUCE[op];
   for (let o = 0, i = 0; o < out.length; o++) {
-    let acc = START[op];
+    let acc = start;
     if (op === 'sum') for (let j = 0; j < inner; j++, i++) acc += x[i];
-    else for (let j = 0; j < inner; j++, i++) acc = FOLD[op](acc, x[i]);
+    else for (let j = 0; j < inner; j++, i++) acc = fold(acc, x[i]);
     out[o] = acc;
   }
 }

@@ -114,4 +114,23 @@ describe('edge cases of stable ops', () => {
       setBackend(before);
     }
   });
+
+  it('max and min let NaN win over any axis, on every backend (the reduction both backends fold with)', () => {
+    const before = getBackend();
+    try {
+      for (const backend of ['reference', 'wasm'] as const) {
+        setBackend(backend);
+        // rows [3, -Inf, NaN, 1] and [NaN, 5, Inf, -2] contain NaN; columns 1 and 3 do not
+        const x = tensor([[3, -Infinity, NaN, 1], [NaN, 5, Infinity, -2]]);
+        const show = (t: { data: Float32Array }) => [...t.data].map((v) => (Number.isNaN(v) ? 'NaN' : v));
+        for (const op of ['max', 'min'] as const) {
+          expect(show(x[op](1)), `${backend} ${op} over rows`).toEqual(['NaN', 'NaN']);
+          expect(show(x[op](0)), `${backend} ${op} over columns`).toEqual(op === 'max' ? ['NaN', 5, 'NaN', 1] : ['NaN', -Infinity, 'NaN', -2]);
+          expect(show(x[op]()), `${backend} ${op} of all`).toEqual(['NaN']);
+        }
+      }
+    } finally {
+      setBackend(before);
+    }
+  });
 });
