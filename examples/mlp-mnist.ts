@@ -6,7 +6,8 @@
  *   npm run example:mlp -- --epochs 20 --seed 0 --save mlp.ckpt
  */
 import { parseArgs } from 'node:util';
-import { fit, loadMnist, nn, optim, Rng, saveCheckpoint } from 'gibbsgrad';
+import { fit, nn, optim, Rng } from 'gibbsgrad';
+import { loadMnist, saveCheckpoint } from 'gibbsgrad/node';
 
 const { values: args } = parseArgs({
   options: {

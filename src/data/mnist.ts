@@ -3,11 +3,10 @@
  * pixel values in [0, 1]. The package's own sampling uses Math.random; this loader reads its raw
  * arrays instead and splits them with an explicit Rng, stratified by class.
  */
-import { createRequire } from 'node:module';
+import { requireOptional } from '../node/optional.js';
 import { Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 
-const require = createRequire(import.meta.url);
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;
 
@@ -16,7 +15,7 @@ let cache: { x: Float32Array; y: Float32Array } | null = null;
 /** All digits of the package, in class order: x [N, 784], y [N]. */
 export function mnistDigits(): { x: Tensor; y: Tensor } {
   if (!cache) {
-    const perClass = Array.from({ length: 10 }, (_, c) => (require(`mnist/src/digits/${c}.json`) as { data: number[] }).data);
+    const perClass = Array.from({ length: 10 }, (_, c) => requireOptional<{ data: number[] }>('mnist', `mnist/src/digits/${c}.json`, 'the MNIST digits').data);
     const n = perClass.reduce((s, d) => s + d.length / PIXELS, 0);
     const x = new Float32Array(n * PIXELS);
     const y = new Float32Array(n);

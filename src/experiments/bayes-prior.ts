@@ -30,7 +30,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCheckpoint, saveCheckpoint } from '../layers/checkpoint.js';
+import { readCheckpoint, saveCheckpoint } from '../node/checkpoint-file.js';
 import { Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '../layers/layers.js';
 import { Adam } from '../layers/optim.js';
 import { FASHION_MNIST_PACKAGE, fashionMnistAvailable, loadFashionMnist } from '../data/fashion-mnist.js';

@@ -15,7 +15,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCheckpoint, encodeCheckpoint, writeAtomic } from '../layers/checkpoint.js';
+import { encodeCheckpoint } from '../layers/checkpoint.js';
+import { readCheckpoint, writeAtomic } from '../node/checkpoint-file.js';
 import type { Module } from '../layers/module.js';
 import type { Optimizer } from '../layers/optim.js';
 import type { EpochLog } from '../layers/train.js';

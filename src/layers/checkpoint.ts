@@ -7,13 +7,10 @@
  *   the rest      raw little-endian float32 values, parameter after parameter
  *
  * Each parameter carries a FNV-1a hash of its bytes, so corruption is reported by parameter and
- * byte range. Writes go to a temporary file in the same folder, are fsynced, then renamed over the
- * target: a crash mid-write leaves the previous checkpoint intact. Loading only parses JSON and
- * copies numbers; it never evaluates code.
+ * byte range. Decoding only parses JSON and copies numbers; it never evaluates code. This file is
+ * the format (bytes in, bytes out, in any host); the files themselves are written atomically by
+ * saveCheckpoint in `gibbsgrad/node` (src/node/checkpoint-file.ts).
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { endianness } from 'node:os';
-import { basename, dirname, join } from 'node:path';
 import { fmt, sameShape, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Module } from './module.js';
@@ -43,8 +40,10 @@ function fnv1a(bytes: Uint8Array): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
+const hostIsLittleEndian = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 function needLittleEndian(op: string): void {
-  if (endianness() !== 'LE') throw new Error(`${op}: checkpoints are little-endian; this host is big-endian`);
+  if (!hostIsLittleEndian) throw new Error(`${op}: checkpoints are little-endian; this host is big-endian`);
 }
 
 /** Serialises named tensors (raw float32 bytes, so NaN payloads survive bit for bit). */
@@ -113,72 +112,20 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): { st
   return { state, meta: header.meta };
 }
 
-/** Writes `module`'s parameters to `path` atomically. */
-export function saveCheckpoint(module: Module, path: string, meta?: unknown): void {
-  writeAtomic(path, encodeCheckpoint(new Map(module.namedParameters()), meta));
-}
-
 /**
- * Writes `bytes` to `path` so that `path` always holds either its old content or all of the new:
- * temporary file in the same folder (rename is atomic only within a file system), fsync, rename,
- * then fsync of the folder so that the rename itself survives a power cut.
+ * Copies a decoded checkpoint's tensors into `module`: every parameter must be present with its
+ * shape, and nothing else (`source` names the checkpoint in errors).
  */
-export function writeAtomic(path: string, bytes: Uint8Array): void {
-  const folder = dirname(path);
-  const tmp = join(folder, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    const fd = openSync(tmp, 'wx');
-    try {
-      // writeSync may write less than asked (e.g. a full disk returns early without throwing)
-      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  syncFolder(folder);
-}
-
-function syncFolder(folder: string): void {
-  let fd: number;
-  try {
-    fd = openSync(folder, 'r');
-  } catch {
-    return; // some platforms (Windows) cannot open a folder; the rename is still atomic there
-  }
-  try {
-    fsyncSync(fd);
-  } catch {
-    // fsync on a folder is unsupported on some file systems; the data itself is already synced
-  } finally {
-    closeSync(fd);
-  }
-}
-
-export function readCheckpoint(path: string): { state: Map<string, Tensor>; meta: unknown } {
-  return decodeCheckpoint(readFileSync(path), path);
-}
-
-/**
- * Loads `path` into `module`: every parameter must be present with its shape, and nothing else.
- * Returns the checkpoint's meta data.
- */
-export function loadCheckpoint(module: Module, path: string): unknown {
-  const { state, meta } = readCheckpoint(path);
+export function loadState(module: Module, state: ReadonlyMap<string, Tensor>, source = 'checkpoint'): void {
   const own = new Map(module.namedParameters());
   const missing = [...own.keys()].filter((k) => !state.has(k));
   const unexpected = [...state.keys()].filter((k) => !own.has(k));
   if (missing.length || unexpected.length) {
-    throw new Error(`loadCheckpoint: ${path} does not match the module: missing [${missing.join(', ')}], unexpected [${unexpected.join(', ')}]`);
+    throw new Error(`loadCheckpoint: ${source} does not match the module: missing [${missing.join(', ')}], unexpected [${unexpected.join(', ')}]`);
   }
   for (const [name, t] of state) {
     const p = own.get(name)!;
-    if (!sameShape(p.shape, t.shape)) throw new Error(`loadCheckpoint: ${path}: parameter '${name}' has shape ${fmt(t.shape)} in the file but ${fmt(p.shape)} in the module`);
+    if (!sameShape(p.shape, t.shape)) throw new Error(`loadCheckpoint: ${source}: parameter '${name}' has shape ${fmt(t.shape)} in the file but ${fmt(p.shape)} in the module`);
   }
   for (const [name, t] of state) own.get(name)!.data.set(t.data);
-  return meta;
 }

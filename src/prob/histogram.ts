@@ -5,7 +5,7 @@
  * P̂(B_i) = #{values in [B_i, B_{i+1})}/#values, and compare it with the true prior of the synthetic
  * data, P(X) = N(0, 1024), through KL[P(X) || P̂] over the same bins.
  */
-import { createRequire } from 'node:module';
+import { erf } from '../tensor/erf.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export interface Histogram {
@@ -15,13 +15,6 @@ export interface Histogram {
   probs: number[];
   /** Values below the first or above the last edge. */
   outside: number;
-}
-
-// mathjs takes seconds to load; only gaussianBinProbs needs it, so it is loaded on first use.
-let erfFn: ((x: number) => number) | null = null;
-function erf(x: number): number {
-  erfFn ??= (createRequire(import.meta.url)('mathjs') as { erf: (x: number) => number }).erf;
-  return erfFn(x);
 }
 
 function checkEdges(op: string, edges: readonly number[]): void {

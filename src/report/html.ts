@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeAtomic } from '../layers/checkpoint.js';
+import { writeAtomic } from '../node/checkpoint-file.js';
 import type { Experiment, ExperimentResult } from '../experiments/types.js';
 import { readResult } from './runner.js';
 

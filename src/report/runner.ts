@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeAtomic } from '../layers/checkpoint.js';
+import { writeAtomic } from '../node/checkpoint-file.js';
 import { closeProgressFolder, openProgressFolder } from '../experiments/progress.js';
 import type { Experiment, ExperimentEvent, ExperimentResult, Mode } from '../experiments/types.js';
 import { Rng } from '../tensor/rng.js';

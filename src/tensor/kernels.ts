@@ -79,7 +79,21 @@ export interface Kernels {
   conv2dInputGrad(w: Float32Array, gy: Float32Array, g: Conv2dGeometry, outChannels: number, dx: Float32Array): void;
 }
 
-const backends = new Map<string, Kernels>();
+/** What a backend can say about itself beyond its kernels. */
+export interface BackendHooks {
+  /** Threads a kernel call uses now (default 1). */
+  threads?: () => number;
+  /** Asynchronous preparation (compiling, starting workers); `ready()` awaits it. */
+  ready?: () => Promise<unknown>;
+}
+
+/** The active backend and the threads its kernel calls use now. */
+export interface BackendInfo {
+  name: string;
+  threads: number;
+}
+
+const backends = new Map<string, { kernels: Kernels; hooks: BackendHooks }>();
 let active: Kernels | null = null;
 let activeName = 'reference';
 
@@ -87,23 +101,38 @@ let activeName = 'reference';
  * Makes a backend available by name. Kernels it omits are taken from the reference backend, so a
  * fast backend can be added one kernel at a time.
  */
-export function registerBackend(name: string, impl: Partial<Kernels>): void {
+export function registerBackend(name: string, impl: Partial<Kernels>, hooks: BackendHooks = {}): void {
   const reference = backends.get('reference');
   if (!reference && name !== 'reference') throw new Error(`registerBackend: register 'reference' before '${name}'`);
-  backends.set(name, { ...(reference as Kernels), ...impl } as Kernels);
-  if (name === activeName) active = backends.get(name)!;
+  backends.set(name, { kernels: { ...reference?.kernels, ...impl } as Kernels, hooks });
+  if (name === activeName) active = backends.get(name)!.kernels;
 }
 
 /** Chooses the backend that answers every kernel call from now on. */
 export function setBackend(name: string): void {
-  const k = backends.get(name);
-  if (!k) throw new Error(`setBackend: unknown backend '${name}' (available: ${[...backends.keys()].join(', ')})`);
-  active = k;
+  const b = backends.get(name);
+  if (!b) throw new Error(`setBackend: unknown backend '${name}' (available: ${[...backends.keys()].join(', ')})`);
+  active = b.kernels;
   activeName = name;
 }
 
 export function getBackend(): string {
   return activeName;
+}
+
+/** The active backend's name and how many threads its calls use now (the wasm backend: 1 until its pool is up). */
+export function backendInfo(): BackendInfo {
+  return { name: activeName, threads: backends.get(activeName)?.hooks.threads?.() ?? 1 };
+}
+
+/**
+ * Prepares the active backend: the wasm backend compiles its modules off the calling thread and,
+ * where threads exist (Node; a crossOriginIsolated browser page), starts its worker pool. Optional
+ * in Node; in a browser, kernels run on one thread until it has resolved.
+ */
+export async function ready(): Promise<BackendInfo> {
+  await backends.get(activeName)?.hooks.ready?.();
+  return backendInfo();
 }
 
 export function listBackends(): string[] {

@@ -14,17 +14,20 @@
 import type { Conv2dGeometry, Kernels, MatmulDims } from '../tensor/kernels.js';
 import { registerBackend, setBackend } from '../tensor/kernels.js';
 import { convByIm2col, referenceKernels } from '../tensor/reference.js';
-import { assembleAll, type KernelFile } from './assemble.js';
+import { compileKernels, compileKernelsAsync, simdAvailable, type KernelFile } from './binaries.js';
+import { sharedMemoryAvailable, threadStart } from './host.js';
 import { elementwiseKernels } from './elementwise.js';
 import { permute } from './permute.js';
 import { reduceKernels } from './reduce.js';
 import { defaultThreads, WasmRuntime, type Task } from './runtime.js';
 
 export interface WasmKernelOptions {
-  /** Threads including the calling one (default GIBBSGRAD_THREADS or every core). */
+  /** Threads including the calling one (default GIBBSGRAD_THREADS or every core; 1 without shared memory). */
   threads?: number;
-  /** Assembled modules (tests pass mutated ones); default: the sources in src/wasm. */
+  /** Compiled modules (tests pass mutated ones); default: the embedded binaries. They must import a memory shared as `shared` says. */
   modules?: Record<KernelFile, WebAssembly.Module>;
+  /** Whether the memory is shared (default: wherever the host can share memory). */
+  shared?: boolean;
   /** Multiply-adds from which a GEMM runs in WebAssembly rather than the reference. */
   gemmMinWork?: number;
   /** Work (multiply-adds or elements touched) from which a call is split across threads. */
@@ -56,7 +59,9 @@ export interface WasmKernels {
 }
 
 export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
-  const runtime = new WasmRuntime(opts.modules ?? assembleAll(), opts.threads ?? defaultThreads());
+  const shared = opts.shared ?? sharedMemoryAvailable();
+  const threads = opts.threads ?? (shared && threadStart() !== 'never' ? defaultThreads() : 1);
+  const runtime = new WasmRuntime(opts.modules ?? compileKernels(shared), threads, shared);
   const gemmMinWork = opts.gemmMinWork ?? DEFAULT_GEMM_MIN_WORK;
   const parallelMinWork = opts.parallelMinWork ?? DEFAULT_PARALLEL_MIN_WORK;
   const scratchBytes = runtime.call('gemm', 'scratchBytes');
@@ -254,20 +259,40 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
   };
 }
 
-/** The process-wide 'wasm' backend, made the default when this engine validates WebAssembly SIMD. */
-function registerWasmBackend(): WasmKernels | null {
-  let wasm: WasmKernels;
-  try {
-    wasm = createWasmKernels();
-  } catch (e) {
-    // Only an engine without WebAssembly SIMD falls back silently; a broken kernel source is a bug.
-    if (!/does not validate on this engine/.test((e as Error).message)) throw e;
-    return null;
-  }
-  registerBackend('wasm', wasm.kernels);
-  setBackend('wasm');
-  return wasm;
+/** The kernels the wasm backend answers; the rest are the reference's. */
+const WASM_KERNELS = ['matmul', 'im2col', 'col2im', 'maxPool2d', 'conv2dForward', 'conv2dWeightGrad', 'conv2dInputGrad'] as const satisfies readonly (keyof Kernels)[];
+
+/**
+ * The process-wide 'wasm' backend. Importing registers it (and makes it the default where this
+ * engine validates WebAssembly SIMD) without compiling anything: the modules are compiled and the
+ * memory made on the first kernel call that needs them, or by `wasmReady()`.
+ */
+let instance: WasmKernels | null = null;
+let pending: Promise<WasmKernels> | null = null;
+
+function wasm(): WasmKernels {
+  return (instance ??= createWasmKernels());
 }
 
-export const wasmBackend = registerWasmBackend();
+/** Compiles the modules asynchronously and starts the worker pool where threads exist; resolves to the runtime. */
+export function wasmReady(): Promise<WasmKernels> {
+  pending ??= (async () => {
+    if (!instance) {
+      const shared = sharedMemoryAvailable();
+      const modules = await compileKernelsAsync(shared);
+      instance ??= createWasmKernels({ modules, shared });
+    }
+    await instance.runtime.startPool();
+    return instance;
+  })();
+  return pending;
+}
+
+export const wasmAvailable = simdAvailable();
+if (wasmAvailable) {
+  const lazy: Partial<Kernels> = { permute, ...elementwiseKernels, ...reduceKernels };
+  for (const name of WASM_KERNELS) (lazy as Record<string, unknown>)[name] = (...args: unknown[]) => (wasm().kernels[name] as (...a: unknown[]) => void)(...args);
+  registerBackend('wasm', lazy, { threads: () => wasm().runtime.activeThreads, ready: wasmReady });
+  setBackend('wasm');
+}
 export type { Conv2dGeometry };

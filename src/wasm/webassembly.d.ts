@@ -12,4 +12,5 @@ declare namespace WebAssembly {
   interface Instance { readonly exports: Exports }
   var Instance: { new (module: Module, imports?: Record<string, Record<string, unknown>>): Instance };
   function validate(bytes: ArrayBufferView | ArrayBuffer): boolean;
+  function compile(bytes: ArrayBufferView | ArrayBuffer): Promise<Module>;
 }

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadCheckpoint, nn, readCheckpoint, Rng, saveCheckpoint } from '../../src/index.js';
+import { nn, Rng } from '../../src/index.js';
+import { loadCheckpoint, readCheckpoint, saveCheckpoint } from '../../src/node.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ckpt-'));
 /** Re-encodes a checkpoint after `edit` changed its JSON header (the payload is kept as is). */

@@ -2,7 +2,8 @@
 // digits and two epochs must already classify held-out digits far above chance (10%). Measured:
 // 85.7% with seed 0; the bar leaves room for other seeds and backends.
 import { describe, expect, it } from 'vitest';
-import { evaluate, fit, loadMnist, nn, optim, Rng } from '../../src/index.js';
+import { evaluate, fit, nn, optim, Rng } from '../../src/index.js';
+import { loadMnist } from '../../src/node.js';
 
 describe('the MLP 784-128-64-10 on MNIST (smoke)', () => {
   it('reaches ≥ 80% test accuracy after 2 epochs on 2,000 digits', () => {

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { getBackend, listBackends, Rng } from '../../src/index.js';
 import type { Conv2dGeometry, Kernels, MatmulDims } from '../../src/tensor/kernels.js';
 import { referenceKernels } from '../../src/tensor/reference.js';
-import { assembleAll, watSource, type KernelFile } from '../../src/wasm/assemble.js';
+import { assembleAll, watSource, type KernelFile } from '../../scripts/assemble-wat.js';
 import { createWasmKernels, type WasmKernels } from '../../src/wasm/backend.js';
 
 const runtimes: WasmKernels[] = [];

@@ -1,0 +1,53 @@
+/**
+ * Assembles the WebAssembly text kernels (src/wasm/*.wat) with the `wabt` npm package (the
+ * WebAssembly Binary Toolkit compiled to WebAssembly, a devDependency). Used at build time by
+ * build-wasm.ts, which embeds the bytes in the package, and by the kernel tests, which assemble
+ * mutated sources to show that the properties catch planted bugs. Nothing here ships.
+ */
+import { readFileSync } from 'node:fs';
+import wabtInit from 'wabt';
+import { KERNEL_FILES, type KernelFile } from '../src/wasm/kernel-files.js';
+
+const wabt = await wabtInit();
+
+export { KERNEL_FILES, type KernelFile };
+
+/** The text of src/wasm/<name>.wat. */
+export function watSource(name: KernelFile): string {
+  return readFileSync(new URL(`../src/wasm/${name}.wat`, import.meta.url), 'utf8');
+}
+
+/**
+ * The same module importing an unshared memory: what a browser page that is not
+ * crossOriginIsolated can instantiate (no SharedArrayBuffer there). The kernels use no atomics,
+ * so the import's `shared` flag is the only difference.
+ */
+export function unsharedSource(text: string): string {
+  const shared = /\(import "env" "memory" \(memory (\d+) (\d+) shared\)\)/;
+  if (!shared.test(text)) throw new Error('unsharedSource: no shared env.memory import found');
+  return text.replace(shared, '(import "env" "memory" (memory $1 $2))');
+}
+
+/** WebAssembly text (SIMD, threads and bulk memory enabled) → binary bytes. */
+export function assembleBytes(name: string, text: string): Uint8Array {
+  const parsed = wabt.parseWat(`${name}.wat`, text, { simd: true, threads: true, bulk_memory: true });
+  try {
+    return parsed.toBinary({}).buffer;
+  } finally {
+    parsed.destroy();
+  }
+}
+
+/** Assembles and compiles one module; a module this engine cannot validate is an error. */
+export function assemble(name: string, text: string): WebAssembly.Module {
+  const bytes = assembleBytes(name, text);
+  if (!WebAssembly.validate(bytes)) throw new Error(`assemble: ${name}.wat does not validate on this engine (WebAssembly SIMD missing?)`);
+  return new WebAssembly.Module(bytes);
+}
+
+/** Every kernel module, from the repository's sources or the ones given (tests pass mutants). */
+export function assembleAll(sources: Partial<Record<KernelFile, string>> = {}): Record<KernelFile, WebAssembly.Module> {
+  const out = {} as Record<KernelFile, WebAssembly.Module>;
+  for (const name of KERNEL_FILES) out[name] = assemble(name, sources[name] ?? watSource(name));
+  return out;
+}

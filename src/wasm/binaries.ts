@@ -1,0 +1,39 @@
+/**
+ * The kernel modules' bytes, assembled ahead of time from the .wat sources by
+ * scripts/build-wasm.ts and embedded as base64 (binaries.generated.ts), so that nothing is read
+ * from disk or fetched: the engine loads the same way in Node, in a bundle and in a browser.
+ */
+import { SIMD_PROBE, WAT_BINARIES } from './binaries.generated.js';
+import { KERNEL_FILES, type KernelFile } from './kernel-files.js';
+
+export { KERNEL_FILES, type KernelFile };
+
+function decode(base64: string): Uint8Array {
+  const text = (globalThis as unknown as { atob(s: string): string }).atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+/** Whether this engine validates WebAssembly with 128-bit SIMD (a 40-byte probe module). */
+export function simdAvailable(): boolean {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(decode(SIMD_PROBE));
+}
+
+/** The bytes of one kernel module, importing a shared or an unshared memory. */
+export function kernelBytes(name: KernelFile, shared: boolean): Uint8Array {
+  return decode(WAT_BINARIES[name][shared ? 'shared' : 'unshared']);
+}
+
+/** Every kernel module, compiled synchronously (small modules: ≈ 10 kB in all). */
+export function compileKernels(shared: boolean): Record<KernelFile, WebAssembly.Module> {
+  const out = {} as Record<KernelFile, WebAssembly.Module>;
+  for (const name of KERNEL_FILES) out[name] = new WebAssembly.Module(kernelBytes(name, shared));
+  return out;
+}
+
+/** The same, compiled off the calling thread (what a browser's main thread prefers). */
+export async function compileKernelsAsync(shared: boolean): Promise<Record<KernelFile, WebAssembly.Module>> {
+  const compiled = await Promise.all(KERNEL_FILES.map((name) => WebAssembly.compile(kernelBytes(name, shared))));
+  return Object.fromEntries(KERNEL_FILES.map((name, i) => [name, compiled[i]])) as Record<KernelFile, WebAssembly.Module>;
+}
