@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import wabtInit from 'wabt';
 import { KERNEL_FILES, type KernelFile } from '../src/wasm/kernel-files.js';
+import { webAssembly, type WasmModule } from '../src/wasm/wasm-api.js';
 
 const wabt = await wabtInit();
 
@@ -39,15 +40,15 @@ export function assembleBytes(name: string, text: string): Uint8Array {
 }
 
 /** Assembles and compiles one module; a module this engine cannot validate is an error. */
-export function assemble(name: string, text: string): WebAssembly.Module {
+export function assemble(name: string, text: string): WasmModule {
   const bytes = assembleBytes(name, text);
-  if (!WebAssembly.validate(bytes)) throw new Error(`assemble: ${name}.wat does not validate on this engine (WebAssembly SIMD missing?)`);
-  return new WebAssembly.Module(bytes);
+  if (!webAssembly().validate(bytes)) throw new Error(`assemble: ${name}.wat does not validate on this engine (WebAssembly SIMD missing?)`);
+  return new (webAssembly().Module)(bytes);
 }
 
 /** Every kernel module, from the repository's sources or the ones given (tests pass mutants). */
-export function assembleAll(sources: Partial<Record<KernelFile, string>> = {}): Record<KernelFile, WebAssembly.Module> {
-  const out = {} as Record<KernelFile, WebAssembly.Module>;
+export function assembleAll(sources: Partial<Record<KernelFile, string>> = {}): Record<KernelFile, WasmModule> {
+  const out = {} as Record<KernelFile, WasmModule>;
   for (const name of KERNEL_FILES) out[name] = assemble(name, sources[name] ?? watSource(name));
   return out;
 }

@@ -9,12 +9,13 @@
 import { writeFileSync } from 'node:fs';
 import { assembleBytes, unsharedSource, watSource } from './assemble-wat.js';
 import { KERNEL_FILES } from '../src/wasm/kernel-files.js';
+import { webAssembly } from '../src/wasm/wasm-api.js';
 
 const SIMD_PROBE = '(module (func (result v128) (v128.const i32x4 0 0 0 0)))';
 
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 function checked(name: string, bytes: Uint8Array): Uint8Array {
-  if (!WebAssembly.validate(bytes)) throw new Error(`build-wasm: ${name} does not validate on Node ${process.version}`);
+  if (!webAssembly().validate(bytes)) throw new Error(`build-wasm: ${name} does not validate on Node ${process.version}`);
   return bytes;
 }
 

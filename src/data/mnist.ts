@@ -15,7 +15,7 @@ let cache: { x: Float32Array; y: Float32Array } | null = null;
 /** All digits of the package, in class order: x [N, 784], y [N]. */
 export function mnistDigits(): { x: Tensor; y: Tensor } {
   if (!cache) {
-    const perClass = Array.from({ length: 10 }, (_, c) => requireOptional<{ data: number[] }>('mnist', `mnist/src/digits/${c}.json`, 'the MNIST digits').data);
+    const perClass = Array.from({ length: 10 }, (_, c) => requireOptional<{ data: number[] }>('mnist', `mnist/src/digits/${c}.json`, 'loading the MNIST digits').data);
     const n = perClass.reduce((s, d) => s + d.length / PIXELS, 0);
     const x = new Float32Array(n * PIXELS);
     const y = new Float32Array(n);

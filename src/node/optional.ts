@@ -13,7 +13,7 @@ function isMissing(e: unknown, pkg: string): boolean {
 }
 
 function missing(pkg: string, feature: string, cause: unknown): Error {
-  return new Error(`gibbsgrad: ${feature} needs the npm package '${pkg}', which is not installed (npm install ${pkg})`, { cause });
+  return new Error(`${feature}: the npm package '${pkg}' is not installed (npm install ${pkg})`, { cause });
 }
 
 /** require() of a file of an optional CommonJS package. */

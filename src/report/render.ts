@@ -7,7 +7,7 @@ let libraries: Promise<[Vega, VegaLite]> | null = null;
 
 /** vega and vega-lite (≈ 27 MB, optional peers) load on the first figure, not with the package. */
 function load(): Promise<[Vega, VegaLite]> {
-  libraries ??= Promise.all([importOptional<Vega>('vega', 'rendering figures'), importOptional<VegaLite>('vega-lite', 'rendering figures')]);
+  libraries ??= Promise.all([importOptional<Vega>('vega', 'rendering a figure'), importOptional<VegaLite>('vega-lite', 'rendering a figure')]);
   return libraries;
 }
 

@@ -20,12 +20,13 @@ import { elementwiseKernels } from './elementwise.js';
 import { permute } from './permute.js';
 import { reduceKernels } from './reduce.js';
 import { defaultThreads, WasmRuntime, type Task } from './runtime.js';
+import type { WasmModule } from './wasm-api.js';
 
 export interface WasmKernelOptions {
   /** Threads including the calling one (default GIBBSGRAD_THREADS or every core; 1 without shared memory). */
   threads?: number;
   /** Compiled modules (tests pass mutated ones); default: the embedded binaries. They must import a memory shared as `shared` says. */
-  modules?: Record<KernelFile, WebAssembly.Module>;
+  modules?: Record<KernelFile, WasmModule>;
   /** Whether the memory is shared (default: wherever the host can share memory). */
   shared?: boolean;
   /** Multiply-adds from which a GEMM runs in WebAssembly rather than the reference. */

@@ -5,6 +5,7 @@
  */
 import { SIMD_PROBE, WAT_BINARIES } from './binaries.generated.js';
 import { KERNEL_FILES, type KernelFile } from './kernel-files.js';
+import { hasWebAssembly, webAssembly, type WasmModule } from './wasm-api.js';
 
 export { KERNEL_FILES, type KernelFile };
 
@@ -17,7 +18,7 @@ function decode(base64: string): Uint8Array {
 
 /** Whether this engine validates WebAssembly with 128-bit SIMD (a 40-byte probe module). */
 export function simdAvailable(): boolean {
-  return typeof WebAssembly === 'object' && WebAssembly.validate(decode(SIMD_PROBE));
+  return hasWebAssembly && webAssembly().validate(decode(SIMD_PROBE));
 }
 
 /** The bytes of one kernel module, importing a shared or an unshared memory. */
@@ -26,14 +27,14 @@ export function kernelBytes(name: KernelFile, shared: boolean): Uint8Array {
 }
 
 /** Every kernel module, compiled synchronously (small modules: ≈ 10 kB in all). */
-export function compileKernels(shared: boolean): Record<KernelFile, WebAssembly.Module> {
-  const out = {} as Record<KernelFile, WebAssembly.Module>;
-  for (const name of KERNEL_FILES) out[name] = new WebAssembly.Module(kernelBytes(name, shared));
+export function compileKernels(shared: boolean): Record<KernelFile, WasmModule> {
+  const out = {} as Record<KernelFile, WasmModule>;
+  for (const name of KERNEL_FILES) out[name] = new (webAssembly().Module)(kernelBytes(name, shared));
   return out;
 }
 
 /** The same, compiled off the calling thread (what a browser's main thread prefers). */
-export async function compileKernelsAsync(shared: boolean): Promise<Record<KernelFile, WebAssembly.Module>> {
-  const compiled = await Promise.all(KERNEL_FILES.map((name) => WebAssembly.compile(kernelBytes(name, shared))));
-  return Object.fromEntries(KERNEL_FILES.map((name, i) => [name, compiled[i]])) as Record<KernelFile, WebAssembly.Module>;
+export async function compileKernelsAsync(shared: boolean): Promise<Record<KernelFile, WasmModule>> {
+  const compiled = await Promise.all(KERNEL_FILES.map((name) => webAssembly().compile(kernelBytes(name, shared))));
+  return Object.fromEntries(KERNEL_FILES.map((name, i) => [name, compiled[i]])) as Record<KernelFile, WasmModule>;
 }

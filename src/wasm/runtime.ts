@@ -13,6 +13,7 @@
  * is split over outputs only, so the number of threads never changes a result.
  */
 import { canBlock, envVar, hardwareThreads, spawnWorker, threadStart, type WorkerHandle } from './host.js';
+import { webAssembly, type WasmExports, type WasmMemory, type WasmModule } from './wasm-api.js';
 
 const PAGE = 65536;
 /** 1 GiB of address space at most; calls that would need more fall back to the reference kernels. */
@@ -78,10 +79,10 @@ export function defaultThreads(): number {
 export type Task = readonly [module: string, fn: string, args: readonly number[]];
 
 export class WasmRuntime {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   readonly threads: number;
-  private readonly modules: Record<string, WebAssembly.Module>;
-  private readonly exports: Record<string, WebAssembly.Exports> = {};
+  private readonly modules: Record<string, WasmModule>;
+  private readonly exports: Record<string, WasmExports> = {};
   private f32: Float32Array;
   private i32: Int32Array;
   private top = ARENA_BASE;
@@ -99,16 +100,17 @@ export class WasmRuntime {
    * `shared`: whether the memory is a shared one (the modules must import it so); an unshared
    * memory, for a browser page without cross-origin isolation, allows one thread only.
    */
-  constructor(modules: Record<string, WebAssembly.Module>, threads: number, shared = true) {
+  constructor(modules: Record<string, WasmModule>, threads: number, shared = true) {
     if (!Number.isInteger(threads) || threads < 1 || threads > 8) throw new Error(`WasmRuntime: threads must be an integer in 1..8, got ${threads}`);
     if (!shared && threads > 1) throw new Error(`WasmRuntime: ${threads} threads need a shared memory`);
     this.threads = threads;
     this.modules = modules;
-    this.memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared });
+    const wa = webAssembly();
+    this.memory = new wa.Memory({ initial: 64, maximum: MAX_PAGES, shared });
     this.control = new Int32Array(shared ? new SharedArrayBuffer(4 * SLOT * 9) : new ArrayBuffer(4 * SLOT * 9));
     for (const [name, mod] of Object.entries(modules)) {
-      this.exports[name] = new WebAssembly.Instance(mod, { env: { memory: this.memory } }).exports;
-      for (const e of WebAssembly.Module.exports(mod)) {
+      this.exports[name] = new wa.Instance(mod, { env: { memory: this.memory } }).exports;
+      for (const e of wa.Module.exports(mod)) {
         if (e.kind !== 'function') continue;
         this.functionIndex.set(`${name}.${e.name}`, this.functions.length);
         this.functions.push([name, e.name]);
