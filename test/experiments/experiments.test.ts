@@ -3,12 +3,12 @@ import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { experiments, findExperiment } from '../../src/experiments/index.js';
 import { linears, sigmoidMlp } from '../../src/experiments/common.js';
 import { buildReport } from '../../src/report/html.js';
 import { Rng } from '../../src/tensor/rng.js';
+import { haveChromium, launchChromium, skippedWithoutChromium, CHROMIUM } from '../chromium.js';
 import { runExperiment } from '../../src/report/runner.js';
 
 const out = mkdtempSync(join(tmpdir(), 'gg-results-'));
@@ -73,17 +73,12 @@ describe('report', () => {
 });
 
 // The report as a person sees it: Debian's chromium (CI installs it, see .ci/run) opens index.html.
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`report-in-Chromium test skipped: ${CHROMIUM} is absent (apt-get install chromium)`);
 
 describe('report in headless Chromium', () => {
-  it.skipIf(!haveChromium)(`renders every figure with no console errors${haveChromium ? '' : ` (skipped: ${CHROMIUM} is absent; apt-get install chromium)`}`, async () => {
+  it.skipIf(!haveChromium)(`renders every figure with no console errors${skippedWithoutChromium}`, async () => {
     const { path, results } = buildReport(out, experiments);
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const problems: string[] = [];
