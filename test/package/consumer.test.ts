@@ -3,7 +3,7 @@
 // engine and train, run the `gibbsgrad` command, and type-check a consumer with `tsc --strict`
 // without skipLibCheck and without @types/node. `npm test` builds dist/ first (pretest).
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -79,4 +79,28 @@ describe('the packed tarball', () => {
     const result = await exec(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: app, encoding: 'utf8' }).catch((e) => e);
     expect(`${result.stdout ?? ''}${result.stderr ?? ''}`).toBe('');
   }, 60_000);
+});
+
+// The README's command block, run line by line exactly as printed, in the consumer project once
+// the optional packages the experiments need are installed (as the README tells a user to).
+const readme = readFileSync('README.md', 'utf8');
+const cliBlock = readme.split('<!-- cli:start -->')[1]?.split('<!-- cli:end -->')[0] ?? '';
+const cliLines = cliBlock.split('\n').map((l) => l.replace(/#.*$/, '').trim()).filter((l) => l.startsWith('npx gibbsgrad') || l.startsWith('npm install'));
+
+describe("the README's commands, from the installed tarball", () => {
+  it('lists them between cli markers', () => {
+    expect(cliLines.filter((l) => l.startsWith('npx gibbsgrad')).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('runs every line as printed', async () => {
+    for (const line of cliLines) {
+      const [cmd, ...args] = line.split(/\s+/);
+      const { stdout } = await exec(cmd, args, { cwd: app, encoding: 'utf8', timeout: 300_000 }).catch((e) => {
+        throw new Error(`'${line}' failed: ${e.stderr || e.message}`);
+      });
+      if (line === 'npx gibbsgrad list') expect(stdout.split('\n').filter(Boolean).length).toBe(experiments.length);
+    }
+    expect(existsSync(join(app, 'results', 'index.html'))).toBe(true);
+    for (const e of experiments) expect(existsSync(join(app, 'results', e.name, 'result.json'))).toBe(true);
+  }, 400_000);
 });
