@@ -54,7 +54,7 @@ describe('the engine bundled for a browser', () => {
           result: Record<string, { losses: number[]; gradSum: number; productSum: number; threads: number; readyThreads: number }>;
           crossOriginIsolated: boolean;
         };
-        const cores = await tab.evaluate(() => navigator.hardwareConcurrency);
+        const cores = await tab.evaluate(() => (globalThis as unknown as { navigator: { hardwareConcurrency: number } }).navigator.hardwareConcurrency);
         const here = await trainProgram();
         expect(there.crossOriginIsolated).toBe(page === 'isolated');
         for (const backend of ['reference', 'wasm']) {
