@@ -52,9 +52,10 @@ describe('the packed tarball', () => {
     await expect(run).rejects.toMatchObject({ stderr: expect.stringMatching(/rendering a figure: the npm package 'vega' is not installed \(npm install vega\)/) });
   }, 150_000);
 
-  it('type-checks a strict consumer without skipLibCheck and without @types/node', async () => {
+  // ES2022 alone (no host at all), and with the DOM library as a browser project has it.
+  it.each([[['ES2022']], [['ES2022', 'DOM']]])('type-checks a strict consumer with lib %j, without skipLibCheck and without @types/node', async (lib) => {
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, types: [], lib: ['ES2022'], target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext' },
+      compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, types: [], lib, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext' },
       files: ['consumer.ts'],
     }));
     writeFileSync(join(app, 'consumer.ts'), [

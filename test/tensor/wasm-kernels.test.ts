@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { getBackend, listBackends, Rng } from '../../src/index.js';
+import { backendInfo, getBackend, kernels, listBackends, ready, Rng, setBackend } from '../../src/index.js';
 import type { Conv2dGeometry, Kernels, MatmulDims } from '../../src/tensor/kernels.js';
 import { referenceKernels } from '../../src/tensor/reference.js';
 import { assembleAll, watSource, type KernelFile } from '../../scripts/assemble-wat.js';
@@ -88,6 +88,34 @@ describe('wasm backend', () => {
   it('is registered and is the default', () => {
     expect(listBackends()).toContain('wasm');
     expect(getBackend()).toBe('wasm');
+  });
+
+  it('registers, before compiling anything, exactly the kernels the compiled backend has', () => {
+    const registered = Object.keys(createWasmKernels({ threads: 1 }).kernels).sort();
+    setBackend('reference');
+    const reference = kernels();
+    setBackend('wasm');
+    const wasm = kernels();
+    expect(Object.keys(wasm).filter((k) => wasm[k as keyof Kernels] !== reference[k as keyof Kernels]).sort()).toEqual(registered);
+  });
+
+  it('gives the same bits on an unshared memory (a page without cross-origin isolation), which allows one thread only', async () => {
+    const unshared = createWasmKernels({ threads: 1, shared: false, gemmMinWork: 0, windowMinSize: 0 });
+    const shared = { ...referenceKernels, ...two };
+    const { a, b, d } = gemmInputs({ seed: 3, m: 65, k: 129, n: 63, transA: true, transB: false, batch: 2, broadcast: 'none' });
+    const out1 = new Float32Array(d.batch * d.m * d.n), out2 = new Float32Array(out1.length);
+    unshared.kernels.matmul!(a, b, out1, d);
+    shared.matmul(a, b, out2, d);
+    expect(out1).toEqual(out2);
+    expect(unshared.runtime.activeThreads).toBe(1);
+    expect(() => createWasmKernels({ threads: 2, shared: false })).toThrow(/2 threads need a shared memory/);
+  });
+
+  it('reports its threads and prepares in ready()', async () => {
+    const info = await ready();
+    expect(info.name).toBe('wasm');
+    expect(info.threads).toBeGreaterThanOrEqual(1);
+    expect(backendInfo()).toEqual(info);
   });
 
   it('lets a script exit once its work is done, with the worker pool started (also from an ESM -e script)', async () => {
