@@ -8,7 +8,7 @@ import { experiments, findExperiment } from '../../src/experiments/index.js';
 import { linears, sigmoidMlp } from '../../src/experiments/common.js';
 import { buildReport } from '../../src/report/html.js';
 import { Rng } from '../../src/tensor/rng.js';
-import { haveChromium, launchChromium, skippedWithoutChromium, CHROMIUM } from '../chromium.js';
+import { haveChromium, launchChromium, skippedWithoutChromium, watchedPage, CHROMIUM } from '../chromium.js';
 import { runExperiment } from '../../src/report/runner.js';
 
 const out = mkdtempSync(join(tmpdir(), 'gg-results-'));
@@ -80,11 +80,7 @@ describe('report in headless Chromium', () => {
     const { path, results } = buildReport(out, experiments);
     const browser = await launchChromium();
     try {
-      const page = await browser.newPage();
-      const problems: string[] = [];
-      page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-      page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+      const { page, problems } = await watchedPage(browser);
       await page.goto(pathToFileURL(path).href, { waitUntil: 'load' });
       const figures = await page.$$eval('figure', (fs) =>
         fs.map((f) => {

