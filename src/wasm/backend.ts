@@ -289,8 +289,7 @@ export function wasmReady(): Promise<WasmKernels> {
   return pending;
 }
 
-export const wasmAvailable = simdAvailable();
-if (wasmAvailable) {
+if (simdAvailable()) {
   const lazy: Partial<Kernels> = { permute, ...elementwiseKernels, ...reduceKernels };
   for (const name of WASM_KERNELS) (lazy as Record<string, unknown>)[name] = (...args: unknown[]) => (wasm().kernels[name] as (...a: unknown[]) => void)(...args);
   registerBackend('wasm', lazy, { threads: () => wasm().runtime.activeThreads, ready: wasmReady });

@@ -11,7 +11,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { backendInfo, getBackend, kernels, listBackends, ready, Rng, setBackend } from '../../src/index.js';
 import type { Conv2dGeometry, Kernels, MatmulDims } from '../../src/tensor/kernels.js';
 import { referenceKernels } from '../../src/tensor/reference.js';
-import { assembleAll, watSource, type KernelFile } from '../../scripts/assemble-wat.js';
+import { assembleAll, assembleBytes, KERNEL_FILES, unsharedSource, watSource, type KernelFile } from '../../scripts/assemble-wat.js';
+import { kernelBytes } from '../../src/wasm/binaries.js';
 import { createWasmKernels, type WasmKernels } from '../../src/wasm/backend.js';
 
 const runtimes: WasmKernels[] = [];
@@ -88,6 +89,13 @@ describe('wasm backend', () => {
   it('is registered and is the default', () => {
     expect(listBackends()).toContain('wasm');
     expect(getBackend()).toBe('wasm');
+  });
+
+  it('embeds the bytes the .wat sources assemble to now (npm run build:wasm after an edit)', () => {
+    for (const name of KERNEL_FILES) {
+      expect(kernelBytes(name, true)).toEqual(assembleBytes(name, watSource(name)));
+      expect(kernelBytes(name, false)).toEqual(assembleBytes(name, unsharedSource(watSource(name))));
+    }
   });
 
   it('registers, before compiling anything, exactly the kernels the compiled backend has', () => {
