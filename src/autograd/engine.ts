@@ -37,6 +37,17 @@ export interface Node {
   id: number;
   /** ‖∂L/∂out‖₂ from the last backward pass (for explain()). */
   gradNorm?: number;
+  /** The inputs' versions at the forward pass; backward() checks them (see Tensor.version). */
+  versions: number[];
+  /** Set by a backward() without retainGraph: the graph may not be back-propagated through again. */
+  freed?: boolean;
+}
+
+export interface BackwardOptions {
+  /** Gradient of the output (default 1 for a one-element output). */
+  seed?: Tensor;
+  /** Keep the graph for another backward() through it (PyTorch's retain_graph). */
+  retainGraph?: boolean;
 }
 
 export const registry = new Map<string, OpDef>();
@@ -109,7 +120,7 @@ export function apply<A>(def: OpDef<A>, inputs: Tensor[], attrs: A): Tensor {
   }
   if (gradEnabled && inputs.some((t, i) => t.requiresGrad && !def.nondiff?.includes(i))) {
     out.requiresGrad = true;
-    out.ctx = { op: def, inputs, attrs, id: nextId++ } satisfies Node;
+    out.ctx = { op: def, inputs, attrs, id: nextId++, versions: inputs.map((t) => t.version) } satisfies Node;
   }
   return out;
 }
@@ -147,9 +158,14 @@ function norm(t: Tensor): number {
 
 /**
  * Back-propagates from `root`. A one-element root defaults to seed 1; any other root needs a seed
- * of its shape. Gradients accumulate (+=) into `.grad` of every leaf that requires one.
+ * of its shape. Gradients accumulate (+=) into `.grad` of every leaf that requires one. As in
+ * PyTorch, the graph is freed afterwards: a second backward() through any part of it throws
+ * unless the first passed `retainGraph: true`; and a graph whose saved inputs the library has since
+ * modified in place (an optimiser step) throws instead of returning gradients of stale values.
  */
-export function backward(root: Tensor, seed?: Tensor): void {
+export function backward(root: Tensor, seedOrOptions?: Tensor | BackwardOptions): void {
+  const { seed: given, retainGraph = false } = seedOrOptions instanceof Tensor ? { seed: seedOrOptions } : (seedOrOptions ?? {});
+  let seed = given;
   if (!root.requiresGrad) {
     throw new Error(`backward: tensor of shape ${fmt(root.shape)} does not require grad (no input had requiresGrad: true)`);
   }
@@ -163,12 +179,30 @@ export function backward(root: Tensor, seed?: Tensor): void {
   }
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
   const order = topoSort(root);
+  checkGraph(order); // before any gradient is accumulated, so a refused call changes nothing
   const wasInBackward = inBackward;
   inBackward = true;
   try {
     noGrad(() => runBackward(order, grads));
   } finally {
     inBackward = wasInBackward;
+  }
+  if (!retainGraph) for (const t of order) if (t.ctx) nodeOf(t)!.freed = true;
+}
+
+/** Every node of the graph still usable: not freed by an earlier backward, inputs not modified since the forward. */
+function checkGraph(order: readonly Tensor[]): void {
+  for (const t of order) {
+    const node = nodeOf(t);
+    if (!node) continue;
+    if (node.freed) {
+      throw new Error(`backward: trying to backward through the graph a second time: the graph of ${node.op.name} (output ${fmt(t.shape)}) was freed by an earlier backward(); pass { retainGraph: true } to that call to keep it`);
+    }
+    node.inputs.forEach((x, k) => {
+      if (x.version !== node.versions[k]) {
+        throw new Error(`backward: input ${k} of ${node.op.name} (shape ${fmt(x.shape)}) was modified in place after the forward pass (version ${node.versions[k]} → ${x.version}, e.g. by an optimiser step); its gradient would use the new values: run the forward pass again`);
+      }
+    });
   }
 }
 

@@ -3,9 +3,9 @@
  * this module installs the methods on its prototype and declares their types.
  */
 import { argReduceRaw, binaryRaw, normSlice, unaryRaw, type SliceSpec } from '../tensor/compute.js';
-import { fmt, normAxis, reducedShape, normAxes } from '../tensor/shape.js';
+import { describeValue, fmt, normAxis, reducedShape, normAxes } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { backward } from './engine.js';
+import { backward, type BackwardOptions } from './engine.js';
 import * as E from './ops/elementwise.js';
 import { conv2d as conv2dOp, maxPool2d as maxPool2dOp, type Pool2d, type Window2d } from './ops/conv.js';
 import { linear as linearOp, matmul as matmulOp } from './ops/linalg.js';
@@ -70,7 +70,8 @@ declare module '../tensor/tensor.js' {
     argmax(axis?: number, keepDims?: boolean): Tensor;
     argmin(axis?: number, keepDims?: boolean): Tensor;
     /** Back-propagates from this tensor; a non-scalar needs a seed of its shape. */
-    backward(seed?: Tensor): void;
+    /** Back-propagates (see autograd/engine.ts): a seed gradient, or { seed, retainGraph }. */
+    backward(seedOrOptions?: Tensor | BackwardOptions): void;
     /** The same values, cut from the graph (shares data). */
     detach(): Tensor;
     /** A copy of the data, cut from the graph. */
@@ -81,18 +82,24 @@ declare module '../tensor/tensor.js' {
   }
 }
 
-export const asTensor = (v: Scalar): Tensor => (v instanceof Tensor ? v : new Tensor(new Float32Array([v]), []));
+/** The other operand of a binary method: a Tensor, or a number taken as a 0-d tensor. */
+export function asTensor(v: Scalar, op = 'asTensor'): Tensor {
+  if (v instanceof Tensor) return v;
+  if (typeof v === 'number') return new Tensor(new Float32Array([v]), []);
+  const hint = Array.isArray(v) ? ' (wrap it: tensor([...]))' : '';
+  throw new TypeError(`${op}: expected a Tensor or a number, got ${describeValue(v)}${hint}`);
+}
 
 const reduceOpts = (axis: Axis | undefined, keepDims = false): R.ReduceAttrs => ({ axis, keepDims });
 
 const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown } = {
-  add(o: Scalar) { return E.add(this, asTensor(o)); },
-  sub(o: Scalar) { return E.sub(this, asTensor(o)); },
-  mul(o: Scalar) { return E.mul(this, asTensor(o)); },
-  div(o: Scalar) { return E.div(this, asTensor(o)); },
-  pow(o: Scalar) { return E.pow(this, asTensor(o)); },
-  maximum(o: Scalar) { return E.maximum(this, asTensor(o)); },
-  minimum(o: Scalar) { return E.minimum(this, asTensor(o)); },
+  add(o: Scalar) { return E.add(this, asTensor(o, 'add')); },
+  sub(o: Scalar) { return E.sub(this, asTensor(o, 'sub')); },
+  mul(o: Scalar) { return E.mul(this, asTensor(o, 'mul')); },
+  div(o: Scalar) { return E.div(this, asTensor(o, 'div')); },
+  pow(o: Scalar) { return E.pow(this, asTensor(o, 'pow')); },
+  maximum(o: Scalar) { return E.maximum(this, asTensor(o, 'maximum')); },
+  minimum(o: Scalar) { return E.minimum(this, asTensor(o, 'minimum')); },
   neg() { return E.neg(this); },
   exp() { return E.exp(this); },
   log() { return E.log(this); },
@@ -165,16 +172,16 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
     return conv2dOp(bias ? [this, weight, bias] : [this, weight], opts);
   },
   maxPool2d(opts: Pool2d) { return maxPool2dOp([this], opts); },
-  eq(o: Scalar) { return binaryRaw('eq', this, asTensor(o)); },
-  ne(o: Scalar) { return binaryRaw('ne', this, asTensor(o)); },
-  lt(o: Scalar) { return binaryRaw('lt', this, asTensor(o)); },
-  le(o: Scalar) { return binaryRaw('le', this, asTensor(o)); },
-  gt(o: Scalar) { return binaryRaw('gt', this, asTensor(o)); },
-  ge(o: Scalar) { return binaryRaw('ge', this, asTensor(o)); },
+  eq(o: Scalar) { return binaryRaw('eq', this, asTensor(o, 'eq')); },
+  ne(o: Scalar) { return binaryRaw('ne', this, asTensor(o, 'ne')); },
+  lt(o: Scalar) { return binaryRaw('lt', this, asTensor(o, 'lt')); },
+  le(o: Scalar) { return binaryRaw('le', this, asTensor(o, 'le')); },
+  gt(o: Scalar) { return binaryRaw('gt', this, asTensor(o, 'gt')); },
+  ge(o: Scalar) { return binaryRaw('ge', this, asTensor(o, 'ge')); },
   sign() { return unaryRaw('sign', this); },
   argmax(axis = -1, keepDims = false) { return argReduceRaw('argmax', this, axis, keepDims); },
   argmin(axis = -1, keepDims = false) { return argReduceRaw('argmin', this, axis, keepDims); },
-  backward(seed?: Tensor) { backward(this, seed); },
+  backward(seedOrOptions?: Tensor | BackwardOptions) { backward(this, seedOrOptions); },
   detach() { return new Tensor(this.data, this.shape); },
   clone() { return new Tensor(this.data.slice(), this.shape); },
   zeroGrad() { this.grad = null; },

@@ -89,7 +89,10 @@ export abstract class Module {
       if (!sameShape(p.shape, value.shape)) throw new Error(`loadStateDict: '${name}' has shape ${fmt(p.shape)} but the state has ${fmt(value.shape)}`);
       copies.push([p, value]);
     }
-    for (const [p, value] of copies) p.data.set(value.data);
+    for (const [p, value] of copies) {
+      p.data.set(value.data);
+      p.version++;
+    }
   }
 
   /** Number of trainable scalars. */

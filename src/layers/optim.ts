@@ -53,7 +53,9 @@ export abstract class Optimizer {
       checkRate(`${this.constructor.name} schedule`, 'lr', this.lr);
     }
     this.params.forEach((p, i) => {
-      if (p.grad) this.update(p.data, p.grad.data, i);
+      if (!p.grad) return;
+      this.update(p.data, p.grad.data, i);
+      p.version++; // in place: a graph that saved p's old values must not back-propagate through them
     });
     this.stepCount++;
   }

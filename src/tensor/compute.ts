@@ -124,9 +124,14 @@ export function normSlice(x: Shape, spec: SliceSpec): { starts: number[]; ends: 
   const ends: number[] = [];
   x.forEach((d, i) => {
     const r = spec[i] ?? null;
-    let [s, e] = r === null ? [0, d] : typeof r === 'number' ? [r, r + 1] : r;
-    if (s < 0) s += d;
-    if (e < 0) e += d;
+    // An integer index i (kept as an axis of length 1) wraps before its end i + 1 is formed, so
+    // −1 is the last position, as in PyTorch; a range wraps each of its ends.
+    const index = typeof r === 'number' && r < 0 ? r + d : r;
+    let [s, e] = index === null ? [0, d] : typeof index === 'number' ? [index, index + 1] : index;
+    if (typeof index !== 'number') {
+      if (s < 0) s += d;
+      if (e < 0) e += d;
+    }
     if (!Number.isInteger(s) || !Number.isInteger(e) || s < 0 || e > d || s > e) {
       throw new Error(`slice: range ${JSON.stringify(r)} is out of bounds for axis ${i} of shape ${fmt(x)}`);
     }

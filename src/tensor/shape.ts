@@ -31,7 +31,21 @@ export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+/** A value as an error message shows it: its type, and the value itself when it is short. */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}…` : v)}`;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `the ${typeof v} ${String(v)}`;
+  if (typeof v === 'object') return `an object (${(v as object).constructor?.name ?? 'no prototype'})`;
+  return String(typeof v);
+}
+
 export function assertShape(op: string, shape: Shape): void {
+  if (!Array.isArray(shape)) {
+    const hint = typeof shape === 'number' ? ` (write [${shape}])` : '';
+    throw new TypeError(`${op}: shape must be an array of non-negative integers, got ${describeValue(shape)}${hint}`);
+  }
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
       throw new Error(`${op}: invalid shape ${fmt(shape)}: every dimension must be a non-negative integer`);
@@ -127,4 +141,29 @@ export function normPerm(op: string, perm: readonly number[], shape: Shape): num
   const p = perm.map((a) => normAxis(op, a, shape.length, shape));
   if (new Set(p).size !== p.length) throw new Error(`${op}: [${perm.join(', ')}] is not a permutation of the axes of ${fmt(shape)}`);
   return p;
+}
+
+/** Bytes in SI units, for errors about memory: 4e12 → "4 TB". */
+function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let u = 0;
+  while (bytes >= 1000 && u < units.length - 1) {
+    bytes /= 1000;
+    u++;
+  }
+  return `${Number(bytes.toPrecision(3))} ${units[u]}`;
+}
+
+/**
+ * A zeroed Float32Array of n elements for `op`; a size no array can have is a RangeError saying
+ * how much memory it would need (instead of the engine's bare "Invalid typed array length").
+ */
+export function allocate(op: string, n: number, shape?: Shape): Float32Array {
+  try {
+    return new Float32Array(n);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const what = shape ? `shape ${fmt(shape)} has` : 'it has';
+    throw new RangeError(`${op}: ${what} ${n >= 1e9 ? n.toExponential() : n} elements, which needs ${formatBytes(4 * n)} of memory: more than one array can hold here`);
+  }
 }

@@ -4,7 +4,7 @@
  * differentiable methods (add, matmul, …) are installed on the prototype by src/autograd.
  */
 import { Rng } from './rng.js';
-import { assertShape, fmt, sizeOf, type Shape } from './shape.js';
+import { allocate, assertShape, describeValue, fmt, sizeOf, type Shape } from './shape.js';
 
 export type NestedArray = number | readonly NestedArray[];
 
@@ -19,6 +19,12 @@ export class Tensor {
   ctx: object | null = null;
   /** Optional label shown by explain(). */
   name?: string;
+  /**
+   * Bumped by every write the library makes in place (an optimiser step, loadStateDict): a graph
+   * records its inputs' versions, and backward() refuses to use one that changed since. Direct
+   * writes to `.data` are not counted; they are the caller's responsibility.
+   */
+  version = 0;
 
   constructor(data: Float32Array, shape: Shape) {
     assertShape('Tensor', shape);
@@ -77,11 +83,13 @@ function inferShape(x: NestedArray, op: string): number[] {
 }
 
 function flatten(x: NestedArray, shape: number[], op: string): Float32Array {
-  const out = new Float32Array(sizeOf(shape));
+  const out = allocate(op, sizeOf(shape), shape);
   let k = 0;
+  const index: number[] = [];
   const walk = (v: NestedArray, dim: number): void => {
     if (dim === shape.length) {
-      if (typeof v !== 'number') throw new Error(`${op}: ragged nested array: expected a number at depth ${dim}, got an array`);
+      if (Array.isArray(v)) throw new Error(`${op}: ragged nested array: expected a number at depth ${dim}, got an array`);
+      if (typeof v !== 'number') throw new TypeError(`${op}: expected a number at [${index.join(', ')}], got ${describeValue(v)}`);
       out[k++] = v;
       return;
     }
@@ -89,7 +97,11 @@ function flatten(x: NestedArray, shape: number[], op: string): Float32Array {
       const got = Array.isArray(v) ? `length ${v.length}` : typeof v;
       throw new Error(`${op}: ragged nested array: expected length ${shape[dim]} at depth ${dim}, got ${got}`);
     }
-    for (const e of v) walk(e, dim + 1);
+    v.forEach((e, i) => {
+      index[dim] = i;
+      walk(e, dim + 1);
+    });
+    index.length = dim;
   };
   walk(x, 0);
   return out;
@@ -115,6 +127,9 @@ export function tensor(values: NestedArray | Float32Array | ArrayLike<number>, o
     return finish(new Tensor(flat, shape), opts);
   }
   const nested = values as NestedArray;
+  if (typeof nested !== 'number' && !Array.isArray(nested)) {
+    throw new TypeError(`tensor: expected nested arrays of numbers, a number or a typed array, got ${describeValue(nested)}`);
+  }
   const natural = inferShape(nested, 'tensor');
   const data = flatten(nested, natural, 'tensor');
   const shape = opts?.shape ?? natural;
@@ -124,17 +139,22 @@ export function tensor(values: NestedArray | Float32Array | ArrayLike<number>, o
   return finish(new Tensor(data, shape), opts);
 }
 
+function filled(op: string, shape: Shape, value: number, opts?: Omit<TensorOptions, 'shape'>): Tensor {
+  assertShape(op, shape);
+  if (typeof value !== 'number') throw new TypeError(`${op}: value must be a number, got ${describeValue(value)}`);
+  return finish(new Tensor(allocate(op, sizeOf(shape), shape).fill(value), shape), opts);
+}
+
 export function full(shape: Shape, value: number, opts?: Omit<TensorOptions, 'shape'>): Tensor {
-  assertShape('full', shape);
-  return finish(new Tensor(new Float32Array(sizeOf(shape)).fill(value), shape), opts);
+  return filled('full', shape, value, opts);
 }
 
 export function zeros(shape: Shape, opts?: Omit<TensorOptions, 'shape'>): Tensor {
-  return full(shape, 0, opts);
+  return filled('zeros', shape, 0, opts);
 }
 
 export function ones(shape: Shape, opts?: Omit<TensorOptions, 'shape'>): Tensor {
-  return full(shape, 1, opts);
+  return filled('ones', shape, 1, opts);
 }
 
 export function zerosLike(t: Tensor): Tensor {
@@ -149,8 +169,9 @@ export function onesLike(t: Tensor): Tensor {
 export function arange(start: number, end?: number, step = 1): Tensor {
   if (end === undefined) [start, end] = [0, start];
   if (step === 0 || !Number.isFinite(step)) throw new Error(`arange: step must be finite and non-zero, got ${step}`);
+  if (!Number.isFinite(start) || !Number.isFinite(end)) throw new RangeError(`arange: start and end must be finite numbers, got ${start} and ${end}`);
   const n = Math.max(0, Math.ceil((end - start) / step));
-  const data = new Float32Array(n);
+  const data = allocate('arange', n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
   return new Tensor(data, [n]);
 }
@@ -179,7 +200,7 @@ export function rand(shape: Shape, rng: Rng, opts: RandomOptions = {}): Tensor {
   needRng('rand', rng);
   assertShape('rand', shape);
   const { low = 0, high = 1 } = opts;
-  const data = new Float32Array(sizeOf(shape));
+  const data = allocate('rand', sizeOf(shape), shape);
   if (!(low < high) || !Number.isFinite(high - low)) throw new Error(`rand: need finite low < high, got [${low}, ${high})`);
   for (let i = 0; i < data.length; i++) {
     // Rounding to float32 can turn a draw just below `high` into `high`; redraw to keep [low, high).
@@ -194,7 +215,9 @@ export function randn(shape: Shape, rng: Rng, opts: RandomOptions = {}): Tensor 
   needRng('randn', rng);
   assertShape('randn', shape);
   const { mean = 0, std = 1 } = opts;
-  const data = new Float32Array(sizeOf(shape));
+  if (typeof mean !== 'number' || !Number.isFinite(mean)) throw new RangeError(`randn: mean must be a finite number, got ${describeValue(mean)}`);
+  if (typeof std !== 'number' || !(std >= 0) || !Number.isFinite(std)) throw new RangeError(`randn: std must be a finite number ≥ 0, got ${std}`);
+  const data = allocate('randn', sizeOf(shape), shape);
   for (let i = 0; i < data.length; i++) data[i] = rng.normal(mean, std);
   return finish(new Tensor(data, shape), opts);
 }
