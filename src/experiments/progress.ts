@@ -12,6 +12,8 @@
  *   - the epoch logs and the record the experiment's afterEpoch returned for each epoch.
  * A fingerprint (options, parameter shapes, a hash of the initial parameters and of the data) is
  * stored with it: a checkpoint written by other code or for other data is ignored, never loaded.
+ * Every byte of the file is under a checksum (src/layers/checkpoint.ts): a corrupted checkpoint is
+ * reported through ctx.report and its run trains from the start, never resumes from it.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -138,8 +140,11 @@ export function trainingCheckpoint<R>(
       let meta: Meta;
       try {
         ({ state, meta } = readCheckpoint(path) as { state: Map<string, Tensor>; meta: Meta });
-      } catch {
-        return null; // unreadable (e.g. written by an older format): train from the start
+      } catch (e) {
+        // Corrupted (every byte is checksummed), truncated or of an older format: resuming from
+        // it could silently change the result, so this run trains from the start, and says so.
+        ctx.report({ kind: 'stage', label: `${label}: the checkpoint cannot be used (${(e as Error).message}); training this run from the start` });
+        return null;
       }
       if (meta?.format !== FORMAT || meta.label !== label || meta.fingerprint !== fingerprint) return null;
       const logs = fromJsonSafe(meta.logs) as EpochLog[];
@@ -173,7 +178,7 @@ export function trainingCheckpoint<R>(
         records: toJsonSafe(records),
       };
       mkdirSync(ctx.checkpointDir!, { recursive: true });
-      writeAtomic(path, encodeCheckpoint(tensors, meta));
+      writeAtomic(path, encodeCheckpoint(tensors, meta, path));
     },
   };
 }

@@ -1,6 +1,6 @@
 // The resume path: an experiment interrupted after some epoch resumes from its epoch checkpoint and
 // ends with exactly the numbers of an uninterrupted run (same seed).
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -100,6 +100,43 @@ describe('resume from epoch checkpoints', () => {
     expect(numbers(again.result)).toBe(numbers(whole.result));
     const odd = (again.result.metrics.records as { odd: number[] }[])[0].odd;
     expect(Object.is(odd[0], NaN) && Object.is(odd[1], -0) && odd[2] === Infinity).toBe(true);
+  });
+
+  /** Changes a digit of the first number after the markers (each found after the previous one), keeping the JSON valid. */
+  function changeDigitAfter(file: string, markers: readonly string[]): void {
+    const bytes = readFileSync(file);
+    let i = 0;
+    for (const marker of markers) {
+      i = bytes.indexOf(marker, i);
+      expect(i).toBeGreaterThan(0);
+      i += marker.length;
+    }
+    const isDigit = (b: number) => b >= 0x30 && b <= 0x39;
+    while (!isDigit(bytes[i])) i++;
+    while (isDigit(bytes[i + 1])) i++; // the last digit of the run: a 32-bit integer stays in range
+    bytes[i] = bytes[i] === 0x39 ? 0x38 : bytes[i] + 1;
+    writeFileSync(file, bytes);
+  }
+
+  it.each([
+    ['a digit of an afterEpoch record of the finished first run', 'first', ['"firstWeight":'], ['first 1', 'first 2', 'first 3', 'second 3', 'second 4'], 'second: resumed after epoch 2/4'],
+    ['a digit of the batch-order Rng state of the unfinished second run', 'second', ['"batchOrder":', '"generator":['], ['second 1', 'second 2', 'second 3', 'second 4'], 'first: resumed after epoch 3/3'],
+  ] as const)('a progress checkpoint with %s is reported, that run trains from the start, and the result is an uninterrupted run\'s', async (_what, label, marker, epochs, otherRun) => {
+    const whole = await runExperiment(probe, { mode: 'tiny', seed: 9, outDir: join(root, `whole9-${label}`) });
+    const dir = join(root, `corrupt-${label}`);
+    await interrupted(probe, dir, 9, (e) => e.kind === 'epoch' && e.label === 'second' && e.epoch === 2);
+    const progress = join(dir, probe.name, '.progress');
+    const file = readdirSync(progress).find((f) => f.startsWith(`${label}-`) && f.endsWith('.ckpt'))!;
+    changeDigitAfter(join(progress, file), marker);
+    const again = await resumedRun(probe, dir, 9);
+    const stages = again.events.flatMap((e) => (e.kind === 'stage' ? [e.label] : []));
+    expect(stages).toContain(otherRun);
+    const reported = stages.filter((s) => s.startsWith(`${label}: `));
+    expect(reported).toHaveLength(1);
+    expect(reported[0]).toContain(`${label}: the checkpoint cannot be used (loadCheckpoint: ${join(progress, file)}: the header (bytes 24–`);
+    expect(reported[0]).toMatch(/, parameter list and meta data\) is corrupted: .*\); training this run from the start$/);
+    expect(again.events.filter((e) => e.kind === 'epoch').map((e) => e.kind === 'epoch' && `${e.label} ${e.epoch}`)).toEqual(epochs);
+    expect(numbers(again.result)).toBe(numbers(whole.result));
   });
 
   it('ignores checkpoints of another seed', async () => {

@@ -7,19 +7,33 @@ import { nn, Rng } from '../../src/index.js';
 import { loadCheckpoint, readCheckpoint, saveCheckpoint } from '../../src/node.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ckpt-'));
-/** Re-encodes a checkpoint after `edit` changed its JSON header (the payload is kept as is). */
-function withHeader(bytes: Uint8Array, edit: (header: { format: number; params: Record<string, unknown>[] }) => void): Uint8Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const length = view.getUint32(16, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(20, 20 + length)));
-  edit(header);
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(20 + json.length + bytes.length - 20 - length);
+/** FNV-1a over byte arrays, as the format's checksums. */
+function fnv1a(...parts: Uint8Array[]): number {
+  let h = 0x811c9dc5;
+  for (const bytes of parts) for (const b of bytes) h = Math.imul(h ^ b, 0x01000193);
+  return h >>> 0;
+}
+/**
+ * Replaces a checkpoint's JSON header by `json` (the payload is kept as is) with a valid header
+ * checksum, as code writing inconsistent headers would: the decoder's structural checks must hold.
+ */
+function withRawHeader(bytes: Uint8Array, json: Uint8Array): Uint8Array {
+  const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(16, true);
+  const out = new Uint8Array(24 + json.length + bytes.length - 24 - length);
+  const view = new DataView(out.buffer);
   out.set(bytes.subarray(0, 16));
-  new DataView(out.buffer).setUint32(16, json.length, true);
-  out.set(json, 20);
-  out.set(bytes.subarray(20 + length), 20 + json.length);
+  view.setUint32(16, json.length, true);
+  out.set(json, 24);
+  view.setUint32(20, fnv1a(out.subarray(0, 20), json), true);
+  out.set(bytes.subarray(24 + length), 24 + json.length);
   return out;
+}
+/** Re-encodes a checkpoint after `edit` changed its JSON header. */
+function withHeader(bytes: Uint8Array, edit: (header: { format: number; params: Record<string, unknown>[] }) => void): Uint8Array {
+  const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(16, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(24, 24 + length)));
+  edit(header);
+  return withRawHeader(bytes, new TextEncoder().encode(JSON.stringify(header)));
 }
 
 const net = (seed: number, hidden = 5) => new nn.Sequential(new nn.Conv2d(2, 3, 3, { rng: new Rng(seed) }), new nn.Flatten(), new nn.Linear(3 * 4, hidden, { rng: new Rng(seed + 1) }));
@@ -57,7 +71,7 @@ describe('checkpoints', () => {
     writeFileSync(path, bytes.subarray(0, bytes.length - 10));
     expect(() => loadCheckpoint(net(1), path)).toThrow(/truncated: parameter '2\.bias' needs bytes \d+–\d+, the file ends at byte \d+/);
     writeFileSync(path, bytes.subarray(0, 30));
-    expect(() => loadCheckpoint(net(1), path)).toThrow(/truncated inside the header/);
+    expect(() => loadCheckpoint(net(1), path)).toThrow(/truncated or corrupted: the header length in bytes 16–19 says the header ends at byte \d+, the file has 30 bytes/);
   });
 
   it('names the parameter whose bytes are corrupted', () => {
@@ -96,7 +110,7 @@ describe('checkpoints', () => {
     writeFileSync(path, withHeader(bytes, (h) => void (h.params[0].shape = [3, 2, 3, 4])));
     expect(() => loadCheckpoint(net(1), path)).toThrow(/the header entry \{"name":"0\.weight","shape":\[3,2,3,4\].* is malformed/);
     writeFileSync(path, withHeader(bytes, (h) => void (h.format = 99)));
-    expect(() => loadCheckpoint(net(1), path)).toThrow(/format version 99 is not supported \(expected 1\)/);
+    expect(() => loadCheckpoint(net(1), path)).toThrow(/format version 99 is not supported \(expected 2\)/);
     writeFileSync(path, Buffer.concat([bytes, Buffer.from([1, 2, 3])]));
     expect(() => loadCheckpoint(net(1), path)).toThrow(new RegExp(`3 unexpected trailing bytes \\(bytes ${bytes.length}–${bytes.length + 2}\\)`));
   });
@@ -117,10 +131,9 @@ describe('checkpoints', () => {
 
   it('never evaluates the header: it is JSON, and bad JSON is an error', () => {
     const { bytes } = saved();
-    const broken = Uint8Array.from(bytes);
-    broken[20] = '('.charCodeAt(0);
+    // with a valid checksum, as if written by other code: parsed as JSON, never run
     const path = join(dir, 'badjson.ckpt');
-    writeFileSync(path, broken);
-    expect(() => loadCheckpoint(net(1), path)).toThrow(/the header \(bytes 20–\d+\) is not valid JSON/);
+    writeFileSync(path, withRawHeader(bytes, new TextEncoder().encode('(() => { throw new Error("evaluated") })()')));
+    expect(() => loadCheckpoint(net(1), path)).toThrow(/the header \(bytes 24–\d+, parameter list and meta data\) is not valid JSON/);
   });
 });
