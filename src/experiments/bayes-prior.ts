@@ -192,8 +192,18 @@ function trainFoE(ctx: ExperimentContext, images: Tensor, scale: Scale): { foe: 
   const data = patches(images, count, patchSide, rng);
   const saved = ctx.checkpointDir ? join(ctx.checkpointDir, 'foe.ckpt') : null;
   const fingerprint = JSON.stringify({ ...scale.foe, hash: hashArrays([data.data, ...foe.parameters().map((p) => p.data)]) });
+  type Saved = { state: Map<string, Tensor>; meta: { fingerprint: string; curve: { iteration: number; series: string; energy: number }[] } };
+  let stored: Saved | null = null;
   if (saved && existsSync(saved)) {
-    const { state, meta } = readCheckpoint(saved) as { state: Map<string, Tensor>; meta: { fingerprint: string; curve: { iteration: number; series: string; energy: number }[] } };
+    try {
+      stored = readCheckpoint(saved) as Saved;
+    } catch (e) {
+      // corrupted, truncated or of an older format: as progress.ts does, say so and train again
+      ctx.report({ kind: 'stage', label: `FoE: the checkpoint cannot be used (${(e as Error).message}); training from the start` });
+    }
+  }
+  if (stored) {
+    const { state, meta } = stored;
     if (meta?.fingerprint === fingerprint) {
       foe.loadStateDict(state);
       ctx.report({ kind: 'stage', label: 'FoE: restored from the checkpoint of the interrupted run' });

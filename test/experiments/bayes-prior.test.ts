@@ -1,6 +1,11 @@
 // The pieces of the bayes-prior experiment that its tiny run does not pin down: Table 11's
 // geometry, the image preparation, and the stratified data.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { bayesPrior } from '../../src/experiments/bayes-prior.js';
+import { runExperiment } from '../../src/report/runner.js';
 import { fashionMnistAvailable } from '../../src/data/fashion-mnist.js';
 import { loadImages, prepare, SCALES, table11Cnn } from '../../src/experiments/bayes-prior.js';
 import { Dropout } from '../../src/layers/layers.js';
@@ -45,4 +50,20 @@ describe('bayes-prior (LB-hidden App. L)', () => {
     expect(counts(data.yTest.data)).toEqual(Array(10).fill(SCALES.tiny.testPerClass));
     expect(data.description).toMatch(/Fashion-MNIST/);
   });
+
+  it.skipIf(!fashionMnistAvailable())('trains the FoE again, and says why, when its checkpoint is corrupted', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'gg-foe-'));
+    try {
+      const progress = join(out, 'bayes-prior', '.progress');
+      mkdirSync(progress, { recursive: true });
+      writeFileSync(join(progress, 'run.json'), JSON.stringify({ mode: 'tiny', seed: 1 }));
+      writeFileSync(join(progress, 'foe.ckpt'), 'GIBBSGRAD-CKPT2\n not a checkpoint');
+      const stages: string[] = [];
+      const { result } = await runExperiment(bayesPrior, { mode: 'tiny', seed: 1, outDir: out, onEvent: (_n, e) => { if (e.kind === 'stage') stages.push(e.label); } });
+      expect(stages.some((l) => /^FoE: the checkpoint cannot be used \(loadCheckpoint: .*foe\.ckpt.*\); training from the start$/.test(l))).toBe(true);
+      expect(result.claims.length).toBeGreaterThan(0);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
