@@ -66,23 +66,45 @@ function extremum(name: 'max' | 'min') {
 export const max = extremum('max');
 export const min = extremum('min');
 
-/** log Σ exp(x) = m + log Σ exp(x − m) with m = max x (finite for inputs of ±1e4). */
-function logsumexpRaw(x: Tensor, axis: ReduceAttrs['axis'], keepDims: boolean): Tensor {
-  const m = reduceRaw('max', x, axis, true, 'logsumexp');
+/**
+ * x − m with m = max x over the axes (keepDims): every entry ≤ 0 and the largest exactly 0, so
+ * exp never overflows and a tie at 1e30 still counts as e⁰ = 1 each.
+ */
+function shiftedByMax(x: Tensor, axis: ReduceAttrs['axis'], op: string): { shifted: Tensor; m: Tensor } {
+  const m = reduceRaw('max', x, axis, true, op);
   // An all −∞ (or +∞) slice would give ∞ − ∞ = NaN; shift such slices by 0 instead.
   for (let i = 0; i < m.size; i++) if (!Number.isFinite(m.data[i])) m.data[i] = 0;
-  const s = reduceRaw('sum', unaryRaw('exp', binaryRaw('sub', x, m)), axis, true);
+  return { shifted: binaryRaw('sub', x, m), m };
+}
+
+/**
+ * log Σ exp(x) = m + log Σ exp(x − m) with m = max x. The sum is at least 1 (the maximum's own
+ * term), so its log is small and the result is m rounded once.
+ */
+function logsumexpRaw(x: Tensor, axis: ReduceAttrs['axis'], keepDims: boolean): Tensor {
+  const { shifted, m } = shiftedByMax(x, axis, 'logsumexp');
+  const s = reduceRaw('sum', unaryRaw('exp', shifted), axis, true);
   const out = binaryRaw('add', unaryRaw('log', s), m);
   const axes = normAxes('logsumexp', axis, x.shape);
   return new Tensor(out.data, reducedShape(x.shape, axes, keepDims));
+}
+
+/**
+ * softmax(x) = exp(x − m) / Σ exp(x − m) over the axes. Not exp(x − logsumexp(x)): in float32
+ * logsumexp(x) rounds to m once |m| ≫ log n, and ten tied logits of 1e8 would each get 1.
+ */
+function softmaxRaw(x: Tensor, axis: ReduceAttrs['axis'], op: string): Tensor {
+  const e = unaryRaw('exp', shiftedByMax(x, axis, op).shifted);
+  return binaryRaw('div', e, reduceRaw('sum', e, axis, true));
 }
 
 export const logsumexp = defineOp<ReduceAttrs>({
   name: 'logsumexp',
   derivative: '∂ log Σᵢ e^xᵢ/∂xⱼ = softmax(x)ⱼ',
   forward: ([x], { axis, keepDims }) => logsumexpRaw(x, axis, keepDims),
-  vjp: (g, [x], y, attrs) => {
-    const weights = binaryRaw('sub', x, spread(y, x, attrs)).exp();
+  vjp: (g, [x], _y, attrs) => {
+    // softmax recomputed from x, not exp(x − y): y is rounded at the magnitude of max x.
+    const weights = softmaxRaw(x, attrs.axis, 'logsumexp');
     // A slice of all −∞ has logsumexp −∞ and (−∞) − (−∞) = NaN weights; nothing flows back there.
     for (let i = 0; i < weights.size; i++) if (Number.isNaN(weights.data[i]) && x.data[i] === -Infinity) weights.data[i] = 0;
     return [spread(g, x, attrs).mul(weights)];
@@ -102,9 +124,14 @@ function softmaxProbe(rng: import('../../tensor/rng.js').Rng) {
   return { inputs: [values(rng, shape, { low: -4, high: 4 })], attrs: { axis: randAxis(rng, shape, false)! } };
 }
 
-/** log softmax(x) = x − logsumexp(x), computed in that stable form. */
+/**
+ * log softmax(x) = (x − m) − log Σ exp(x − m), m = max x. Both terms are small where it matters
+ * (the log is in [0, log n]), unlike x − logsumexp(x), which subtracts two rounded large numbers.
+ */
 function logSoftmaxRaw(x: Tensor, axis: number, op: string): Tensor {
-  return binaryRaw('sub', x, logsumexpRaw(x, normAxis(op, axis, x.ndim, x.shape), true));
+  const a = normAxis(op, axis, x.ndim, x.shape);
+  const { shifted } = shiftedByMax(x, a, op);
+  return binaryRaw('sub', shifted, unaryRaw('log', reduceRaw('sum', unaryRaw('exp', shifted), a, true)));
 }
 
 export const logSoftmax = defineOp<AxisAttrs>({
@@ -118,7 +145,7 @@ export const logSoftmax = defineOp<AxisAttrs>({
 export const softmax = defineOp<AxisAttrs>({
   name: 'softmax',
   derivative: '∂softmax(x)ᵢ/∂xⱼ = sᵢ(δᵢⱼ − sⱼ)  ⇒  vjp = s·(g − Σ g·s)',
-  forward: ([x], { axis }) => unaryRaw('exp', logSoftmaxRaw(x, axis, 'softmax')),
+  forward: ([x], { axis }) => softmaxRaw(x, normAxis('softmax', axis, x.ndim, x.shape), 'softmax'),
   vjp: (g, _x, s, { axis }) => [s.mul(g.sub(g.mul(s).sum(axis, true)))],
   probe: softmaxProbe,
 });
