@@ -8,12 +8,13 @@
  *   gibbsgrad report               (rebuild results/index.html from what is there)
  */
 import './index.js'; // every backend and op registered before anything runs
+import { mkdirSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { experiments, findExperiment } from './experiments/index.js';
 import type { ExperimentEvent, Mode } from './experiments/types.js';
-import { buildReport } from './report/html.js';
-import { runExperiment } from './report/runner.js';
+import { assertReportReplaceable, buildReport } from './report/html.js';
+import { lockResultsFolder, runExperiment } from './report/runner.js';
 
 interface RunFlags {
   quick?: boolean;
@@ -24,10 +25,63 @@ interface RunFlags {
   force?: boolean;
 }
 
+/**
+ * A seed is written in decimal, optionally negative (Rng takes any safe integer): Number() alone
+ * would also take '' (0), '0x10' (16), ' 7' and '1e3', so one typo would silently run another seed.
+ */
 function parseSeed(v: string): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('the seed must be an integer');
-  return n;
+  const n = /^-?[0-9]+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`the seed must be a decimal integer between -(2^53 - 1) and 2^53 - 1, got '${v}'`);
+  return n === 0 ? 0 : n; // -0 would be stored as 0 in result.json and then not match this run
+}
+
+/** An empty --out would put the results (and index.html) into the current folder. */
+function parseOut(v: string): string {
+  if (v.trim() === '') throw new InvalidArgumentError(`the results folder must be named, got '${v}'`);
+  return v;
+}
+
+const WRITE_PROBLEMS: Record<string, string> = {
+  ENOTDIR: 'a file is where a folder should be',
+  EEXIST: 'a file is where a folder should be',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOENT: 'the path cannot be created (e.g. a read-only file system)',
+  ENOSPC: 'the disk is full',
+};
+
+function cannotWrite(out: string, e: unknown): Error {
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  return new Error(`cannot write to the results folder '${out}': ${WRITE_PROBLEMS[code] ?? (e as Error).message} (${code || 'error'})`, { cause: e });
+}
+
+/**
+ * Creates the results folder and takes its lock until this process exits. Errors say which folder
+ * could not be written (mkdir's own message names a subfolder and, on a read-only file system or
+ * under a file, a misleading ENOENT or ENOTDIR).
+ */
+function openResultsFolder(out: string, create: boolean): void {
+  try {
+    if (create) mkdirSync(out, { recursive: true });
+  } catch (e) {
+    throw cannotWrite(out, e);
+  }
+  let release: () => void;
+  try {
+    release = lockResultsFolder(out, ['gibbsgrad', ...process.argv.slice(2)].join(' '));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !create) throw new Error(`there is no results folder '${out}'`, { cause: e });
+    throw code ? cannotWrite(out, e) : e;
+  }
+  // 'exit' runs on a normal end and after process.exit (the error path below); Ctrl-C outside an
+  // experiment's computation comes here, inside one it is an error (runExperiment's breakOnSigint).
+  process.on('exit', release);
+  process.on('SIGINT', () => {
+    console.error('gibbsgrad: interrupted; run the same command again to resume');
+    process.exit(130);
+  });
 }
 
 function modeOf(f: RunFlags): Mode {
@@ -70,10 +124,12 @@ function progressPrinter(): { onEvent: (name: string, e: ExperimentEvent) => voi
 async function runAll(names: string[], flags: RunFlags): Promise<void> {
   const mode = modeOf(flags);
   const chosen = names.map(findExperiment);
+  openResultsFolder(flags.out, true);
+  assertReportReplaceable(flags.out); // now, not after hours of training
   const progress = progressPrinter();
   try {
     for (const exp of chosen) {
-      const { result, reused } = await runExperiment(exp, { mode, seed: flags.seed, outDir: flags.out, force: flags.force, onEvent: progress.onEvent });
+      const { result, reused } = await runExperiment(exp, { mode, seed: flags.seed, outDir: flags.out, force: flags.force, onEvent: progress.onEvent, breakOnSigint: true });
       console.log(`${exp.name}: ${reused ? 'kept the finished result' : `done in ${result.seconds.toFixed(1)} s`} (${result.claims.filter((c) => c.holds === true).length}/${result.claims.filter((c) => c.holds !== null).length} directional claims hold)`);
     }
   } finally {
@@ -91,8 +147,8 @@ const runOptions = (cmd: Command) =>
     .option('--quick', 'quick mode (default): minutes on a 2-core laptop')
     .option('--full', 'paper-scale mode')
     .option('--tiny', 'smoke-test sizes (seconds)')
-    .option('--seed <n>', 'random seed', parseSeed, 0)
-    .option('--out <dir>', 'results folder', 'results')
+    .option('--seed <n>', 'random seed (a decimal integer)', parseSeed, 0)
+    .option('--out <dir>', 'results folder', parseOut, 'results')
     .option('--force', 'rerun experiments whose results exist');
 
 program.command('list').description('list the experiments').action(() => {
@@ -103,11 +159,16 @@ runOptions(program.command('run').description('run some experiments').argument('
 
 runOptions(program.command('reproduce').description('run every experiment, then build the report')).action((flags: RunFlags) => runAll(experiments.map((e) => e.name), flags));
 
-program.command('report').description('rebuild the HTML report from a results folder').option('--out <dir>', 'results folder', 'results').action((flags: { out: string }) => {
+program.command('report').description('rebuild the HTML report from a results folder').option('--out <dir>', 'results folder', parseOut, 'results').action((flags: { out: string }) => {
+  openResultsFolder(flags.out, false);
   console.log(`report: ${buildReport(flags.out, experiments).path}`);
 });
 
-program.parseAsync().catch((err: Error) => {
+program.parseAsync().catch((err: NodeJS.ErrnoException) => {
+  if (err.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED') {
+    console.error('gibbsgrad: interrupted; run the same command again to resume');
+    process.exit(130);
+  }
   console.error(`gibbsgrad: ${err.message}`);
   process.exit(1);
 });

@@ -15,7 +15,7 @@
  * Every byte of the file is under a checksum (src/layers/checkpoint.ts): a corrupted checkpoint is
  * reported through ctx.report and its run trains from the start, never resumes from it.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { encodeCheckpoint } from '../layers/checkpoint.js';
 import { readCheckpoint, writeAtomic } from '../node/checkpoint-file.js';
@@ -185,7 +185,7 @@ export function trainingCheckpoint<R>(
 
 /**
  * Prepares an experiment's checkpoint folder for a run of (mode, seed): checkpoints of another
- * mode or seed are deleted, matching ones are kept to resume from.
+ * mode or seed are deleted, matching ones are kept to resume from. Files not ours are left alone.
  */
 export function openProgressFolder(dir: string, run: { mode: Mode; seed: number }): string {
   const stamp = join(dir, 'run.json');
@@ -197,14 +197,39 @@ export function openProgressFolder(dir: string, run: { mode: Mode; seed: number 
     } catch {
       // no stamp: not ours to trust
     }
-    if (current !== wanted) rmSync(dir, { recursive: true, force: true });
+    if (current !== wanted) removeOwnFiles(dir);
   }
   mkdirSync(dir, { recursive: true });
   if (!existsSync(stamp)) writeAtomic(stamp, new TextEncoder().encode(wanted));
   return dir;
 }
 
-/** Removes the checkpoint folder once the experiment's result is written. */
+/** Removes the checkpoint folder once the experiment's result is written (kept if it holds files not ours). */
 export function closeProgressFolder(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
+  removeOwnFiles(dir);
+  try {
+    rmdirSync(dir);
+  } catch (e) {
+    if (!['ENOTEMPTY', 'EEXIST', 'ENOENT'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+  }
+}
+
+/**
+ * The names gibbsgrad writes here: the stamp, the runner's elapsed.json (the seconds of earlier
+ * attempts), the checkpoints (trainingCheckpoint's, and any an experiment keeps itself, e.g.
+ * bayes-prior's foe.ckpt) and writeAtomic's temporaries of them.
+ */
+const OWN_NAME = String.raw`(run\.json|elapsed\.json|[^/\\]+\.ckpt)`;
+const OWN_FILE = new RegExp(`^${OWN_NAME}$|^\\.${OWN_NAME}\\..+\\.tmp$`);
+
+/** Deletes only what this module wrote into `dir`: a user's file placed there survives. */
+function removeOwnFiles(dir: string): void {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  for (const e of entries) if (e.isFile() && OWN_FILE.test(e.name)) rmSync(join(dir, e.name), { force: true });
 }

@@ -1,13 +1,14 @@
 /**
  * results/index.html: the claims table first (paper claim, paper value, measured value, whether
  * the direction holds), then each experiment's numbers and figures. SVGs are inlined, so the page
- * works offline and from a copied folder.
+ * works offline and from a copied folder. The page carries a marker, so that a rebuild replaces
+ * only a report gibbsgrad wrote, never a user's own index.html.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomic } from '../node/checkpoint-file.js';
 import type { Experiment, ExperimentResult } from '../experiments/types.js';
-import { readResult } from './runner.js';
+import { loadResult } from './runner.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -21,8 +22,33 @@ function verdict(h: boolean | null): string {
   return h === null ? '<span class="na">n/a</span>' : h ? '<span class="yes">holds</span>' : '<span class="no">does not hold</span>';
 }
 
+/** In every report's <head>: what assertReportReplaceable looks for. */
+const MARKER = '<meta name="generator" content="gibbsgrad report">';
+/** The first line of the reports written before the marker existed (they are replaceable too). */
+const LEGACY_SIGNATURE = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>gibbsgrad: the papers' experiments</title>";
+
+/** Throws, naming the file, when <outDir>/index.html exists and is not a report gibbsgrad wrote. */
+export function assertReportReplaceable(outDir: string): void {
+  const path = join(outDir, 'index.html');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new Error(`buildReport: cannot read ${path} to check that it is a gibbsgrad report: ${(e as Error).message}`, { cause: e });
+  }
+  if (!text.includes(MARKER) && !text.startsWith(LEGACY_SIGNATURE)) {
+    throw new Error(`buildReport: ${path} exists and is not a report gibbsgrad wrote (it lacks ${MARKER}); it is left as it is: move it away or choose another results folder`);
+  }
+}
+
+/**
+ * Writes <outDir>/index.html from the results there. Throws, naming the file, when a result.json
+ * cannot be read or has the wrong structure, and when index.html is not a gibbsgrad report.
+ */
 export function buildReport(outDir: string, registry: readonly Experiment[]): { path: string; results: ExperimentResult[] } {
-  const results = registry.map((e) => readResult(outDir, e.name)).filter((r): r is ExperimentResult => r !== null);
+  assertReportReplaceable(outDir);
+  const results = registry.map((e) => loadResult(outDir, e.name)).filter((r): r is ExperimentResult => r !== null);
   const rows = results.flatMap((r) => r.claims.map((c) => `<tr><td>${esc(r.name)}</td><td>${esc(c.claim)}</td><td>${esc(c.paperValue)}</td><td>${esc(c.measured)}</td><td>${verdict(c.holds)}</td></tr>`));
   const missing = registry.filter((e) => !results.some((r) => r.name === e.name));
   const sections = results.map((r) => {
@@ -38,7 +64,7 @@ export function buildReport(outDir: string, registry: readonly Experiment[]): { 
 <p>${esc(r.data)}</p>${figs}
 <details><summary>numbers (result.json)</summary><pre>${esc(JSON.stringify(r.metrics, null, 1).slice(0, 20000))}</pre></details></section>`;
   });
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>gibbsgrad: the papers' experiments</title><style>${STYLE}</style></head><body>
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8">${MARKER}<title>gibbsgrad: the papers' experiments</title><style>${STYLE}</style></head><body>
 <h1>gibbsgrad: the papers' experiments</h1>
 <p class="meta">Generated ${new Date().toISOString()} · ${results.length} of ${registry.length} experiments${missing.length ? ` (not run: ${missing.map((e) => esc(e.name)).join(', ')})` : ''}</p>
 <h2>Claims</h2><table><thead><tr><th>experiment</th><th>paper's claim</th><th>paper value</th><th>measured</th><th>direction</th></tr></thead><tbody>
