@@ -69,10 +69,22 @@ export const div = binaryOp(
   (g, a, b) => [g.div(b), g.mul(a).div(b.square()).neg()],
   [{}, { low: -2, high: 2, awayFrom: 0, gap: 0.5 }],
 );
+/**
+ * Both formulas meet 0·∞ at a zero base; PyTorch takes the limits, and so do we: b·aᵇ⁻¹ is 0 at
+ * b = 0 (computed as b·a⁰), and aᵇ·ln a is 0 at a = 0, b ≥ 0 (ln 1 in place of ln 0). Masking the
+ * inputs rather than the results keeps the VJP itself free of NaN for a second differentiation.
+ */
+function powBaseGrad(g: Tensor, a: Tensor, b: Tensor): Tensor {
+  return g.mul(b).mul(a.pow(b.sub(1).add(b.eq(0))));
+}
+function powExponentGrad(g: Tensor, a: Tensor, b: Tensor, y: Tensor): Tensor {
+  const zeroBase = a.eq(0).mul(b.ge(0));
+  return g.mul(y).mul(a.add(zeroBase).log());
+}
 export const pow = binaryOp(
   'pow',
-  '∂aᵇ/∂a = b·aᵇ⁻¹, ∂aᵇ/∂b = aᵇ·ln a',
-  (g, a, b, y) => [g.mul(b).mul(a.pow(b.sub(1))), g.mul(y).mul(a.log())],
+  '∂aᵇ/∂a = b·aᵇ⁻¹ (0 at b = 0), ∂aᵇ/∂b = aᵇ·ln a (0 at a = 0, b ≥ 0)',
+  (g, a, b, y) => [powBaseGrad(g, a, b), powExponentGrad(g, a, b, y)],
   [{ low: 0.5, high: 2 }, { low: -2, high: 2 }],
 );
 // Ties send half of the gradient to each side (the subgradient PyTorch uses).
