@@ -3,13 +3,28 @@
  * reduction: 'sum' or 'none' is asked for.
  */
 import { oneHot } from '../tensor/compute.js';
-import { fmt, sameShape } from '../tensor/shape.js';
+import { describeValue, fmt, sameShape, stridesOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
+const REDUCTIONS: readonly unknown[] = ['mean', 'sum', 'none'] satisfies Reduction[];
+
+/** An unknown reduction (a typo such as 'avg') must not pass for the mean. */
+function checkReduction(op: string, reduction: unknown): asserts reduction is Reduction {
+  if (!REDUCTIONS.includes(reduction)) {
+    throw new TypeError(`${op}: reduction must be 'mean', 'sum' or 'none', got ${describeValue(reduction)}`);
+  }
+}
+
+/** Callers check the reduction first (checkReduction), before any work is done. */
 function reduce(losses: Tensor, reduction: Reduction): Tensor {
   return reduction === 'none' ? losses : reduction === 'sum' ? losses.sum() : losses.mean();
+}
+
+/** The multi-index [i, j, …] of flat position k in a row-major shape, for error messages. */
+function indexOf(k: number, shape: readonly number[]): number[] {
+  return stridesOf(shape).map((stride, axis) => Math.floor(k / stride) % shape[axis]);
 }
 
 /**
@@ -22,7 +37,7 @@ function targetDistribution(op: string, scores: Tensor, labels: Tensor): Tensor 
   if (labels.ndim === 1) {
     if (labels.shape[0] !== n) throw new Error(`${op}: ${labels.shape[0]} labels for ${n} rows of scores ${fmt(scores.shape)}`);
     labels.data.forEach((v, i) => {
-      if (!Number.isInteger(v) || v < 0 || v >= c) throw new Error(`${op}: label ${v} at position ${i} is out of range [0, ${c - 1}] for scores ${fmt(scores.shape)}`);
+      if (!Number.isInteger(v) || v < 0 || v >= c) throw new RangeError(`${op}: label ${v} at position ${i} is out of range [0, ${c - 1}] for scores ${fmt(scores.shape)} (class indices are integers)`);
     });
     return oneHot(labels, c);
   }
@@ -34,21 +49,35 @@ function targetDistribution(op: string, scores: Tensor, labels: Tensor): Tensor 
 
 /** −Σ_c t_c log softmax(z)_c per sample: the cross-entropy of logits z against targets t. */
 export function crossEntropy(logits: Tensor, labels: Tensor, { reduction = 'mean' as Reduction } = {}): Tensor {
+  checkReduction('crossEntropy', reduction);
   const t = targetDistribution('crossEntropy', logits, labels);
   return reduce(logits.logSoftmax(1).mul(t).sum(1).neg(), reduction);
 }
 
 /** Negative log-likelihood of log-probabilities (e.g. the output of logSoftmax). */
 export function nll(logProbs: Tensor, labels: Tensor, { reduction = 'mean' as Reduction } = {}): Tensor {
+  checkReduction('nll', reduction);
   const t = targetDistribution('nll', logProbs, labels);
   return reduce(logProbs.mul(t).sum(1).neg(), reduction);
 }
 
 /** Mean squared error (mean over all elements by default). */
 export function mse(pred: Tensor, target: Tensor, { reduction = 'mean' as Reduction } = {}): Tensor {
+  checkReduction('mse', reduction);
   if (!sameShape(pred.shape, target.shape)) throw new Error(`mse: prediction ${fmt(pred.shape)} and target ${fmt(target.shape)} differ`);
   const sq = pred.sub(target).square();
   return reduce(sq, reduction);
+}
+
+/**
+ * A value outside [0, 1] (or NaN) is not a probability; the clamp below would hide it (2.0 would
+ * be read as 1 − eps), so it is refused, as PyTorch refuses it.
+ */
+function checkProbabilities(op: string, probs: Tensor): void {
+  const k = probs.data.findIndex((p) => !(p >= 0 && p <= 1));
+  if (k >= 0) {
+    throw new RangeError(`${op}: probability ${probs.data[k]} at index ${fmt(indexOf(k, probs.shape))} is outside [0, 1]; pass logits to binaryCrossEntropyWithLogits instead`);
+  }
 }
 
 /**
@@ -56,7 +85,9 @@ export function mse(pred: Tensor, target: Tensor, { reduction = 'mean' as Reduct
  * saturated prediction gives a large finite loss instead of ∞.
  */
 export function binaryCrossEntropy(probs: Tensor, target: Tensor, { reduction = 'mean' as Reduction, eps = 1e-7 } = {}): Tensor {
+  checkReduction('binaryCrossEntropy', reduction);
   if (!sameShape(probs.shape, target.shape)) throw new Error(`binaryCrossEntropy: probabilities ${fmt(probs.shape)} and target ${fmt(target.shape)} differ`);
+  checkProbabilities('binaryCrossEntropy', probs);
   const p = probs.maximum(eps).minimum(1 - eps);
   const l = target.mul(p.log()).add(target.neg().add(1).mul(p.neg().add(1).log())).neg();
   return reduce(l, reduction);
@@ -64,6 +95,7 @@ export function binaryCrossEntropy(probs: Tensor, target: Tensor, { reduction = 
 
 /** The same from logits z, stably: softplus(z) − t·z. */
 export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, { reduction = 'mean' as Reduction } = {}): Tensor {
+  checkReduction('binaryCrossEntropyWithLogits', reduction);
   if (!sameShape(logits.shape, target.shape)) throw new Error(`binaryCrossEntropyWithLogits: logits ${fmt(logits.shape)} and target ${fmt(target.shape)} differ`);
   const l = logits.softplus().sub(target.mul(logits));
   return reduce(l, reduction);
