@@ -15,14 +15,18 @@ function runProbe(out: string, killAfter?: number): Promise<{ lines: string[]; s
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, out], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIBBSGRAD_THREADS: '1' } });
     const lines: string[] = [];
+    let pending = ''; // a chunk can end inside a line (the result's JSON line is long)
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.stdout.on('data', (d: Buffer) => {
-      for (const line of d.toString().split('\n').filter(Boolean)) {
+      const parts = (pending + d.toString()).split('\n');
+      pending = parts.pop()!;
+      for (const line of parts.filter(Boolean)) {
         lines.push(line);
         if (killAfter !== undefined && lines.filter((l) => l.startsWith('epoch')).length === killAfter) child.kill('SIGKILL');
       }
     });
+    child.stdout.on('end', () => pending && lines.push(pending));
     child.on('error', reject);
     child.on('close', (code, signal) => (code === 0 || signal === 'SIGKILL' ? resolve({ lines, signal }) : reject(new Error(`probe exited with ${code}: ${stderr}`))));
   });
