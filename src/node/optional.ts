@@ -25,6 +25,15 @@ export function requireOptional<T>(pkg: string, file: string, feature: string): 
   }
 }
 
+/** The path of a file inside an optional package (a data file, say), without loading it. */
+export function resolveOptional(pkg: string, file: string, feature: string): string {
+  try {
+    return require.resolve(file);
+  } catch (e) {
+    throw isMissing(e, pkg) ? missing(pkg, feature, e) : e;
+  }
+}
+
 /** import() of an optional package. */
 export async function importOptional<T>(pkg: string, feature: string): Promise<T> {
   try {
