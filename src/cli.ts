@@ -14,7 +14,8 @@ import cliProgress from 'cli-progress';
 import { experiments, findExperiment } from './experiments/index.js';
 import type { ExperimentEvent, Mode } from './experiments/types.js';
 import { assertReportReplaceable, buildReport } from './report/html.js';
-import { lockResultsFolder, runExperiment } from './report/runner.js';
+import { lockResultsFolder } from './node/folder-lock.js';
+import { runExperiment } from './report/runner.js';
 
 interface RunFlags {
   quick?: boolean;
