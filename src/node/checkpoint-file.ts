@@ -9,6 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { decodeCheckpoint, encodeCheckpoint, loadState } from '../layers/checkpoint.js';
 import type { Module } from '../layers/module.js';
+import { processIsAlive } from './processes.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** Writes `module`'s parameters to `path` atomically. */
@@ -77,15 +78,6 @@ function removeOrphanedTemporaries(folder: string, base: string): void {
     const writer = `${m[1]}${m[2] ?? ''}`;
     const orphaned = Number(m[1]) === process.pid ? writer === writerTag : !processIsAlive(Number(m[1]));
     if (orphaned) removeQuietly(join(folder, name));
-  }
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0); // signal 0 only checks that the process exists
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by another user
   }
 }
 

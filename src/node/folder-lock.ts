@@ -5,6 +5,7 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { processIsAlive } from './processes.js';
 
 /** Who holds a results folder: written to <out>/.gibbsgrad.lock by lockResultsFolder. */
 interface LockHolder {
@@ -35,12 +36,7 @@ function readLockHolder(path: string): LockHolder | null | 'unreadable' {
 /** Whether the process holding a lock may still run (a lock of another host cannot be checked, so it counts as live). */
 function holderIsAlive(h: LockHolder): boolean {
   if (h.host !== undefined && h.host !== hostname()) return true;
-  try {
-    process.kill(h.pid, 0); // signal 0 only checks that the process exists
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== 'ESRCH'; // EPERM: it exists, owned by another user
-  }
+  return processIsAlive(h.pid);
 }
 
 /**
