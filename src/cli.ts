@@ -5,23 +5,29 @@
  *   gibbsgrad list
  *   gibbsgrad run weight-correlation energy-min --quick --seed 0 --out results
  *   gibbsgrad reproduce            (every experiment, quick mode, then the report)
+ *   gibbsgrad run capacity --full --seed 0 --seeds 3 --out docs/results   (three seeds: mean ± SE)
+ *   gibbsgrad run bayes-prior --full --unit foe --out docs/results        (one unit of a long experiment)
  *   gibbsgrad report               (rebuild results/index.html from what is there)
+ *   gibbsgrad report --from docs/results --out report   (the report of the committed full runs)
  */
 import './index.js'; // every backend and op registered before anything runs
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { experiments, findExperiment } from './experiments/index.js';
-import type { ExperimentEvent, Mode } from './experiments/types.js';
+import type { Claim, ExperimentEvent, Mode } from './experiments/types.js';
 import { assertReportReplaceable, buildReport } from './report/html.js';
 import { lockResultsFolder } from './node/folder-lock.js';
-import { runExperiment } from './report/runner.js';
+import { MODE_PREFERENCE } from './report/merge.js';
+import { loadRuns, runExperiment, writeMergedResult } from './report/runner.js';
 
 interface RunFlags {
   quick?: boolean;
   full?: boolean;
   tiny?: boolean;
   seed: number;
+  seeds: number;
+  unit?: string;
   out: string;
   force?: boolean;
 }
@@ -34,6 +40,13 @@ function parseSeed(v: string): number {
   const n = /^-?[0-9]+$/.test(v) ? Number(v) : NaN;
   if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`the seed must be a decimal integer between -(2^53 - 1) and 2^53 - 1, got '${v}'`);
   return n === 0 ? 0 : n; // -0 would be stored as 0 in result.json and then not match this run
+}
+
+/** How many seeds, from --seed on: a positive integer, written in decimal. */
+function parseSeedCount(v: string): number {
+  const n = /^[0-9]+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`the number of seeds must be a positive decimal integer, got '${v}'`);
+  return n;
 }
 
 /** An empty --out would put the results (and index.html) into the current folder. */
@@ -122,16 +135,29 @@ function progressPrinter(): { onEvent: (name: string, e: ExperimentEvent) => voi
   };
 }
 
+/** "3 hold, 1 does not hold, 2 inconclusive" over the claims that test something. */
+function verdictCounts(claims: readonly Claim[]): string {
+  const counts = new Map<string, number>();
+  for (const c of claims) if (c.verdict !== 'reported') counts.set(c.verdict, (counts.get(c.verdict) ?? 0) + 1);
+  return [...counts].map(([v, n]) => `${n} ${v}`).join(', ') || 'no claims tested';
+}
+
 async function runAll(names: string[], flags: RunFlags): Promise<void> {
   const mode = modeOf(flags);
   const chosen = names.map(findExperiment);
+  if (flags.unit !== undefined && chosen.length !== 1) throw new Error('--unit names a unit of one experiment: run one experiment with it');
+  const seeds = Array.from({ length: flags.seeds }, (_, i) => flags.seed + i);
+  if (!Number.isSafeInteger(seeds[seeds.length - 1])) throw new Error(`--seed ${flags.seed} with --seeds ${flags.seeds} goes past 2^53 - 1`);
   openResultsFolder(flags.out, true);
   assertReportReplaceable(flags.out); // now, not after hours of training
   const progress = progressPrinter();
   try {
     for (const exp of chosen) {
-      const { result, reused } = await runExperiment(exp, { mode, seed: flags.seed, outDir: flags.out, force: flags.force, onEvent: progress.onEvent, breakOnSigint: true });
-      console.log(`${exp.name}: ${reused ? 'kept the finished result' : `done in ${result.seconds.toFixed(1)} s`} (${result.claims.filter((c) => c.holds === true).length}/${result.claims.filter((c) => c.holds !== null).length} directional claims hold)`);
+      for (const seed of seeds) {
+        const { result, reused, complete } = await runExperiment(exp, { mode, seed, unit: flags.unit, outDir: flags.out, force: flags.force, onEvent: progress.onEvent, breakOnSigint: true });
+        const what = complete ? `${verdictCounts(result.claims)} (${result.runs?.length ?? 1} run(s) merged)` : 'units still missing for the merged result';
+        console.log(`${exp.name} seed ${seed}${flags.unit ? ` unit ${flags.unit}` : ''}: ${reused ? 'kept the finished run' : 'done'}; ${what}`);
+      }
     }
   } finally {
     progress.stop();
@@ -149,21 +175,39 @@ const runOptions = (cmd: Command) =>
     .option('--full', 'paper-scale mode')
     .option('--tiny', 'smoke-test sizes (seconds)')
     .option('--seed <n>', 'random seed (a decimal integer)', parseSeed, 0)
+    .option('--seeds <k>', 'run k seeds: --seed, --seed + 1, … (the report gives mean ± SE across them)', parseSeedCount, 1)
+    .option('--unit <name>', 'run one unit of an experiment split into units (see list)')
     .option('--out <dir>', 'results folder', parseOut, 'results')
     .option('--force', 'rerun experiments whose results exist');
 
 program.command('list').description('list the experiments').action(() => {
-  for (const e of experiments) console.log(`${e.name.padEnd(20)} ${e.title}  [${e.paper}]`);
+  for (const e of experiments) {
+    console.log(`${e.name.padEnd(20)} ${e.title}  [${e.paper}]`);
+    if (e.units) console.log(`${''.padEnd(20)} units in full mode: ${e.units('full').join(', ')}`);
+  }
 });
 
 runOptions(program.command('run').description('run some experiments').argument('<names...>', 'experiment names (see list)')).action((names: string[], flags: RunFlags) => runAll(names, flags));
 
 runOptions(program.command('reproduce').description('run every experiment, then build the report')).action((flags: RunFlags) => runAll(experiments.map((e) => e.name), flags));
 
-program.command('report').description('rebuild the HTML report from a results folder').option('--out <dir>', 'results folder', parseOut, 'results').action((flags: { out: string }) => {
-  openResultsFolder(flags.out, false);
-  console.log(`report: ${buildReport(flags.out, experiments).path}`);
-});
+program
+  .command('report')
+  .description('rebuild the HTML report from a results folder (or from the runs in another, e.g. docs/results)')
+  .option('--out <dir>', 'results folder', parseOut, 'results')
+  .option('--from <dir>', 'read the runs from this folder (default: the results folder itself)', parseOut)
+  .action(async (flags: { out: string; from?: string }) => {
+    const from = flags.from ?? flags.out;
+    if (flags.from !== undefined && !existsSync(from)) throw new Error(`there is no folder '${from}' to read runs from`);
+    openResultsFolder(flags.out, flags.from !== undefined);
+    assertReportReplaceable(flags.out);
+    for (const exp of experiments) {
+      const runs = loadRuns(from, exp.name);
+      const mode = MODE_PREFERENCE.find((m) => runs.some((r) => r.mode === m));
+      if (mode && !(await writeMergedResult(exp, mode, from, flags.out))) console.error(`${exp.name}: no seed has all its units in ${mode} mode yet`);
+    }
+    console.log(`report: ${buildReport(flags.out, experiments).path}`);
+  });
 
 program.parseAsync().catch((err: NodeJS.ErrnoException) => {
   if (err.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED') {

@@ -184,10 +184,10 @@ export function trainingCheckpoint<R>(
 }
 
 /**
- * Prepares an experiment's checkpoint folder for a run of (mode, seed): checkpoints of another
- * mode or seed are deleted, matching ones are kept to resume from. Files not ours are left alone.
+ * Prepares an experiment's checkpoint folder for a run of (mode, seed, unit): checkpoints of another
+ * mode, seed or unit are deleted, matching ones are kept to resume from. Files not ours are left alone.
  */
-export function openProgressFolder(dir: string, run: { mode: Mode; seed: number }): string {
+export function openProgressFolder(dir: string, run: { mode: Mode; seed: number; unit?: string }): string {
   const stamp = join(dir, 'run.json');
   const wanted = JSON.stringify(run);
   if (existsSync(dir)) {

@@ -2,20 +2,13 @@
  * What every experiment returns: numbers (JSON), figures (Vega-Lite specs, rendered to SVG by the
  * report) and rows of the claims table, each setting a paper's claim beside what was measured.
  */
+import type { Claim } from './claims.js';
 import type { Rng } from '../tensor/rng.js';
 
 /** `tiny` is for the test suite; `quick` is the README's main command; `full` is paper scale. */
 export type Mode = 'tiny' | 'quick' | 'full';
 
-export interface Claim {
-  experiment: string;
-  claim: string;
-  paperValue: string;
-  measured: string;
-  /** Whether the claim's direction holds in this run (null: not a directional claim). */
-  holds: boolean | null;
-  note?: string;
-}
+export type { Claim, Comparison, Quantity, Verdict } from './claims.js';
 
 export interface Figure {
   name: string;
@@ -28,6 +21,8 @@ export interface Figure {
 export interface ExperimentFindings {
   /** What the data were (and how they differ from the paper's). */
   data: string;
+  /** Training and test sizes of this run beside the paper's, e.g. { ours: '60,000 / 10,000', paper: '60,000 / 10,000' }. */
+  scale?: { ours: string; paper: string };
   metrics: Record<string, unknown>;
   claims: Claim[];
   figures: Figure[];
@@ -40,7 +35,29 @@ export interface ExperimentResult extends ExperimentFindings {
   paper: string;
   mode: Mode;
   seed: number;
+  /** The unit of an experiment split into units (see Experiment.units). */
+  unit?: string;
   seconds: number;
+  /** Where it ran: the commit of the code and the machine (see report/provenance.ts). */
+  provenance?: Provenance;
+  /** A merged result (report/merge.ts): the runs behind it, one per seed and unit. */
+  runs?: { seed: number; unit?: string; seconds: number; provenance?: Provenance }[];
+}
+
+export interface Provenance {
+  commit: string;
+  /** Whether the working tree had uncommitted changes to tracked files. */
+  dirty: boolean;
+  node: string;
+  platform: string;
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  /** The 1-minute load average when the run started (other work on the machine slows it). */
+  loadAtStart: number;
+  backend: string;
+  threads: number;
+  startedAt: string;
 }
 
 export type ExperimentEvent =
@@ -59,6 +76,13 @@ export interface ExperimentContext {
    * does besides `train` must be deterministic given the seed.
    */
   checkpointDir?: string;
+  /** For an experiment split into units: the one this run computes. */
+  unit?: string;
+  /**
+   * For an experiment split into units: the findings of another unit of the same mode and seed,
+   * null when it has not run (a unit that needs another, e.g. a learned prior, says so in its error).
+   */
+  readUnit?: (unit: string) => ExperimentFindings | null;
 }
 
 export interface Experiment {
@@ -66,4 +90,11 @@ export interface Experiment {
   title: string;
   paper: string;
   run(ctx: ExperimentContext): ExperimentFindings | Promise<ExperimentFindings>;
+  /**
+   * An experiment too long for one sitting is split into units (e.g. one configuration each), run
+   * one at a time (`gibbsgrad run <name> --unit <u>`), each stored when it finishes; `run` then
+   * computes `ctx.unit` only, and `merge` turns the units of one seed into the experiment's findings.
+   */
+  units?(mode: Mode): readonly string[];
+  merge?(parts: readonly { unit: string; findings: ExperimentFindings }[], mode: Mode): ExperimentFindings;
 }

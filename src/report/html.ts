@@ -7,19 +7,23 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomic } from '../node/checkpoint-file.js';
-import type { Experiment, ExperimentResult } from '../experiments/types.js';
+import { formatValues } from '../experiments/claims.js';
+import type { Claim, Experiment, ExperimentResult, Verdict } from '../experiments/types.js';
 import { loadResult } from './runner.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;width:100%;margin:1em 0}td,th{border-bottom:1px solid #ddd;padding:.35em .5em;text-align:left;vertical-align:top}
-th{background:#f4f4f4}.yes{color:#176f2c;font-weight:600}.no{color:#b3261e;font-weight:600}.na{color:#777}
+th{background:#f4f4f4}.yes{color:#176f2c;font-weight:600}.no{color:#b3261e;font-weight:600}.unclear{color:#8a5a00;font-weight:600}.na{color:#777}
 figure{display:inline-block;margin:.5em 1em 1em 0;vertical-align:top}figcaption{font-size:13px;color:#555;max-width:420px}
 section{border-top:2px solid #eee;margin-top:2em}code{background:#f4f4f4;padding:0 .2em}.meta{color:#666;font-size:13px}`;
 
-function verdict(h: boolean | null): string {
-  return h === null ? '<span class="na">n/a</span>' : h ? '<span class="yes">holds</span>' : '<span class="no">does not hold</span>';
+const VERDICT_CLASS: Record<Verdict, string> = { holds: 'yes', 'does not hold': 'no', inconclusive: 'unclear', 'not tested at this scale': 'na', reported: 'na' };
+
+function verdict(c: Claim): string {
+  const why = c.verdict === 'holds' || c.verdict === 'does not hold' ? (c.seKnown ? ' (beyond 2 SE)' : ' (direction only: no SE)') : '';
+  return `<span class="${VERDICT_CLASS[c.verdict]}">${esc(c.verdict)}</span>${why ? `<span class="meta">${why}</span>` : ''}`;
 }
 
 /** In every report's <head>: what assertReportReplaceable looks for. */
@@ -49,7 +53,12 @@ export function assertReportReplaceable(outDir: string): void {
 export function buildReport(outDir: string, registry: readonly Experiment[]): { path: string; results: ExperimentResult[] } {
   assertReportReplaceable(outDir);
   const results = registry.map((e) => loadResult(outDir, e.name)).filter((r): r is ExperimentResult => r !== null);
-  const rows = results.flatMap((r) => r.claims.map((c) => `<tr><td>${esc(r.name)}</td><td>${esc(c.claim)}</td><td>${esc(c.paperValue)}</td><td>${esc(c.measured)}</td><td>${verdict(c.holds)}</td></tr>`));
+  const scale = (r: ExperimentResult) => (r.scale ? `${esc(r.scale.ours)}<br><span class="meta">paper ${esc(r.scale.paper)}</span>` : '');
+  const measured = (c: Claim) => {
+    const values = formatValues(c);
+    return values ? `${esc(values)}<br><span class="meta">${esc(c.measured)}</span>` : esc(c.measured);
+  };
+  const rows = results.flatMap((r) => r.claims.map((c) => `<tr><td>${esc(r.name)}</td><td>${esc(c.claim)}${c.note ? `<br><span class="meta">${esc(c.note)}</span>` : ''}</td><td>${esc(c.paperValue)}</td><td>${measured(c)}</td><td>${c.seeds}</td><td>${scale(r)}</td><td>${verdict(c)}</td></tr>`));
   const missing = registry.filter((e) => !results.some((r) => r.name === e.name));
   const sections = results.map((r) => {
     const figs = r.figures
@@ -60,14 +69,16 @@ export function buildReport(outDir: string, registry: readonly Experiment[]): { 
       })
       .join('\n');
     return `<section id="${esc(r.name)}"><h2>${esc(r.title)}</h2>
-<p class="meta"><code>${esc(r.name)}</code> · ${esc(r.paper)} · mode ${r.mode} · seed ${r.seed} · ${r.seconds.toFixed(1)} s</p>
+<p class="meta"><code>${esc(r.name)}</code> · ${esc(r.paper)} · mode ${r.mode} · ${r.runs && r.runs.length > 1 ? `seeds ${esc([...new Set(r.runs.map((x) => x.seed))].join(', '))} · ${r.runs.length} runs` : `seed ${r.seed}`} · ${r.seconds.toFixed(1)} s${r.provenance ? ` · ${esc(r.provenance.commit.slice(0, 12))}${r.provenance.dirty ? ' (modified)' : ''} · ${esc(r.provenance.cpu)}, ${r.provenance.cores} cores, ${esc(r.provenance.backend)} × ${r.provenance.threads}, load ${r.provenance.loadAtStart}` : ''}</p>
 <p>${esc(r.data)}</p>${figs}
 <details><summary>numbers (result.json)</summary><pre>${esc(JSON.stringify(r.metrics, null, 1).slice(0, 20000))}</pre></details></section>`;
   });
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8">${MARKER}<title>gibbsgrad: the papers' experiments</title><style>${STYLE}</style></head><body>
 <h1>gibbsgrad: the papers' experiments</h1>
 <p class="meta">Generated ${new Date().toISOString()} · ${results.length} of ${registry.length} experiments${missing.length ? ` (not run: ${missing.map((e) => esc(e.name)).join(', ')})` : ''}</p>
-<h2>Claims</h2><table><thead><tr><th>experiment</th><th>paper's claim</th><th>paper value</th><th>measured</th><th>direction</th></tr></thead><tbody>
+<h2>Claims</h2>
+<p class="meta">A claim holds (or does not) when the difference it asserts is beyond 2 standard errors: binomial SEs of error rates on the test set for one seed, the SE of the per-seed differences across seeds; inconclusive otherwise. Values are mean ± SE over the seeds.</p>
+<table><thead><tr><th>experiment</th><th>paper's claim</th><th>paper value</th><th>measured (mean ± SE)</th><th>seeds</th><th>train / test</th><th>verdict</th></tr></thead><tbody>
 ${rows.join('\n')}</tbody></table>
 ${sections.join('\n')}
 </body></html>`;
