@@ -14,7 +14,7 @@ import { closeProgressFolder, openProgressFolder } from '../experiments/progress
 import { untestedInMode, VERDICTS } from '../experiments/claims.js';
 import type { Experiment, ExperimentEvent, ExperimentFindings, ExperimentResult, Mode } from '../experiments/types.js';
 import { Rng } from '../tensor/rng.js';
-import { mergeRuns, unitsOf } from './merge.js';
+import { MODE_PREFERENCE, mergeRuns, unitsOf } from './merge.js';
 import { provenance } from './provenance.js';
 import { renderSvg } from './render.js';
 
@@ -132,6 +132,19 @@ export function loadRuns(dir: string, name: string): ExperimentResult[] {
     .filter((f) => f.endsWith('.json'))
     .sort()
     .map((f) => loadResultFile(join(runsDir, f), name)!);
+}
+
+/**
+ * The merged result of every experiment of `registry` with runs under `dir`, each in the most
+ * complete mode present (full, then quick, then tiny); experiments without a complete seed are left out.
+ */
+export function mergedResults(dir: string, registry: readonly Experiment[]): ExperimentResult[] {
+  return registry.flatMap((exp) => {
+    const runs = loadRuns(dir, exp.name);
+    const mode = MODE_PREFERENCE.find((m) => runs.some((r) => r.mode === m));
+    const merged = mode ? mergeRuns(exp, mode, runs).result : null;
+    return merged ? [merged] : [];
+  });
 }
 
 /**

@@ -1,0 +1,20 @@
+/**
+ * The claims table as Markdown, for the README: one row per claim, the paper's value beside the
+ * measured mean ± SE, the number of seeds, our training/test sizes beside the paper's, the verdict.
+ */
+import { formatValues } from '../experiments/claims.js';
+import type { ExperimentResult } from '../experiments/types.js';
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function claimsMarkdown(results: readonly ExperimentResult[]): string {
+  const header = '| experiment | claim | paper | measured (mean ± SE) | seeds | train / test (paper) | verdict |\n|---|---|---|---|---|---|---|';
+  const rows = results.flatMap((r) =>
+    r.claims.map((c) => {
+      const scale = r.scale ? `${r.scale.ours} (${r.scale.paper})` : '';
+      const verdict = c.verdict === 'holds' || c.verdict === 'does not hold' ? `${c.verdict}${c.seKnown ? '' : ' (direction; no SE)'}` : c.verdict;
+      return `| ${cell(r.name)} | ${cell(c.claim)} | ${cell(c.paperValue)} | ${cell(formatValues(c) || c.measured)} | ${c.seeds} | ${cell(scale)} | ${verdict} |`;
+    }),
+  );
+  return [header, ...rows].join('\n');
+}
