@@ -15,8 +15,8 @@ export function byMode<T>(mode: Mode, values: Record<Mode, T>): T {
 
 /** The official MNIST sized by mode: stratified subsamples for tiny and quick, the papers' 60,000 / 10,000 in full. */
 export function mnistFor(ctx: ExperimentContext): MnistSplit & { description: string } {
-  const trainSize = byMode(ctx.mode, { tiny: 600, quick: 8000, full: 8000 });
-  const testSize = byMode(ctx.mode, { tiny: 200, quick: 2000, full: 2000 });
+  const trainSize = byMode(ctx.mode, { tiny: 600, quick: 8000, full: 60000 });
+  const testSize = byMode(ctx.mode, { tiny: 200, quick: 2000, full: 10000 });
   const split = loadMnist({ rng: ctx.rng.fork(), trainSize, testSize });
   return { ...split, description: `${describeMnist(split)}.` };
 }

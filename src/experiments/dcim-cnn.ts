@@ -60,8 +60,8 @@ export const dcimCnn: Experiment = {
   run(ctx) {
     const [c1, c2] = byMode(ctx.mode, { tiny: [2, 4], quick: [4, 8], full: [32, 64] });
     const epochs = byMode(ctx.mode, { tiny: 1, quick: 4, full: 20 });
-    const trainSize = byMode(ctx.mode, { tiny: 128, quick: 1500, full: 8000 });
-    const testSize = byMode(ctx.mode, { tiny: 64, quick: 500, full: 2000 });
+    const trainSize = byMode(ctx.mode, { tiny: 128, quick: 1500, full: 60000 });
+    const testSize = byMode(ctx.mode, { tiny: 64, quick: 500, full: 10000 });
     const data = loadMnist({ rng: ctx.rng.fork(), trainSize, testSize });
     const spec = dcimCnnSpec(c1, c2);
     const setup = { architecture: describeSpec(spec), epochs, batchSize: 16, lr: 3e-3, padding: 'valid', init: 'Glorot uniform, then units centred (LSUV, std 1) and q started at the mean digit (centreInputBias) on 256 training digits' };

@@ -27,8 +27,8 @@ export const dcimDense: Experiment = {
   run(ctx) {
     const hidden = byMode(ctx.mode, { tiny: 64, quick: 256, full: 512 });
     const epochs = byMode(ctx.mode, { tiny: 2, quick: 5, full: 30 });
-    const trainSize = byMode(ctx.mode, { tiny: 300, quick: 3000, full: 8000 });
-    const testSize = byMode(ctx.mode, { tiny: 100, quick: 1000, full: 2000 });
+    const trainSize = byMode(ctx.mode, { tiny: 300, quick: 3000, full: 60000 });
+    const testSize = byMode(ctx.mode, { tiny: 100, quick: 1000, full: 10000 });
     const data = loadMnist({ rng: ctx.rng.fork(), trainSize, testSize });
     const sizes = [784, hidden, hidden, 10];
     const setup = { sizes, epochs, batchSize: 32, lr: 3e-3, init: 'Glorot uniform, zero biases; q’s input bias a⁰ starts at the mean digit (centreInputBias)' };

@@ -44,7 +44,7 @@ export const drmmSemi: Experiment = {
     const s = byMode(ctx.mode, {
       tiny: { pool: 160, test: 100, labelled: [40], channels: [4, 8], epochs: 1, batchSize: 32 },
       quick: { pool: 2000, test: 1000, labelled: [100, 600, 1000], channels: [4, 8], epochs: 2, batchSize: 32 },
-      full: { pool: 8000, test: 2000, labelled: [100, 600, 1000], channels: [16, 32], epochs: 10, batchSize: 32 },
+      full: { pool: 60000, test: 10000, labelled: [100, 600, 1000], channels: [16, 32], epochs: 10, batchSize: 32 },
     });
     const digits = digitImages(ctx, s.pool, s.test);
     const config: DrmmConfig = { name: '2-level DRMM', levels: [{ channels: s.channels[0], kernel: 5, pool: 2 }, { channels: s.channels[1], kernel: 3, pool: 2 }] };

@@ -15,7 +15,7 @@ export function supervisedSettings(mode: 'tiny' | 'quick' | 'full') {
   return byMode(mode, {
     tiny: { train: 160, test: 100, shallow: 4, deep: [4, 8], epochs: 2, target: 0.5, batchSize: 32 },
     quick: { train: 2000, test: 1000, shallow: 8, deep: [8, 16], epochs: 4, target: 0.08, batchSize: 32 },
-    full: { train: 8000, test: 2000, shallow: 32, deep: [32, 64], epochs: 40, target: 0.03, batchSize: 32 },
+    full: { train: 60000, test: 10000, shallow: 32, deep: [32, 64], epochs: 40, target: 0.03, batchSize: 32 },
   });
 }
 
