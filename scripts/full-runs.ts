@@ -1,0 +1,84 @@
+/**
+ * Works through docs/results/plan.json: every (experiment, seed, unit) of full mode that has no run
+ * committed under docs/results/<name>/runs/ is run with the CLI, one at a time, and its run file is
+ * copied into docs/results as soon as it finishes (commit it then). An interrupted run resumes from
+ * its epoch checkpoints in the work folder when the script is started again; runs already in
+ * docs/results are never redone. Two processes can share the plan: `--worker 1/2` and `--worker 2/2`
+ * take alternate items (each in its own work folder; the runs a unit reads, such as a learned prior,
+ * are copied in from docs/results first).
+ *
+ *   npm run full-runs -- --list                  what is planned and what is still missing
+ *   GIBBSGRAD_THREADS=1 npm run full-runs -- --worker 1/2 --work /tmp/full-1
+ *   npm run full-runs -- --only weight-correlation,energy-min
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { findExperiment } from '../src/experiments/index.js';
+import { runFile } from '../src/report/runner.js';
+
+interface PlanItem {
+  name: string;
+  seeds: number[];
+}
+
+const root = join(fileURLToPath(import.meta.url), '..', '..');
+const results = join(root, 'docs', 'results');
+
+const program = new Command()
+  .option('--plan <file>', 'the plan', join(results, 'plan.json'))
+  .option('--work <dir>', 'the results folder the CLI runs in (checkpoints live there)', join(root, 'results-full'))
+  .option('--worker <k/n>', 'take items k, k + n, k + 2n, … of the missing ones', '1/1')
+  .option('--only <names>', 'comma-separated experiment names')
+  .option('--list', 'print the planned runs and which are missing, run nothing')
+  .parse();
+const opts = program.opts<{ plan: string; work: string; worker: string; only?: string; list?: boolean }>();
+
+const match = /^([0-9]+)\/([0-9]+)$/.exec(opts.worker);
+if (!match || +match[1] < 1 || +match[1] > +match[2]) throw new Error(`--worker must be k/n with 1 ≤ k ≤ n, got '${opts.worker}'`);
+const [k, n] = [+match[1], +match[2]];
+
+const plan = JSON.parse(readFileSync(opts.plan, 'utf8')) as PlanItem[];
+const only = opts.only?.split(',');
+const items = plan
+  .filter((p) => !only || only.includes(p.name))
+  .flatMap((p) => {
+    const exp = findExperiment(p.name);
+    const units = exp.units ? exp.units('full') : [undefined];
+    return p.seeds.flatMap((seed) => units.map((unit) => ({ name: p.name, seed, unit })));
+  });
+const committed = (it: { name: string; seed: number; unit?: string }) => existsSync(runFile(results, it.name, { mode: 'full', ...it }));
+const missing = items.filter((it) => !committed(it));
+const label = (it: { name: string; seed: number; unit?: string }) => `${it.name} seed ${it.seed}${it.unit ? ` unit ${it.unit}` : ''}`;
+
+if (opts.list) {
+  for (const it of items) console.log(`${committed(it) ? 'done   ' : 'missing'} ${label(it)}`);
+  console.log(`${items.length - missing.length} of ${items.length} planned runs committed`);
+  process.exit(0);
+}
+
+const mine = missing.filter((_, i) => i % n === k - 1);
+console.log(`worker ${k}/${n}: ${mine.length} of ${missing.length} missing runs`);
+for (const it of mine) {
+  // the runs this one may read (another unit of the same seed) come from docs/results
+  const from = join(results, it.name, 'runs');
+  const to = join(opts.work, it.name, 'runs');
+  if (existsSync(from)) {
+    mkdirSync(to, { recursive: true });
+    for (const f of readdirSync(from)) if (f.endsWith('.json') && !existsSync(join(to, f))) copyFileSync(join(from, f), join(to, f));
+  }
+  if (committed(it)) continue; // the other worker finished it meanwhile
+  console.log(`== ${new Date().toISOString()} ${label(it)}`);
+  const args = [join(root, 'dist', 'cli.js'), 'run', it.name, '--full', '--seed', String(it.seed), '--out', opts.work, ...(it.unit ? ['--unit', it.unit] : [])];
+  const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`${label(it)}: the CLI exited with ${r.status ?? r.signal}; stopping (start again to resume)`);
+    process.exit(1);
+  }
+  const file = runFile(opts.work, it.name, { mode: 'full', ...it });
+  mkdirSync(from, { recursive: true });
+  copyFileSync(file, runFile(results, it.name, { mode: 'full', ...it }));
+  console.log(`== ${new Date().toISOString()} ${label(it)} done → docs/results (commit it)`);
+}
