@@ -27,6 +27,21 @@
  * Cost (multiply–adds per image, forward): full mode's Table 11 CNN at 32×32 is 15.9 M (f3 6.5 M,
  * f5 8.3 M, f7 1.0 M), so one epoch (20,000 images trained, 10,000 tested) is ≈ 2.2 TFLOP and
  * the 8 × 30 epochs ≈ 540 TFLOP; quick mode's CNN is 0.78 M, ≈ 0.2 TFLOP in all.
+ *
+ * Units (in every mode): 'foe' learns the Field of Experts and stores its 12 filters (and mixture
+ * weights) in its metrics; then one unit per configuration trains the CNN, the BP ones reading
+ * the filters through `ctx.readUnit('foe')`; `merge` builds the claims. Every unit draws from
+ * the seed's stream in the same order (data, FoE, initial weights, batch order, dropout masks),
+ * so each can run alone and all configurations share their initial weights, batch order and
+ * dropout masks: only the regulariser differs between them.
+ *
+ * Uncertainty: a configuration's number is the mean test error of its last 5 epochs on the same
+ * n test images. Those 5 are not 5 independent samples (same images, consecutive weights), so the
+ * SE we give is one epoch's binomial SE √(p(1 − p)/n) at the 5-epoch mean p: the mean's sampling
+ * error over test images is at most that (the SD of a mean is at most the mean of the SDs). Two
+ * configurations scored on the same test images have a difference with a smaller SE than the
+ * root sum of squares the claims use (the images' difficulty is shared), so the verdicts are
+ * conservative about test sampling; training randomness is not in this SE at all, seeds give it.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,14 +50,16 @@ import { Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '.
 import { Adam } from '../layers/optim.js';
 import { FASHION_MNIST_PACKAGE, fashionMnistAvailable, loadFashionMnist } from '../data/fashion-mnist.js';
 import { officialMnistDigits } from '../data/mnist.js';
-import { FieldOfExperts, initConvFromFoE } from '../prob/foe.js';
+import { FieldOfExperts } from '../prob/foe.js';
+import { noGrad } from '../autograd/engine.js';
 import { Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { byMode, pct, train } from './common.js';
 import { hashArrays } from './progress.js';
 import { lineChart } from './figures.js';
 import { pictureGrid } from './picture-grid.js';
-import type { Claim, Experiment, ExperimentContext } from './types.js';
+import { ClaimList, errorRate, type Comparison, type Quantity } from './claims.js';
+import type { Experiment, ExperimentContext, ExperimentFindings, Figure, Mode } from './types.js';
 
 export interface Scale {
   /** 2: average 2×2 blocks (28 → 14) before padding; 1: full resolution. */
@@ -70,7 +87,7 @@ const L2 = 5e-4;
 const LAST = 5;
 
 /** The eight configurations of Fig. 28–29 with the paper's test errors on grey CIFAR-10. */
-const CONFIGS = [
+export const CONFIGS = [
   { key: 'none', bp: false, dropout: false, l2: false, paper: 33.95 },
   { key: 'dropout', bp: false, dropout: true, l2: false, paper: 32.26 },
   { key: 'L2', bp: false, dropout: false, l2: true, paper: 29.58 },
@@ -81,6 +98,9 @@ const CONFIGS = [
   { key: 'BP+both', bp: true, dropout: true, l2: true, paper: 27.69 },
 ] as const;
 type ConfigKey = (typeof CONFIGS)[number]['key'];
+
+/** The units of every mode: the FoE first (the BP configurations need it), then one per configuration. */
+export const UNITS: readonly string[] = ['foe', ...CONFIGS.map((c) => c.key)];
 
 interface Images {
   xTrain: Tensor;
@@ -134,10 +154,13 @@ function standardise(train: Tensor, test: Tensor): { mean: number; std: number }
   return { mean, std };
 }
 
+/** Fashion-MNIST decoded once per process: every unit loads it, and `prepare` only reads it. */
+let fashionCache: ReturnType<typeof loadFashionMnist> | null = null;
+
 export function loadImages(scale: Scale, rng: Rng): Images {
   const shape = scale.downsample === 2 ? `28×28 averaged to 14×14 and zero-padded to ${scale.side}×${scale.side}` : `28×28 zero-padded to ${scale.side}×${scale.side}`;
   if (fashionMnistAvailable()) {
-    const f = loadFashionMnist();
+    const f = (fashionCache ??= loadFashionMnist());
     const trainIdx = stratified(f.yTrain.data, scale.trainPerClass, rng);
     const testIdx = stratified(f.yTest.data, scale.testPerClass, rng);
     const pick = (y: Tensor, idx: number[]) => new Tensor(Float32Array.from(idx, (i) => y.data[i]), [idx.length]);
@@ -177,11 +200,10 @@ function patches(images: Tensor, count: number, patchSide: number, rng: Rng): Te
 /**
  * Algorithm 2, step 5: the FoE of eq 95 trained by contrastive divergence on image patches. With a
  * checkpoint folder, the trained FoE is saved there, and a resumed run loads it instead of training
- * it again (its Rng is a fork, so skipping it leaves every later draw unchanged).
+ * it again (`rng` is the FoE's own fork, so skipping it leaves every later draw unchanged).
  */
-function trainFoE(ctx: ExperimentContext, images: Tensor, scale: Scale): { foe: FieldOfExperts; curve: { iteration: number; series: string; energy: number }[] } {
+function trainFoE(ctx: ExperimentContext, rng: Rng, images: Tensor, scale: Scale): { foe: FieldOfExperts; curve: { iteration: number; series: string; energy: number }[] } {
   const { patches: count, patchSide, iterations, batch, langevinSteps } = scale.foe;
-  const rng = ctx.rng.fork();
   const foe = new FieldOfExperts({ rng: rng.fork(), numFilters: FILTERS, filterSize: 3 });
   const data = patches(images, count, patchSide, rng);
   const saved = ctx.checkpointDir ? join(ctx.checkpointDir, 'foe.ckpt') : null;
@@ -241,97 +263,260 @@ export function table11Cnn(scale: Scale, init: Rng, dropout: Rng | null): { net:
 
 const mean = (v: readonly number[]) => v.reduce((s, x) => s + x, 0) / v.length;
 
+/**
+ * Alg. 2, step 6 from stored filters: f1's weights become the FoE's filters and its biases zero
+ * (as initConvFromFoE does with a FieldOfExperts), so a configuration unit needs only the numbers
+ * the 'foe' unit stored.
+ */
+export function initConvFromFilters(conv: Conv2d, filters: readonly number[]): void {
+  if (filters.length !== conv.weight.size) throw new Error(`bayes-prior: ${filters.length} stored FoE filter taps do not fit f1's ${conv.weight.shape.join('×')} weights`);
+  noGrad(() => {
+    conv.weight.data.set(filters);
+    conv.bias?.data.fill(0);
+  });
+}
+
+/** What the 'foe' unit stores for the others (small: 12 × 9 taps, 12 × 11 weights). */
+export interface FoeMetrics {
+  filters: number[];
+  /** f1's random initial filters, which BP replaces (for the figure). */
+  randomFilters: number[];
+  mixtureWeights: number[];
+  finalDataEnergy: number | undefined;
+  finalSampleEnergy: number | undefined;
+}
+
+/** What a configuration unit stores for the merge. */
+export interface ConfigMetrics {
+  config: ConfigKey;
+  epochs: number;
+  trainImages: number;
+  testImages: number;
+  /** Test and training error per epoch (training: during the epoch, as `fit` logs it). */
+  testErrors: number[];
+  trainErrors: number[];
+  lastEpochsTestError: number;
+}
+
+/**
+ * The streams every unit draws, in the same order from a fresh copy of the seed's Rng, so that any
+ * unit can run alone and every configuration starts from the same state: the data (loaded and
+ * standardised), the FoE's stream, the initial weights, the batch order and the dropout masks.
+ */
+function setup(ctx: ExperimentContext, scale: Scale) {
+  ctx.report({ kind: 'stage', label: 'data' });
+  const data = loadImages(scale, ctx.rng.fork());
+  const pixels = standardise(data.xTrain, data.xTest);
+  const foeRng = ctx.rng.fork();
+  const initState = ctx.rng.fork().getState();
+  const batchState = ctx.rng.fork().getState();
+  const dropoutState = ctx.rng.fork().getState();
+  return { data, pixels, foeRng, initState, batchState, dropoutState };
+}
+
+function foeData(scale: Scale): string {
+  const f = scale.foe;
+  return `The FoE learns from ${f.patches} random ${f.patchSide}×${f.patchSide} patches of the training images (${f.iterations} CD iterations of ${f.batch} patches, ${f.langevinSteps} Langevin step(s) each).`;
+}
+
+/** Unit 'foe': Alg. 2, step 5. */
+function runFoE(ctx: ExperimentContext, scale: Scale): ExperimentFindings {
+  const { data, pixels, foeRng, initState } = setup(ctx, scale);
+  ctx.report({ kind: 'stage', label: 'Field of Experts (12 GSM experts, 3×3) by contrastive divergence' });
+  const { foe, curve } = trainFoE(ctx, foeRng, data.xTrain, scale);
+  const randomFilters = table11Cnn(scale, Rng.fromState(initState), null).conv1.weight;
+  const metrics: FoeMetrics = {
+    filters: [...foe.filters.data],
+    randomFilters: [...randomFilters.data],
+    mixtureWeights: [...foe.weights().data],
+    finalDataEnergy: curve.at(-2)?.energy,
+    finalSampleEnergy: curve.at(-1)?.energy,
+  };
+  return {
+    data: `${data.description} ${foeData(scale)}`,
+    metrics: { foe: metrics, pixelMean: pixels.mean, pixelStd: pixels.std, trainImages: data.yTrain.size, testImages: data.yTest.size },
+    claims: [],
+    figures: [{ name: 'foe-cd', title: 'Contrastive divergence: mean FoE energy per filter response of data patches and of the Langevin samples', spec: lineChart(curve, 'iteration', 'energy', 'series') }],
+  };
+}
+
+/** The FoE filters stored by unit 'foe' of the same mode and seed, or an error saying to run it first. */
+function storedFilters(ctx: ExperimentContext, config: string): number[] {
+  const foe = ctx.readUnit?.('foe')?.metrics.foe as FoeMetrics | undefined;
+  if (!foe || !Array.isArray(foe.filters)) {
+    throw new Error(`bayes-prior: unit '${config}' initialises f1 with the Field of Experts of unit 'foe', which has not run for ${ctx.mode} mode, seed ${ctx.seed}; run it first (gibbsgrad run bayes-prior --${ctx.mode} --seed ${ctx.seed} --unit foe)`);
+  }
+  return foe.filters;
+}
+
+/** One configuration's unit: Alg. 2 steps 6–8 (BP) or plain training, with its regularisers. */
+function runConfig(ctx: ExperimentContext, scale: Scale, key: ConfigKey): ExperimentFindings {
+  const cfg = CONFIGS.find((c) => c.key === key)!;
+  const filters = cfg.bp ? storedFilters(ctx, key) : null; // before the data: a missing FoE fails at once
+  const { data, initState, batchState, dropoutState } = setup(ctx, scale);
+  ctx.report({ kind: 'stage', label: `CNN with ${cfg.key}` });
+  const { net, conv1 } = table11Cnn(scale, Rng.fromState(initState), cfg.dropout ? Rng.fromState(dropoutState) : null);
+  if (filters) initConvFromFilters(conv1, filters); // Alg. 2, step 6
+  const logs = train({ ...ctx, rng: Rng.fromState(batchState) }, cfg.key, net, { x: data.xTrain, y: data.yTrain, xTest: data.xTest, yTest: data.yTest }, { epochs: scale.epochs, lr: 2e-3, batchSize: 32, weightDecay: cfg.l2 ? L2 : 0 });
+  const testErrors = logs.map((l) => 1 - l.valAccuracy!);
+  const metrics: ConfigMetrics = {
+    config: cfg.key,
+    epochs: scale.epochs,
+    trainImages: data.yTrain.size,
+    testImages: data.yTest.size,
+    testErrors,
+    trainErrors: logs.map((l) => 1 - l.accuracy),
+    lastEpochsTestError: mean(testErrors.slice(-LAST)),
+  };
+  return { data: data.description, metrics: { ...metrics }, claims: [], figures: [] };
+}
+
+/** The claims, figures and metrics of one seed from its units (see the module comment on the SE). */
+function mergeUnits(parts: readonly { unit: string; findings: ExperimentFindings }[], mode: Mode): ExperimentFindings {
+  const part = (unit: string) => {
+    const p = parts.find((q) => q.unit === unit);
+    if (!p) throw new Error(`bayes-prior: merge needs unit '${unit}' (got ${parts.map((q) => q.unit).join(', ') || 'none'})`);
+    return p.findings;
+  };
+  const foeFindings = part('foe');
+  const foe = foeFindings.metrics.foe as FoeMetrics;
+  const results = Object.fromEntries(CONFIGS.map((c) => [c.key, part(c.key).metrics as unknown as ConfigMetrics])) as Record<ConfigKey, ConfigMetrics>;
+  const { testImages: nTest, trainImages: nTrain, epochs } = results.none;
+  const averaged = Math.min(LAST, epochs);
+  const err = (k: ConfigKey) => results[k].lastEpochsTestError;
+  const q = (k: ConfigKey): Quantity => errorRate(err(k), nTest);
+  const values = (keys: readonly ConfigKey[]) => Object.fromEntries(keys.map((k) => [k, q(k)]));
+  const m = (k: ConfigKey) => pct(err(k));
+  const paper = (k: ConfigKey) => `${CONFIGS.find((c) => c.key === k)!.paper.toFixed(2)}%`;
+  const below = (k: ConfigKey, others: readonly ConfigKey[]): Comparison[] => others.map((o) => ({ left: k, op: '<', right: o }));
+  const scale = byMode<Scale>(mode, SCALES);
+  const seNote = `± is the binomial SE of one epoch's test error on ${nTest} test images at the ${averaged}-epoch mean: the ${averaged} epochs share their test images and are not independent samples, so the mean's SE is at most that; it is conservative for differences (same test images) and leaves out training randomness, which seeds give.`;
+
+  const claims = new ClaimList('bayes-prior');
+  for (const c of CONFIGS) {
+    claims.add({
+      claim: `test error with ${c.key} (mean of the last ${averaged} epochs)`,
+      paperValue: paper(c.key),
+      measured: m(c.key),
+      values: values([c.key]),
+      note: c.key === 'none' ? `${mode} mode: ${nTrain} training images, ${epochs} epochs, input ${scale.side}×${scale.side}, widths 12-${scale.widths.join('-')} (paper: 20,000 grey CIFAR-10 images, 30 epochs, 12-32-128-512-32). ${seNote}` : undefined,
+    });
+  }
+  claims.add({
+    claim: 'the Bayes prior (FoE-initialised f1) lowers the test error of the unregularised CNN',
+    paperValue: `${paper('BP')} < ${paper('none')}`,
+    measured: `${m('BP')} vs ${m('none')}`,
+    values: values(['BP', 'none']),
+    test: below('BP', ['none']),
+  });
+  claims.add({
+    claim: 'the Bayes prior outperforms dropout',
+    paperValue: `${paper('BP')} < ${paper('dropout')}`,
+    measured: `${m('BP')} vs ${m('dropout')}`,
+    values: values(['BP', 'dropout']),
+    test: below('BP', ['dropout']),
+  });
+  claims.add({
+    claim: 'the Bayes prior performs about as well as L2 (within 1 point either way)',
+    paperValue: `${paper('BP')} vs ${paper('L2')} ('similar performance')`,
+    measured: `${m('BP')} vs ${m('L2')}`,
+    values: values(['BP', 'L2']),
+    test: [{ left: 'BP', op: '<', right: 'L2', margin: 0.01 }, { left: 'BP', op: '>', right: 'L2', margin: -0.01 }],
+    note: "The 1-point tolerance is ours ('similar' in the paper, whose BP and L2 differ by 0.32 points). 'holds' needs the difference to lie within ±1 point by 2 SE, which one seed's binomial SE rarely allows: seeds decide it.",
+  });
+  const singles: ConfigKey[] = ['dropout', 'L2', 'BP'];
+  for (const pair of ['dropout+L2', 'BP+dropout', 'BP+L2'] as const) {
+    claims.add({
+      claim: `${pair} beats every single regulariser (dropout, L2 and BP alone)`,
+      paperValue: `${paper(pair)} < ${singles.map(paper).join(', ')}`,
+      measured: `${m(pair)} vs ${singles.map(m).join(', ')}`,
+      values: values([pair, ...singles]),
+      test: below(pair, singles),
+      note: "Fig. 29: 'the combination of two regularizations together achieves better generalization performance than any single one' (not only than its own two).",
+    });
+  }
+  claims.add({
+    claim: 'BP+L2 has the lowest test error of the pairs',
+    paperValue: `${paper('BP+L2')} (pairs: ${(['dropout+L2', 'BP+dropout'] as const).map(paper).join(', ')})`,
+    measured: `${m('BP+L2')} vs ${(['dropout+L2', 'BP+dropout'] as const).map(m).join(', ')}`,
+    values: values(['BP+L2', 'dropout+L2', 'BP+dropout']),
+    test: below('BP+L2', ['dropout+L2', 'BP+dropout']),
+  });
+  const others = CONFIGS.filter((c) => c.key !== 'BP+both').map((c) => c.key);
+  claims.add({
+    claim: 'all three together (BP+both) give the lowest test error of the eight configurations',
+    paperValue: `${paper('BP+both')} (the others ${Math.min(...CONFIGS.filter((c) => c.key !== 'BP+both').map((c) => c.paper)).toFixed(2)}% and above)`,
+    measured: `${m('BP+both')} (best of the others ${pct(Math.min(...others.map(err)))})`,
+    values: values(['BP+both', ...others]),
+    test: below('BP+both', others),
+  });
+
+  const curves = CONFIGS.flatMap((c) => results[c.key].testErrors.map((e, i) => ({ epoch: i + 1, config: c.key, testError: e })));
+  // each filter scaled to [0, 1] on its own (dark = most positive tap), 3×3 pixels drawn 12× larger
+  const filters = new Tensor(Float32Array.from([...foe.randomFilters, ...foe.filters]), [2 * FILTERS, 9]);
+  for (let k = 0; k < 2 * FILTERS; k++) {
+    const f = filters.data.subarray(9 * k, 9 * k + 9);
+    const [lo, hi] = [Math.min(...f), Math.max(...f)];
+    f.forEach((v, j) => (f[j] = hi > lo ? (v - lo) / (hi - lo) : 0.5));
+  }
+  const filterLabels = [...Array.from({ length: FILTERS }, (_, k) => `random ${k + 1}`), ...Array.from({ length: FILTERS }, (_, k) => `FoE ${k + 1}`)];
+  const source = foeFindings.data.startsWith('grey Fashion') ? 'Fashion-MNIST' : 'MNIST digits';
+  const bars = CONFIGS.flatMap((c) => [
+    { config: c.key, source: `measured (${source}, ${mode})`, testError: err(c.key) },
+    { config: c.key, source: 'paper (grey CIFAR-10)', testError: c.paper / 100 },
+  ]);
+  const figures: Figure[] = [
+    { name: 'test-error-curves', title: 'Test error per epoch for each regulariser (LB-hidden Fig. 28–29)', spec: lineChart(curves, 'epoch', 'testError', 'config') },
+    {
+      name: 'test-error-last-epochs',
+      title: `Test error averaged over the last ${averaged} epochs, beside the paper's (LB-hidden Fig. 28–29)`,
+      spec: {
+        width: 420, height: 220, data: { values: bars }, mark: 'bar',
+        encoding: {
+          x: { field: 'config', type: 'nominal', sort: CONFIGS.map((c) => c.key), title: null },
+          xOffset: { field: 'source' },
+          y: { field: 'testError', type: 'quantitative', title: 'test error', axis: { format: '.0%' } },
+          color: { field: 'source', type: 'nominal', title: null, legend: { orient: 'bottom', labelLimit: 400 } },
+        },
+      },
+    },
+    { name: 'f1-filters', title: 'f1 filters: the random initialisation and the learned FoE filters that replace it (Alg. 2, step 6); each scaled to its own range, dark = positive', spec: pictureGrid(filters, 3, { title: 'f1 3×3 filters', captions: filterLabels, columns: FILTERS, scale: 12 }) },
+    ...foeFindings.figures,
+  ];
+  return {
+    data: foeFindings.data,
+    scale: { ours: `${nTrain.toLocaleString('en-US')} / ${nTest.toLocaleString('en-US')}`, paper: '20,000 / 10,000 (grey CIFAR-10)' },
+    metrics: {
+      epochs, averagedEpochs: averaged, trainImages: nTrain, testImages: nTest, side: scale.side, widths: [FILTERS, ...scale.widths],
+      pixelMean: foeFindings.metrics.pixelMean, pixelStd: foeFindings.metrics.pixelStd, dropout: DROPOUT, l2: L2,
+      testError: Object.fromEntries(CONFIGS.map((c) => [c.key, { lastEpochsTestError: err(c.key), finalTrainError: results[c.key].trainErrors.at(-1), finalTestError: results[c.key].testErrors.at(-1) }])),
+      paperTestError: Object.fromEntries(CONFIGS.map((c) => [c.key, c.paper / 100])),
+      foe: { filters: foe.filters, mixtureWeights: foe.mixtureWeights, finalDataEnergy: foe.finalDataEnergy, finalSampleEnergy: foe.finalSampleEnergy },
+      curves,
+    },
+    claims: claims.rows,
+    figures,
+  };
+}
+
 export const bayesPrior: Experiment = {
   name: 'bayes-prior',
   title: 'A learned Field-of-Experts prior on f1 as a regulariser (Bayes prior vs dropout and L2)',
   paper: 'LB-hidden App. L (Alg. 2, eq 95, Table 11, Fig. 28–29)',
+  units: () => UNITS,
   run(ctx) {
     const scale: Scale = byMode<Scale>(ctx.mode, SCALES);
-    ctx.report({ kind: 'stage', label: 'data' });
-    const data = loadImages(scale, ctx.rng.fork());
-    const { mean: pixelMean, std: pixelStd } = standardise(data.xTrain, data.xTest);
-    ctx.report({ kind: 'stage', label: 'Field of Experts (12 GSM experts, 3×3) by contrastive divergence' });
-    const { foe, curve: cdCurve } = trainFoE(ctx, data.xTrain, scale);
-
-    // Every configuration starts from the same weights; BP replaces f1's by the FoE filters.
-    const initState = ctx.rng.fork().getState();
-    const randomFilters = table11Cnn(scale, Rng.fromState(initState), null).conv1.weight;
-    const curves: { epoch: number; config: string; testError: number }[] = [];
-    const results = {} as Record<ConfigKey, { lastEpochsTestError: number; finalTrainError: number; finalTestError: number }>;
-    for (const cfg of CONFIGS) {
-      const dropoutRng = ctx.rng.fork();
-      ctx.report({ kind: 'stage', label: `CNN with ${cfg.key}` });
-      const { net, conv1 } = table11Cnn(scale, Rng.fromState(initState), cfg.dropout ? dropoutRng : null);
-      if (cfg.bp) initConvFromFoE(conv1, foe); // Alg. 2, step 6
-      const logs = train(ctx, cfg.key, net, { x: data.xTrain, y: data.yTrain, xTest: data.xTest, yTest: data.yTest }, { epochs: scale.epochs, lr: 2e-3, batchSize: 32, weightDecay: cfg.l2 ? L2 : 0 });
-      logs.forEach((l) => curves.push({ epoch: l.epoch + 1, config: cfg.key, testError: 1 - l.valAccuracy! }));
-      const last = logs.slice(-LAST);
-      results[cfg.key] = {
-        lastEpochsTestError: mean(last.map((l) => 1 - l.valAccuracy!)),
-        finalTrainError: 1 - logs[logs.length - 1].accuracy,
-        finalTestError: 1 - logs[logs.length - 1].valAccuracy!,
-      };
+    if (ctx.unit === undefined) {
+      // called directly, not by the runner: every unit in order, each from the same start of the stream
+      const start = ctx.rng.getState();
+      const done = new Map<string, ExperimentFindings>();
+      for (const unit of UNITS) done.set(unit, this.run({ ...ctx, unit, rng: Rng.fromState(start), readUnit: (u) => done.get(u) ?? null }) as ExperimentFindings);
+      return mergeUnits(UNITS.map((unit) => ({ unit, findings: done.get(unit)! })), ctx.mode);
     }
-
-    const err = (k: ConfigKey) => results[k].lastEpochsTestError;
-    const nTest = data.yTest.size;
-    const se = (k: ConfigKey) => Math.sqrt((err(k) * (1 - err(k))) / nTest); // binomial standard error of one epoch's test error
-    const averaged = Math.min(LAST, scale.epochs);
-    const scaleNote = `${ctx.mode} mode: ${data.yTrain.size} training images, ${scale.epochs} epochs, input ${scale.side}×${scale.side}, widths 12-${scale.widths.join('-')} (paper: 20,000 CIFAR images, 30 epochs, 12-32-128-512-32); test error ± ${pct(se('none'))} (binomial s.e. on ${nTest} test images)`;
-    const m = (k: ConfigKey) => `${pct(err(k))}`;
-    const claims: Claim[] = [
-      ...CONFIGS.map((c): Claim => ({ experiment: this.name, claim: `test error with ${c.key} (mean of the last ${averaged} epochs)`, paperValue: `${c.paper.toFixed(2)}%`, measured: m(c.key), holds: null, note: c.key === 'none' ? scaleNote : undefined })),
-      { experiment: this.name, claim: 'the Bayes prior (FoE-initialised f1) lowers the test error of the unregularised CNN', paperValue: '29.90% < 33.95%', measured: `${m('BP')} vs ${m('none')}`, holds: err('BP') < err('none') },
-      { experiment: this.name, claim: 'the Bayes prior outperforms dropout', paperValue: '29.90% < 32.26%', measured: `${m('BP')} vs ${m('dropout')}`, holds: err('BP') < err('dropout') },
-      { experiment: this.name, claim: 'the Bayes prior performs about as well as L2 (within 1 point)', paperValue: '29.90% vs 29.58%', measured: `${m('BP')} vs ${m('L2')}`, holds: Math.abs(err('BP') - err('L2')) <= 0.01 },
-      ...([['dropout+L2', 'dropout', 'L2', '29.29%'], ['BP+dropout', 'BP', 'dropout', '28.91%'], ['BP+L2', 'BP', 'L2', '28.60%']] as const).map(([pair, a, b, paper]): Claim => ({
-        experiment: this.name, claim: `${pair} beats each of ${a} and ${b} alone`, paperValue: `${paper} < ${CONFIGS.find((c) => c.key === a)!.paper.toFixed(2)}%, ${CONFIGS.find((c) => c.key === b)!.paper.toFixed(2)}%`,
-        measured: `${m(pair)} vs ${m(a)}, ${m(b)}`, holds: err(pair) < Math.min(err(a), err(b)),
-      })),
-      { experiment: this.name, claim: 'BP+L2 is the best pair', paperValue: '28.60% (pairs: 28.60–29.29%)', measured: `${m('BP+L2')} (pairs: ${(['dropout+L2', 'BP+dropout', 'BP+L2'] as const).map(m).join(', ')})`, holds: err('BP+L2') <= Math.min(err('dropout+L2'), err('BP+dropout')) },
-      { experiment: this.name, claim: 'all three together give the lowest test error', paperValue: '27.69%', measured: `${m('BP+both')} (best of the others ${pct(Math.min(...CONFIGS.filter((c) => c.key !== 'BP+both').map((c) => err(c.key))))})`, holds: CONFIGS.every((c) => err('BP+both') <= err(c.key)) },
-    ];
-    // each filter scaled to [0, 1] on its own (dark = most positive tap), 3×3 pixels drawn 12× larger
-    const filters = new Tensor(new Float32Array([...randomFilters.data, ...foe.filters.data]), [2 * FILTERS, 9]);
-    for (let k = 0; k < 2 * FILTERS; k++) {
-      const f = filters.data.subarray(9 * k, 9 * k + 9);
-      const [lo, hi] = [Math.min(...f), Math.max(...f)];
-      f.forEach((v, j) => (f[j] = hi > lo ? (v - lo) / (hi - lo) : 0.5));
-    }
-    const filterLabels = [...Array.from({ length: FILTERS }, (_, k) => `random ${k + 1}`), ...Array.from({ length: FILTERS }, (_, k) => `FoE ${k + 1}`)];
-    const bars = CONFIGS.flatMap((c) => [
-      { config: c.key, source: `measured (${data.description.startsWith('grey Fashion') ? 'Fashion-MNIST' : 'MNIST digits'}, ${ctx.mode})`, testError: err(c.key) },
-      { config: c.key, source: 'paper (grey CIFAR-10)', testError: c.paper / 100 },
-    ]);
-    return {
-      data: `${data.description} The FoE learns from ${scale.foe.patches} random ${scale.foe.patchSide}×${scale.foe.patchSide} patches of the training images (${scale.foe.iterations} CD iterations of ${scale.foe.batch} patches, ${scale.foe.langevinSteps} Langevin steps each).`,
-      metrics: {
-        epochs: scale.epochs, averagedEpochs: averaged, trainImages: data.yTrain.size, testImages: nTest, side: scale.side, widths: [FILTERS, ...scale.widths],
-        pixelMean, pixelStd, dropout: DROPOUT, l2: L2,
-        testError: Object.fromEntries(CONFIGS.map((c) => [c.key, results[c.key]])),
-        paperTestError: Object.fromEntries(CONFIGS.map((c) => [c.key, c.paper / 100])),
-        foe: { filters: [...foe.filters.data], mixtureWeights: [...foe.weights().data], finalDataEnergy: cdCurve.at(-2)?.energy, finalSampleEnergy: cdCurve.at(-1)?.energy },
-        curves,
-      },
-      claims,
-      figures: [
-        { name: 'test-error-curves', title: 'Test error per epoch for each regulariser (LB-hidden Fig. 28–29)', spec: lineChart(curves, 'epoch', 'testError', 'config') },
-        {
-          name: 'test-error-last-epochs',
-          title: `Test error averaged over the last ${averaged} epochs, beside the paper's (LB-hidden Fig. 28–29)`,
-          spec: {
-            width: 420, height: 220, data: { values: bars }, mark: 'bar',
-            encoding: {
-              x: { field: 'config', type: 'nominal', sort: CONFIGS.map((c) => c.key), title: null },
-              xOffset: { field: 'source' },
-              y: { field: 'testError', type: 'quantitative', title: 'test error', axis: { format: '.0%' } },
-              color: { field: 'source', type: 'nominal', title: null, legend: { orient: 'bottom', labelLimit: 400 } },
-            },
-          },
-        },
-        { name: 'f1-filters', title: 'f1 filters: the random initialisation and the learned FoE filters that replace it (Alg. 2, step 6); each scaled to its own range, dark = positive', spec: pictureGrid(filters, 3, { title: 'f1 3×3 filters', captions: filterLabels, columns: FILTERS, scale: 12 }) },
-        { name: 'foe-cd', title: 'Contrastive divergence: mean FoE energy per filter response of data patches and of the Langevin samples', spec: lineChart(cdCurve, 'iteration', 'energy', 'series') },
-      ],
-    };
+    if (ctx.unit === 'foe') return runFoE(ctx, scale);
+    const cfg = CONFIGS.find((c) => c.key === ctx.unit);
+    if (!cfg) throw new Error(`bayes-prior: no unit '${ctx.unit}' (units: ${UNITS.join(', ')})`);
+    return runConfig(ctx, scale, cfg.key);
   },
+  merge: mergeUnits,
 };

@@ -1,13 +1,14 @@
 // The pieces of the bayes-prior experiment that its tiny run does not pin down: Table 11's
 // geometry, the image preparation, and the stratified data.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bayesPrior } from '../../src/experiments/bayes-prior.js';
 import { runExperiment } from '../../src/report/runner.js';
 import { fashionMnistAvailable } from '../../src/data/fashion-mnist.js';
-import { loadImages, prepare, SCALES, table11Cnn } from '../../src/experiments/bayes-prior.js';
+import { CONFIGS, initConvFromFilters, loadImages, prepare, SCALES, table11Cnn, UNITS, type FoeMetrics } from '../../src/experiments/bayes-prior.js';
+import type { Claim } from '../../src/experiments/claims.js';
 import { Dropout } from '../../src/layers/layers.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { randn } from '../../src/tensor/tensor.js';
@@ -56,14 +57,94 @@ describe('bayes-prior (LB-hidden App. L)', () => {
     try {
       const progress = join(out, 'bayes-prior', '.progress');
       mkdirSync(progress, { recursive: true });
-      writeFileSync(join(progress, 'run.json'), JSON.stringify({ mode: 'tiny', seed: 1 }));
+      writeFileSync(join(progress, 'run.json'), JSON.stringify({ mode: 'tiny', seed: 1, unit: 'foe' }));
       writeFileSync(join(progress, 'foe.ckpt'), 'GIBBSGRAD-CKPT2\n not a checkpoint');
       const stages: string[] = [];
-      const { result } = await runExperiment(bayesPrior, { mode: 'tiny', seed: 1, outDir: out, onEvent: (_n, e) => { if (e.kind === 'stage') stages.push(e.label); } });
+      const { result, complete } = await runExperiment(bayesPrior, { mode: 'tiny', seed: 1, unit: 'foe', outDir: out, onEvent: (_n, e) => { if (e.kind === 'stage') stages.push(e.label); } });
       expect(stages.some((l) => /^FoE: the checkpoint cannot be used \(loadCheckpoint: .*foe\.ckpt.*\); training from the start$/.test(l))).toBe(true);
-      expect(result.claims.length).toBeGreaterThan(0);
+      expect(complete).toBe(false); // the eight configurations have not run
+      expect(result.unit).toBe('foe');
+      expect((result.metrics.foe as FoeMetrics).filters.length).toBe(12 * 9);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('bayes-prior units (foe, then one per configuration) and their merge', () => {
+  it("a BP configuration run before 'foe' stops with an error that names the unit to run first", async () => {
+    const out = mkdtempSync(join(tmpdir(), 'gg-bp-'));
+    try {
+      await expect(runExperiment(bayesPrior, { mode: 'tiny', seed: 2, unit: 'BP+L2', outDir: out })).rejects.toThrow(/unit 'BP\+L2' initialises f1 with the Field of Experts of unit 'foe', which has not run for tiny mode, seed 2; run it first \(gibbsgrad run bayes-prior --tiny --seed 2 --unit foe\)/);
+      expect(UNITS).toEqual(['foe', ...CONFIGS.map((c) => c.key)]);
+      expect(bayesPrior.units!('full')).toEqual(UNITS);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!fashionMnistAvailable())('a unit gives the same numbers alone as in the full sequence, and a direct run() (no unit) merges the same claims', async () => {
+    const [all, alone] = [mkdtempSync(join(tmpdir(), 'gg-bp-all-')), mkdtempSync(join(tmpdir(), 'gg-bp-alone-'))];
+    try {
+      const { result, complete } = await runExperiment(bayesPrior, { mode: 'tiny', seed: 4, outDir: all });
+      expect(complete).toBe(true);
+      await runExperiment(bayesPrior, { mode: 'tiny', seed: 4, unit: 'foe', outDir: alone });
+      const bp = await runExperiment(bayesPrior, { mode: 'tiny', seed: 4, unit: 'BP+both', outDir: alone });
+      const fromSequence = JSON.parse(readFileSync(join(all, 'bayes-prior', 'runs', 'tiny-seed4-BP+both.json'), 'utf8'));
+      expect(bp.result.metrics.testErrors).toEqual(fromSequence.metrics.testErrors);
+      const direct = await bayesPrior.run({ mode: 'tiny', seed: 4, rng: new Rng(4), report: () => {} });
+      expect(direct.metrics.testError).toEqual(result.metrics.testError);
+      expect(direct.claims.map((c) => c.claim)).toEqual(result.claims.map((c) => c.claim));
+      expect(result.claims.length).toBe(8 + 1 + 1 + 1 + 3 + 1 + 1);
+    } finally {
+      for (const d of [all, alone]) rmSync(d, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  /** Unit findings as the runner stores them, with each configuration's last-epochs test error. */
+  const parts = (errors: Record<string, number>, nTest = 10000) => [
+    { unit: 'foe', findings: { data: 'grey Fashion-MNIST (synthetic)', metrics: { foe: { filters: Array(108).fill(0.5), randomFilters: Array.from({ length: 108 }, (_, i) => i / 108), mixtureWeights: Array(132).fill(1 / 11), finalDataEnergy: 1, finalSampleEnergy: 2 }, pixelMean: 0.3, pixelStd: 0.35 }, claims: [], figures: [] } },
+    ...CONFIGS.map((c) => ({ unit: c.key, findings: { data: 'x', metrics: { config: c.key, epochs: 30, trainImages: 20000, testImages: nTest, testErrors: Array(30).fill(errors[c.key]), trainErrors: Array(30).fill(0.05), lastEpochsTestError: errors[c.key] }, claims: [], figures: [] } })),
+  ];
+  const paperErrors = Object.fromEntries(CONFIGS.map((c) => [c.key, c.paper / 100]));
+  const verdicts = (claims: Claim[]) => Object.fromEntries(claims.filter((c) => c.test.length > 0).map((c) => [c.claim, c.verdict]));
+
+  it("merge: Table 11's own numbers on 10,000 test images support only 'BP beats none' and 'BP beats dropout' at 2 binomial SE", () => {
+    const merged = bayesPrior.merge!(parts(paperErrors), 'full');
+    expect(merged.scale).toEqual({ ours: '20,000 / 10,000', paper: '20,000 / 10,000 (grey CIFAR-10)' });
+    const bp = merged.claims.find((c) => c.claim === 'test error with BP (mean of the last 5 epochs)')!;
+    expect(bp.values.BP.se).toBeCloseTo(Math.sqrt((0.299 * 0.701) / 10000), 10); // one epoch's binomial SE
+    expect(verdicts(merged.claims)).toEqual({
+      'the Bayes prior (FoE-initialised f1) lowers the test error of the unregularised CNN': 'holds',
+      'the Bayes prior outperforms dropout': 'holds',
+      'the Bayes prior performs about as well as L2 (within 1 point either way)': 'inconclusive',
+      'dropout+L2 beats every single regulariser (dropout, L2 and BP alone)': 'inconclusive',
+      'BP+dropout beats every single regulariser (dropout, L2 and BP alone)': 'inconclusive',
+      'BP+L2 beats every single regulariser (dropout, L2 and BP alone)': 'inconclusive',
+      'BP+L2 has the lowest test error of the pairs': 'inconclusive',
+      'all three together (BP+both) give the lowest test error of the eight configurations': 'inconclusive',
+    });
+    // each pair is compared with all three single regularisers, as Fig. 29's sentence says
+    expect(merged.claims.find((c) => c.claim.startsWith('BP+L2 beats'))!.test.map((t) => t.right)).toEqual(['dropout', 'L2', 'BP']);
+  });
+
+  it('merge: the same gaps on a million test images hold, and reversed gaps do not hold', () => {
+    const merged = bayesPrior.merge!(parts(paperErrors, 1_000_000), 'full');
+    expect(Object.values(verdicts(merged.claims)).every((v) => v === 'holds')).toBe(true);
+    const reversed = bayesPrior.merge!(parts({ ...paperErrors, BP: 0.36, 'BP+both': 0.40 }, 1_000_000), 'full');
+    const v = verdicts(reversed.claims);
+    expect(v['the Bayes prior (FoE-initialised f1) lowers the test error of the unregularised CNN']).toBe('does not hold');
+    expect(v['the Bayes prior performs about as well as L2 (within 1 point either way)']).toBe('does not hold');
+    expect(v['all three together (BP+both) give the lowest test error of the eight configurations']).toBe('does not hold');
+    expect(() => bayesPrior.merge!(parts(paperErrors).filter((p) => p.unit !== 'L2'), 'full')).toThrow(/merge needs unit 'L2'/);
+  });
+
+  it('initConvFromFilters puts the stored filters into f1 and zeroes its bias (Alg. 2, step 6)', () => {
+    const { conv1 } = table11Cnn(SCALES.tiny, new Rng(0), null);
+    const filters = Array.from({ length: 108 }, (_, i) => i / 100);
+    initConvFromFilters(conv1, filters);
+    expect([...conv1.weight.data]).toEqual([...Float32Array.from(filters)]);
+    expect([...conv1.bias!.data].every((b) => b === 0)).toBe(true);
+    expect(() => initConvFromFilters(conv1, [1, 2, 3])).toThrow(/3 stored FoE filter taps do not fit f1's 12×1×3×3 weights/);
+  });
 });
