@@ -32,9 +32,10 @@ const program = new Command()
   .option('--work <dir>', 'the results folder the CLI runs in (checkpoints live there)', join(root, 'results-full'))
   .option('--worker <k/n>', 'take items k, k + n, k + 2n, … of the missing ones', '1/1')
   .option('--only <names>', 'comma-separated experiment names')
+  .option('--cli <file>', "the CLI to run (e.g. a clean worktree's dist/cli.js, so that runs record a clean commit)", join(root, 'dist', 'cli.js'))
   .option('--list', 'print the planned runs and which are missing, run nothing')
   .parse();
-const opts = program.opts<{ plan: string; work: string; worker: string; only?: string; list?: boolean }>();
+const opts = program.opts<{ plan: string; work: string; worker: string; cli: string; only?: string; list?: boolean }>();
 
 const match = /^([0-9]+)\/([0-9]+)$/.exec(opts.worker);
 if (!match || +match[1] < 1 || +match[1] > +match[2]) throw new Error(`--worker must be k/n with 1 ≤ k ≤ n, got '${opts.worker}'`);
@@ -71,7 +72,7 @@ for (const it of mine) {
   }
   if (committed(it)) continue; // the other worker finished it meanwhile
   console.log(`== ${new Date().toISOString()} ${label(it)}`);
-  const args = [join(root, 'dist', 'cli.js'), 'run', it.name, '--full', '--seed', String(it.seed), '--out', opts.work, ...(it.unit ? ['--unit', it.unit] : [])];
+  const args = [opts.cli, 'run', it.name, '--full', '--seed', String(it.seed), '--out', opts.work, ...(it.unit ? ['--unit', it.unit] : [])];
   const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
   if (r.status !== 0) {
     console.error(`${label(it)}: the CLI exited with ${r.status ?? r.signal}; stopping (start again to resume)`);
