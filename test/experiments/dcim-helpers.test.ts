@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildDcimCnn, dcimCnnSpec } from '../../src/experiments/dcim-cnn.js';
 import { centreInputBias, centreUnits, reverseLossReferences, sampleAgreement, withinClassSpread, type ClassSamples } from '../../src/experiments/dcim-common.js';
 import { greyPngDataUrl, pictureGrid } from '../../src/experiments/picture-grid.js';
+import { meanWithSe } from '../../src/experiments/claims.js';
 import { renderSvg } from '../../src/report/render.js';
 import { oneHot, rand, Rng, Tensor } from '../../src/index.js';
 
@@ -131,5 +132,18 @@ describe('reverseLossReferences', () => {
     const r = reverseLossReferences({ xTrain, yTrain, xTest: xTrain, yTest: yTrain });
     expect(r.meanDigit).toBeCloseTo(Math.log(2), 6); // the mean digit is [0.5, 0.5]
     expect(r.classMeanDigit).toBeCloseTo(-Math.log(1 - 1e-3), 6); // class means are exact, clipped to [1e-3, 1 − 1e-3]
+    expect(r.meanDigitSe).toBe(0); // every validation digit scores the same
+  });
+
+  it('gives the standard error over the validation digits of each reference', () => {
+    const xTrain = new Tensor(Float32Array.from([1, 0, 1, 1, 0, 0, 1, 0]), [4, 2]); // mean digit [0.75, 0.25]
+    const yTrain = new Tensor(Float32Array.from([0, 1, 0, 1]), [4]);
+    const xTest = new Tensor(Float32Array.from([1, 0, 0, 1, 0.5, 0.5]), [3, 2]);
+    const yTest = new Tensor(Float32Array.from([0, 1, 0]), [3]);
+    const r = reverseLossReferences({ xTrain, yTrain, xTest, yTest });
+    const bce = (t: number[], p: number[]) => -t.reduce((s, v, i) => s + v * Math.log(p[i]) + (1 - v) * Math.log(1 - p[i]), 0) / t.length;
+    const perImage = [[1, 0], [0, 1], [0.5, 0.5]].map((t) => bce(t, [0.75, 0.25]));
+    expect(r.meanDigit).toBeCloseTo(meanWithSe(perImage).value, 6);
+    expect(r.meanDigitSe).toBeCloseTo(meanWithSe(perImage).se!, 6);
   });
 });
