@@ -130,3 +130,20 @@ export function histogramPanels(panels: readonly HistogramPanel[], { title, refe
     },
   };
 }
+
+/** Bars of `y` per `x`, one bar per `group` side by side within each x (e.g. a value under two settings). */
+export function groupedBarChart(values: Row[], x: string, y: string, group: string, title?: string): Record<string, unknown> {
+  return {
+    title,
+    width: 360,
+    height: 200,
+    data: { values },
+    mark: 'bar',
+    encoding: {
+      x: { field: x, type: 'nominal', sort: null },
+      xOffset: { field: group, type: 'nominal' },
+      y: { field: y, type: 'quantitative' },
+      color: { field: group, type: 'nominal' },
+    },
+  };
+}

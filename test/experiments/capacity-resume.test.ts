@@ -1,5 +1,6 @@
 // capacity measures the average KL inside afterEpoch: an interrupted run must replay those records,
-// not re-measure them on the restored (later) weights, and end with the uninterrupted numbers.
+// not re-measure them on the restored (later) weights, and end with the uninterrupted numbers. It is
+// split into units (one network each): finished units are kept, the interrupted one resumes.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,8 +26,17 @@ describe('capacity resumes from its epoch checkpoints', () => {
     expect(existsSync(join(dir, 'capacity', 'result.json'))).toBe(false);
     const events: ExperimentEvent[] = [];
     const again = await runExperiment(exp, { mode: 'tiny', seed: 2, outDir: dir, onEvent: (_n, e) => { if (e.kind === 'epoch') events.push(e); } });
-    // f1=4 and f1=12 restored, f1=20 continues after its first epoch, the f3 networks train
-    expect(events.map((e) => e.kind === 'epoch' && `${e.label} ${e.epoch}`)).toEqual(['capacity f1=20 2', 'capacity CNN1 f3=60 1', 'capacity CNN1 f3=60 2', 'capacity CNN2 f3=36 1', 'capacity CNN2 f3=36 2']);
+    // the f1=4 and f1=12 units are kept, f1=20 continues after its first epoch, the rest train
+    expect(events.map((e) => e.kind === 'epoch' && `${e.label} ${e.epoch}`)).toEqual([
+      'capacity f1=20 2',
+      'capacity f1=36 1',
+      'capacity f1=36 2',
+      'capacity CNN1 f3=60 1',
+      'capacity CNN1 f3=60 2',
+      'capacity CNN2 f3=36 1',
+      'capacity CNN2 f3=36 2',
+    ]);
+    expect(again.complete).toBe(true);
     expect(numbers(again.result)).toBe(numbers(whole.result));
     expect(again.result.claims).toEqual(whole.result.claims);
   }, 120_000);

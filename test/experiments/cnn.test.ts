@@ -5,19 +5,32 @@ import { noGrad } from '../../src/autograd/engine.js';
 import {
   averagePriorKlF1,
   buildCnn,
-  errorRate,
+  COARSE_EDGES,
+  energyF1,
+  errorRateOf,
+  imageKlStats,
   imageSlice,
+  LB_HIDDEN_TABLE9_CNN,
   LB_REPR_CNN1,
   LB_REPR_CNN2,
   lbBayesCnn,
+  lbHiddenCnn,
+  PAPER_KL_X,
   pearson,
   PRIOR_EDGES,
+  priorBinProbs,
+  priorEdges,
   priorKl,
+  priorKlByBins,
+  quantileOfSorted,
   readLayers,
   readTestImage,
   rowOf,
   scaleMatch,
 } from '../../src/experiments/cnn.js';
+import { meanWithSe } from '../../src/experiments/claims.js';
+import { histogram } from '../../src/prob/histogram.js';
+import { mrfEnergy } from '../../src/prob/mrf.js';
 import { activeF4Fraction, randomLabels } from '../../src/experiments/random-labels.js';
 import { evaluate } from '../../src/layers/train.js';
 import { Rng, Tensor } from '../../src/index.js';
@@ -41,6 +54,18 @@ describe('the papers’ CNNs', () => {
     expect(noGrad(() => bayes.net.forwardAll(x).map((t) => t.shape.slice(1)))).toEqual([[1, 32, 32], [12, 30, 30], [12, 30, 30], [12, 15, 15], [20, 11, 11], [20, 11, 11], [20, 5, 5], [500], [20], [20], [10]]);
     expect(count(bayes.net.parameters())).toBe(12 * 9 + 12 + 20 * 12 * 25 + 20 + 500 * 20 + 20 + 20 * 10 + 10);
     expect(() => buildCnn({ ...LB_REPR_CNN1, f3: 0 }, new Rng(0))).toThrow(/buildCnn: f3 channels/);
+  });
+
+  it('include LB-hidden Table 10’s CNN3 (36 channels in f1, otherwise LB-bayes’ layers) and Table 9’s CNN', () => {
+    const x = images(2, new Rng(1));
+    const cnn3 = buildCnn(lbHiddenCnn(36), new Rng(3));
+    expect([cnn3.spec.name, cnn3.spec.paper]).toEqual(['CNN3', 'LB-hidden Table 10']);
+    expect(lbHiddenCnn(4).name).toBe('CNN1');
+    expect(noGrad(() => cnn3.net.forwardAll(x).map((t) => t.shape.slice(1)))).toEqual([[1, 32, 32], [36, 30, 30], [36, 30, 30], [36, 15, 15], [20, 11, 11], [20, 11, 11], [20, 5, 5], [500], [20], [20], [10]]);
+    expect(count(cnn3.net.parameters())).toBe(36 * 9 + 36 + 20 * 36 * 25 + 20 + 500 * 20 + 20 + 20 * 10 + 10);
+    const table9 = buildCnn(LB_HIDDEN_TABLE9_CNN, new Rng(4));
+    // conv → ReLU → pool, twice, then 1500 → 10 (Table 9 has no fully connected hidden layer)
+    expect(noGrad(() => table9.net.forwardAll(x).map((t) => t.shape.slice(1)))).toEqual([[1, 32, 32], [20, 30, 30], [20, 30, 30], [20, 15, 15], [60, 11, 11], [60, 11, 11], [60, 5, 5], [1500], [10]]);
   });
 
   it('initialise f1 for inputs of standard deviation 32: the default bound 1/√9 divided by 32', () => {
@@ -107,42 +132,100 @@ describe('prior KL (raw and scale-matched)', () => {
     const rng = new Rng(9);
     const sample = Array.from({ length: 900 }, () => rng.normal(0, 32));
     const base = priorKl(sample);
-    expect(base.raw).toBeLessThan(0.15); // a Gaussian sample of the prior itself
-    expect(base.scaled).toBeLessThan(0.15);
+    // a Gaussian sample of the prior itself: 900 values on 256 bins give ≈ 0.54 (the floor of empty tail bins)
+    expect(base.raw).toBeLessThan(0.8);
+    expect(base.scaled).toBeLessThan(0.8);
+    expect(priorKl(sample, COARSE_EDGES).raw).toBeLessThan(0.15);
     const stretched = priorKl(sample.map((v) => 5 * v + 40));
-    expect(stretched.raw).toBeGreaterThan(1);
+    expect(stretched.raw).toBeGreaterThan(base.raw + 1);
     expect(stretched.scaled).toBeCloseTo(base.scaled, 6);
     // a far-from-Gaussian shape (uniform) keeps a large KL after scale matching
     const uniform = priorKl(Array.from({ length: 900 }, () => rng.uniformIn(-1, 1)));
     expect(uniform.scaled).toBeGreaterThan(base.scaled + 0.1);
     expect(base.rawHistogram.edges).toEqual(PRIOR_EDGES);
-    expect(PRIOR_EDGES.length).toBe(65);
+    expect(PRIOR_EDGES.length).toBe(257); // 256 bins: the main claims'
     expect(PRIOR_EDGES[0]).toBe(-128);
-    expect(PRIOR_EDGES[64]).toBe(128);
+    expect(PRIOR_EDGES[256]).toBe(128);
+    expect(COARSE_EDGES.length).toBe(65);
+    expect(priorEdges(256)).toBe(PRIOR_EDGES);
   });
 
-  it('averagePriorKlF1 is the mean over images of the per-image KL, whatever the batch size', () => {
+  it('priorBinProbs bins exactly as histogram() does, edges and outside values included', () => {
+    const edgeValues = fc.oneof(fc.integer({ min: -132, max: 132 }), fc.double({ min: -140, max: 140, noNaN: true }), fc.constantFrom(-128, 128, -124, 0, 127.99999999999999, -5e-324, 5e-324, -1e-300, 4 - 1e-15));
+    fc.assert(
+      fc.property(fc.array(edgeValues, { minLength: 1, maxLength: 300 }), fc.constantFrom(64, 256, 100), (v, bins) => {
+        expect(priorBinProbs(v, bins)).toEqual(histogram(v, priorEdges(bins)).probs);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('on the main bins exact N(0, 1024) images have the papers’ KL[P(X)‖P̂(x)]; on 64 bins they cannot', () => {
+    // the papers print 0.53–0.81 for exact Gaussian test images (LB-repr Fig. 3, 5; LB-bayes Fig. 2, 4)
+    const x = images(400, new Rng(11));
+    const stats = imageKlStats(x, [256, 64]);
+    const smallest = Math.min(...PAPER_KL_X.map((p) => p.value));
+    expect(stats['256'].p1).toBeLessThan(smallest);
+    expect(stats['256'].p99).toBeGreaterThan(smallest);
+    expect(stats['256'].mean.value).toBeGreaterThan(0.4);
+    expect(stats['256'].mean.value).toBeLessThan(0.55);
+    expect(stats['64'].p99).toBeLessThan(smallest);
+    expect(stats['64'].mean.value).toBeCloseTo(0.1, 1);
+    // the default bins are the main ones
+    expect(priorKl(imageSlice(x, 0)).raw).toBeCloseTo(priorKlByBins(imageSlice(x, 0), [256])['256'].raw, 12);
+  });
+
+  it('quantileOfSorted interpolates between order statistics', () => {
+    expect(quantileOfSorted([1, 2, 3, 4, 5], 0.5)).toBe(3);
+    expect(quantileOfSorted([1, 2, 3, 4, 5], 0.1)).toBeCloseTo(1.4, 12);
+    expect(quantileOfSorted([7], 0.99)).toBe(7);
+    expect(() => quantileOfSorted([], 0.5)).toThrow(/no values/);
+    expect(() => quantileOfSorted([1], 2)).toThrow(/q must be in \[0, 1\]/);
+  });
+
+  it('energyF1 (one convolution with the summed filter) equals mrfEnergy (K channels summed)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e6 }), fc.constantFrom(4, 20, 36), (seed, k) => {
+        const cnn = buildCnn(lbBayesCnn(k), new Rng(seed));
+        const x = images(2, new Rng(seed + 1));
+        const fast = energyF1(cnn.conv1, x);
+        const slow = noGrad(() => mrfEnergy(cnn.conv1, x));
+        expect(fast.shape).toEqual([2, 30, 30]);
+        fast.data.forEach((v, i) => expect(Math.abs(v - slow.data[i])).toBeLessThan(1e-4 * (1 + Math.abs(slow.data[i]))));
+      }),
+      { numRuns: 6 },
+    );
+  });
+
+  it('averagePriorKlF1 is the mean over images of the per-image KL with its SE over images, per bin count, whatever the batch size', () => {
     const cnn = buildCnn(lbBayesCnn(4), new Rng(6));
     const x = images(5, new Rng(7));
-    const perImage = [0, 1, 2, 3, 4].map((n) => priorKl(imageSlice(readLayers(cnn, rowOf(x, n)).energyF1, 0)));
+    const perImage = [0, 1, 2, 3, 4].map((n) => priorKlByBins(imageSlice(readLayers(cnn, rowOf(x, n)).energyF1, 0), [256, 64]));
     for (const batch of [1, 2, 3, 250]) {
-      const avg = averagePriorKlF1(cnn, x, batch);
-      expect(avg.raw).toBeCloseTo(mean(perImage.map((k) => k.raw)), 6);
-      expect(avg.scaled).toBeCloseTo(mean(perImage.map((k) => k.scaled)), 6);
+      const avg = averagePriorKlF1(cnn, x, { batchSize: batch, binCounts: [256, 64] });
+      for (const bins of ['256', '64']) {
+        for (const field of ['raw', 'scaled'] as const) {
+          const expected = meanWithSe(perImage.map((k) => k[bins][field]));
+          expect(avg[bins][field].value).toBeCloseTo(expected.value, 4);
+          expect(avg[bins][field].se).toBeCloseTo(expected.se!, 4);
+        }
+      }
     }
     const readout = readTestImage(cnn, rowOf(x, 2));
-    expect(readout.klF1.scaled).toBeCloseTo(perImage[2].scaled, 6);
+    expect(readout.klF1.scaled).toBeCloseTo(perImage[2]['256'].scaled, 4);
+    expect(readout.byBins.klF1['64'].scaled).toBeCloseTo(perImage[2]['64'].scaled, 4);
     expect(readout.panels.map((p) => p.name.split(':')[0])).toEqual(['x', 'E_F1 raw', 'E_F1 scale-matched', 'E_F2 scale-matched']);
+    expect(readout.panels[0].edges).toBe(PRIOR_EDGES);
     expect(() => readTestImage(cnn, x)).toThrow(/readTestImage: expected one image/);
   });
 });
 
 describe('helpers', () => {
-  it('errorRate is 1 − evaluate’s accuracy', () => {
+  it('errorRateOf is 1 − evaluate’s accuracy', () => {
     const cnn = buildCnn(lbBayesCnn(4), new Rng(8));
     const x = images(7, new Rng(9));
     const y = randomLabels(7, new Rng(10));
-    expect(errorRate(cnn, x, y, 3)).toBeCloseTo(1 - evaluate(cnn.net, x, y).accuracy, 10);
+    expect(errorRateOf(cnn, x, y, 3)).toBeCloseTo(1 - evaluate(cnn.net, x, y).accuracy, 10);
   });
 
   it('pearson: ±1 for affine relations, symmetric, errors on bad lengths', () => {
