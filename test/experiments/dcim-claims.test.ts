@@ -236,3 +236,13 @@ describe('dcim-cnn merge', () => {
     expect(merge(run('eq21', 1640, 0.262), run('eq22', 1640, 0.261), run('eq22', 1640, 0.262), 'quick').filter((c) => c.verdict !== 'not tested at this scale' && c.test.length > 0).length).toBe(2);
   });
 });
+
+describe('dcim-dense units', () => {
+  it('a unit run alone equals the same unit inside a whole run (each unit starts from a fresh Rng of the seed)', () => {
+    const ctx = (unit?: string): ExperimentContext => ({ mode: 'tiny', seed: 3, rng: new Rng(3), report: () => {}, ...(unit ? { unit } : {}) });
+    const strip = (r: DcimRunSummary) => ({ ...r, log: r.log.map(({ seconds: _s, ...rest }) => rest) });
+    const alone = (dcimDense.run(ctx('weight-10')) as ExperimentFindings).metrics.run as DcimRunSummary;
+    const whole = (dcimDense.run(ctx()) as ExperimentFindings).metrics.runs as Record<string, DcimRunSummary>;
+    expect(strip(alone)).toEqual(strip(whole['weight-10']));
+  }, 60_000);
+});
