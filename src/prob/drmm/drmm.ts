@@ -29,9 +29,14 @@
  *   the inferred path is the Gaussian MAP only when ‖Λ_g μ_c‖ is the same for every path, e.g.
  *   isometric rendering with templates of one norm (tested); the shallow RMM, whose bias b_cg
  *   carries the norm, is exact in general.
- * - Nonnegativity (NN-DRMM): μ ≥ 0 and W^(ℓ≥2) ≥ 0 are kept by projection after each G-step;
- *   the ReLU between levels in `topDown` is then a no-op on exact renderings but keeps the paper's
- *   form when the constraint is relaxed.
+ * - Nonnegativity (NN-DRMM), `nonnegativity` option. 'project' (the default): μ ≥ 0 and
+ *   W^(ℓ≥2) ≥ 0 are kept by projection (clipping) after each G-step; the ReLU between levels in
+ *   `topDown` is then a no-op on exact renderings. 'topDownRelu': the paper's own form (§3.2,
+ *   "Recursive and Nonnegative Forms": z^(ℓ) ≥ 0 for ℓ ∈ [L], "enforced in training via the use of
+ *   a ReLU operation in the top-down reconstruction phase"): no projection, μ and W free, and
+ *   `topDown` applies a ReLU to every intermediate template z^(L) = μ_c, …, z^(1). The bottom-up
+ *   pass is the same in both (conv + ReLU + max-pool with the raw parameters), so with negative
+ *   μ or W^(ℓ≥2) it is the DCN's pass rather than the exact max-sum of the rendering model.
  * - The E-step's ĝ is class-independent: with μ_c ≥ 0 the best path below the top is the same for
  *   every class (max-product distributes over the nonnegative template), so one set of masks
  *   serves all classes, and Algorithm 1's G-step renders the labelled class through it.
@@ -61,7 +66,12 @@ export interface DRMMOptions {
   numClasses: number;
   sigma?: number;
   pOn?: number;
+  /** How the intermediate templates are kept nonnegative (see the file comment); default 'project'. */
+  nonnegativity?: Nonnegativity;
 }
+
+/** 'project': clip μ and W^(ℓ≥2) at 0 after each G-step; 'topDownRelu': ReLU on every intermediate template in `topDown` (paper §3.2). */
+export type Nonnegativity = 'project' | 'topDownRelu';
 
 /** The latent rendering path chosen for each image by bottom-up inference (hard E-step). */
 export interface Latents {
@@ -87,12 +97,15 @@ export class DRMM extends Module {
   readonly sizes: [number, number][];
   readonly sigma: number;
   readonly pOn: number;
+  readonly nonnegativity: Nonnegativity;
 
   constructor(opts: DRMMOptions) {
     super();
     if (!(opts?.rng instanceof Rng)) throw new Error('DRMM: pass { rng: new Rng(seed) }');
-    const { rng, inputShape, levels, numClasses, sigma = 0.1, pOn = 0.5 } = opts;
+    const { rng, inputShape, levels, numClasses, sigma = 0.1, pOn = 0.5, nonnegativity = 'project' } = opts;
     if (levels.length < 1) throw new Error('DRMM: needs at least one level');
+    if (nonnegativity !== 'project' && nonnegativity !== 'topDownRelu') throw new Error(`DRMM: nonnegativity must be 'project' or 'topDownRelu', got ${String(nonnegativity)}`);
+    this.nonnegativity = nonnegativity;
     this.levels = levels;
     this.inputShape = inputShape;
     this.sigma = sigma;
@@ -179,9 +192,9 @@ export class DRMM extends Module {
   }
 
   /**
-   * Top-down reconstruction Î = Λ_ĝ μ_ĉ (NN-DRMM: ReLU on the intermediate templates):
-   * unpool z^(ℓ) to the chosen positions, then transposed convolution with W^(ℓ).
-   * Differentiable in the templates and filters.
+   * Top-down reconstruction Î = Λ_ĝ μ_ĉ (NN-DRMM: ReLU on the intermediate templates below the
+   * top, and on z^(L) = μ_ĉ too with nonnegativity 'topDownRelu'): unpool z^(ℓ) to the chosen
+   * positions, then transposed convolution with W^(ℓ). Differentiable in the templates and filters.
    */
   topDown(c: number | readonly number[], latents: Latents): Tensor {
     const N = latents.masks[0].shape[0];
@@ -190,6 +203,7 @@ export class DRMM extends Module {
       throw new Error(`DRMM.topDown: expected ${N} class indices in 0..${this.numClasses - 1} (one per image of the latents), got [${classes.join(', ')}]`);
     }
     let z = this.templates.gather(0, classIndex(classes, this.templates.shape));
+    if (this.nonnegativity === 'topDownRelu') z = z.relu();
     for (let i = this.levels.length - 1; i >= 0; i--) {
       const p = this.levels[i].pool;
       const up = unpool(z, latents.masks[i], p);
@@ -391,7 +405,7 @@ export class DRMM extends Module {
     const loss = this.objective(images, labels, latents, opts, scores);
     loss.backward();
     optimizer.step();
-    this.projectNonnegative();
+    if (this.nonnegativity === 'project') this.projectNonnegative();
     return loss.item();
   }
 
@@ -427,7 +441,7 @@ export class DRMM extends Module {
     const loss = this.objective(labelled.images, labelled.labels, e.latents, weights, e.scores).add(this.unlabelledObjective(unlabelled, u.latents, weights, u.scores).mul(unlabelledWeight));
     loss.backward();
     optimizer.step();
-    this.projectNonnegative();
+    if (this.nonnegativity === 'project') this.projectNonnegative();
     return loss.item();
   }
 
