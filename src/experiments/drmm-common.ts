@@ -1,19 +1,44 @@
 /**
- * Pieces the three DRMM experiments share (DRMM paper §4): the digits as images, the model
- * configurations, the NN-DRMM built with a scale suited to [0, 1] pixels, the DCN of the same
- * configuration, and EG training (Algorithm 1 with a G-step) with per-epoch test error.
+ * Pieces the DRMM experiments share (DRMM paper §4): the EG setting of the main claims, the digits
+ * as images, the model configurations, the NN-DRMM built with a scale suited to [0, 1] pixels, the
+ * DCN of the same configuration, EG training (Algorithm 1 with a G-step) and back-propagation in
+ * one loop with test error during and after each epoch, convergence against a curve's own final
+ * error, and the units plumbing (running every unit outside the runner, finding them in a merge).
  */
 import { noGrad } from '../autograd/engine.js';
 import { describeMnist, loadMnist } from '../data/mnist.js';
 import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '../layers/layers.js';
-import { Adam } from '../layers/optim.js';
+import { crossEntropy } from '../layers/losses.js';
+import type { Module } from '../layers/module.js';
+import { Adam, type Optimizer } from '../layers/optim.js';
 import { takeRows, type EpochLog } from '../layers/train.js';
-import { DRMM, type DRMMLevel } from '../prob/drmm/drmm.js';
-import type { Rng } from '../tensor/rng.js';
+import { DRMM, type DRMMLevel, type Nonnegativity } from '../prob/drmm/drmm.js';
+import { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { train } from './common.js';
 import { trainingCheckpoint } from './progress.js';
-import type { ExperimentContext } from './types.js';
+import type { Experiment, ExperimentContext, ExperimentFindings } from './types.js';
+
+/**
+ * The EG setting of the main claims, the one closest to the paper's text. The paper's G-step
+ * follows the gradient of ℓ_DRMM (Algorithm 1), the DRMM's log-likelihood along the E-step's
+ * path, with "a full E-step that has a bottom-up phase and a principled top-down reconstruction
+ * phase" and a KL[p(c|I) ‖ p(c)] regulariser (§4); it does not give the terms' weights. Our
+ * objective is reconWeight·(pixel MSE of Λ_ĝ μ_c) + cross-entropy + klWeight·KL. Under the
+ * Gaussian pixel noise of eq 6 the reconstruction term of the log-likelihood is
+ * ‖I − Λ_ĝ μ_c‖²/(2σ²) = (D/2σ²)·MSE with D = 784 pixels, i.e. a weight of 392/σ² on the per-pixel
+ * MSE against one nat of class evidence: ≥ 392 for any noise level σ ≤ 1 that [0, 1] pixels allow.
+ * Of the weights the issue sweeps, {0, 0.1, 1, 10} (drmm-settings), 10 is therefore the closest
+ * (0 drops the top-down phase the paper insists on). Non-negativity: the paper enforces it "via
+ * the use of a ReLU operation in the top-down reconstruction phase" (§3.2), not by clipping the
+ * parameters, so 'topDownRelu'. Adam lr 0.01 and KL weight 0.1 are ours (the paper gives neither).
+ */
+export const EG = { lr: 0.01, klWeight: 0.1, reconWeight: 10, nonnegativity: 'topDownRelu' } as const satisfies { lr: number; klWeight: number; reconWeight: number; nonnegativity: Nonnegativity };
+
+/** The EG objective in words, for the experiments' `data` strings. */
+export function describeEg(s: { reconWeight: number; klWeight: number; nonnegativity: Nonnegativity; lr: number }): string {
+  const nn = s.nonnegativity === 'topDownRelu' ? 'non-negativity by a ReLU on every intermediate template in the top-down pass (paper §3.2)' : 'non-negativity by clipping μ and W^(ℓ≥2) at 0 after each G-step';
+  return `EG objective ${s.reconWeight}·(pixel MSE of the rendering Λ_ĝ μ_c) + cross-entropy + ${s.klWeight}·KL[p(c|I) ‖ uniform], ${nn}, Adam G-step lr ${s.lr}`;
+}
 
 export interface DigitImages {
   xTrain: Tensor; // [N, 1, 28, 28], pixels in [0, 1]
@@ -45,8 +70,8 @@ export function describeConfig(c: DrmmConfig): string {
  * images ~10³ too bright; each is rescaled by 1/fan-in (1/√fan-in for W^(1)), keeping the signs
  * that make max-sum exact (μ ≥ 0, W^(ℓ≥2) ≥ 0).
  */
-export function buildDrmm(config: DrmmConfig, rng: Rng, { sigma = 0.3 } = {}): DRMM {
-  const model = new DRMM({ rng, inputShape: [1, 28, 28], numClasses: 10, levels: config.levels, sigma });
+export function buildDrmm(config: DrmmConfig, rng: Rng, { sigma = 0.3, nonnegativity = 'project' as Nonnegativity } = {}): DRMM {
+  const model = new DRMM({ rng, inputShape: [1, 28, 28], numClasses: 10, levels: config.levels, sigma, nonnegativity });
   noGrad(() => {
     model.filters.forEach((w, i) => {
       const fanIn = w.size / w.shape[0];
@@ -96,63 +121,68 @@ export interface EgOptions {
   /** Unlabelled images for the semi-supervised variant: each labelled batch is paired with one of these. */
   unlabelled?: Tensor;
   unlabelledBatchSize?: number;
+  /** Test-error evaluations per epoch, evenly spaced in its batches (default 1: at its end). */
+  evalsPerEpoch?: number;
+}
+
+/** A test error measured after `epoch` epochs (fractional inside an epoch). */
+export interface Evaluation {
+  epoch: number;
+  testError: number;
 }
 
 export interface EpochRecord {
   epoch: number;
   loss: number;
+  /** At the end of the epoch. */
   testError: number;
   seconds: number;
+  /** With evalsPerEpoch > 1: every evaluation of this epoch, the last one at its end. */
+  evaluations?: Evaluation[];
 }
 
+/** The test errors of a run in order: each epoch's evaluations, or its end-of-epoch error. */
+export function evaluations(records: readonly EpochRecord[]): Evaluation[] {
+  return records.flatMap((r) => r.evaluations ?? [{ epoch: r.epoch, testError: r.testError }]);
+}
+
+type Data = { x: Tensor; y: Tensor; xTest: Tensor; yTest: Tensor };
+
 /**
- * EG training (DRMM Algorithm 1, §4): per mini-batch, an E-step (bottom-up max-sum for ĉ and the
- * argmax positions ĝ, top-down rendering Λ_ĝ μ_c), then a G-step (one Adam step on
- * reconstruction + cross-entropy + KL) and the projection onto the NN-DRMM constraint. With
- * `unlabelled`, an epoch passes once over the unlabelled pool, cycling through the labelled set.
+ * The epoch loop EG and the DCN share: batches from `epochBatches` (drawn with the run's batch-order
+ * Rng), test error `evalsPerEpoch` times per epoch, epoch checkpoints (as `train` in common.ts: a
+ * rerun resumes instead of training again). `step` trains on batch b and returns its loss.
  */
-export function trainEg(ctx: ExperimentContext, label: string, model: DRMM, data: { x: Tensor; y: Tensor; xTest: Tensor; yTest: Tensor }, opts: EgOptions): EpochRecord[] {
-  const { epochs, lr, batchSize, klWeight, reconWeight, unlabelled, unlabelledBatchSize = batchSize } = opts;
-  const optimizer = new Adam(model.parameters(), { lr });
+function trainLoop(
+  ctx: ExperimentContext,
+  label: string,
+  run: { net: Module & { forward(x: Tensor): Tensor }; optimizer: Optimizer; data: Data; epochs: number; evalsPerEpoch: number; options: object },
+  epochBatches: (rng: Rng) => { batches: number; step: (b: number) => number },
+): EpochRecord[] {
+  const { net, optimizer, data, epochs, evalsPerEpoch } = run;
+  if (!Number.isInteger(evalsPerEpoch) || evalsPerEpoch < 1) throw new Error(`${label}: evalsPerEpoch must be a positive integer, got ${evalsPerEpoch}`);
   const rng = ctx.rng.fork();
-  // Epoch checkpoints as in `train` (common.ts): a rerun resumes instead of training again.
-  const { unlabelled: _pool, ...settings } = opts;
-  const checkpoint = trainingCheckpoint<EpochRecord>(ctx, label, { net: model, optimizer, batchOrder: rng, data, options: { ...settings, unlabelledShape: unlabelled?.shape ?? null, eg: true } });
+  const checkpoint = trainingCheckpoint<EpochRecord>(ctx, label, { net, optimizer, batchOrder: rng, data, options: { ...run.options, epochs, evalsPerEpoch } });
   const resumed = checkpoint?.restore({ needRecords: true }) ?? null;
   const records: EpochRecord[] = resumed ? (resumed.records as EpochRecord[]) : [];
   const logs: EpochLog[] = resumed ? [...resumed.logs] : [];
   if (resumed) ctx.report({ kind: 'stage', label: `${label}: resumed after epoch ${records.length}/${epochs}` });
-  const nLabelled = data.x.shape[0];
   for (let epoch = records.length; epoch < epochs; epoch++) {
     const start = performance.now();
+    const { batches, step } = epochBatches(rng);
+    const points: Evaluation[] = [];
     let total = 0;
-    let steps = 0;
-    const order = rng.permutation(nLabelled);
-    if (unlabelled) {
-      const uOrder = rng.permutation(unlabelled.shape[0]);
-      const batches = Math.ceil(uOrder.length / unlabelledBatchSize);
-      let cursor = 0;
-      for (let b = 0; b < batches; b++) {
-        const idx = Array.from({ length: Math.min(batchSize, nLabelled) }, () => order[cursor++ % nLabelled]);
-        const uIdx = uOrder.slice(b * unlabelledBatchSize, (b + 1) * unlabelledBatchSize);
-        total += model.egStepSemi({ images: takeRows(data.x, idx), labels: takeRows(data.y, idx) }, takeRows(unlabelled, uIdx), optimizer, { klWeight, reconWeight });
-        steps++;
-        ctx.report({ kind: 'batch', batch: b + 1, batches });
-      }
-    } else {
-      const batches = Math.ceil(nLabelled / batchSize);
-      for (let b = 0; b < batches; b++) {
-        const idx = order.slice(b * batchSize, (b + 1) * batchSize);
-        total += model.egStep(takeRows(data.x, idx), takeRows(data.y, idx), optimizer, { klWeight, reconWeight });
-        steps++;
-        ctx.report({ kind: 'batch', batch: b + 1, batches });
-      }
+    for (let b = 0; b < batches; b++) {
+      total += step(b);
+      ctx.report({ kind: 'batch', batch: b + 1, batches });
+      // evaluation j (1..evalsPerEpoch) after batch ⌈j·batches/evalsPerEpoch⌉
+      if (Math.floor(((b + 1) * evalsPerEpoch) / batches) > Math.floor((b * evalsPerEpoch) / batches)) points.push({ epoch: epoch + (b + 1) / batches, testError: testError(net, data.xTest, data.yTest) });
     }
-    const loss = total / steps;
-    if (!Number.isFinite(loss)) throw new Error(`trainEg(${label}): the EG objective became ${loss} at epoch ${epoch + 1}; lower the learning rate`);
-    const err = testError(model, data.xTest, data.yTest);
+    const loss = total / batches;
+    if (!Number.isFinite(loss)) throw new Error(`${label}: the training objective became ${loss} at epoch ${epoch + 1}; lower the learning rate`);
+    const err = points[points.length - 1].testError;
     const seconds = (performance.now() - start) / 1000;
-    records.push({ epoch: epoch + 1, loss, testError: err, seconds });
+    records.push({ epoch: epoch + 1, loss, testError: err, seconds, ...(evalsPerEpoch > 1 ? { evaluations: points } : {}) });
     logs.push({ epoch, loss, accuracy: NaN, valAccuracy: 1 - err, seconds });
     checkpoint?.save({ logs, records });
     ctx.report({ kind: 'epoch', label, epoch: epoch + 1, epochs, loss, accuracy: 1 - err });
@@ -160,14 +190,119 @@ export function trainEg(ctx: ExperimentContext, label: string, model: DRMM, data
   return records;
 }
 
-/** Back-propagation training of the DCN (Adam, cross-entropy), with the same per-epoch records. */
-export function trainDcn(ctx: ExperimentContext, label: string, net: Sequential, data: { x: Tensor; y: Tensor; xTest: Tensor; yTest: Tensor }, { epochs, lr, batchSize }: { epochs: number; lr: number; batchSize: number }): EpochRecord[] {
-  return train(ctx, label, net, data, { epochs, lr, batchSize }).map((log) => ({ epoch: log.epoch + 1, loss: log.loss, testError: 1 - (log.valAccuracy ?? NaN), seconds: log.seconds }));
+/**
+ * EG training (DRMM Algorithm 1, §4): per mini-batch, an E-step (bottom-up max-sum for ĉ and the
+ * argmax positions ĝ, top-down rendering Λ_ĝ μ_c), then a G-step (one Adam step on
+ * reconstruction + cross-entropy + KL) and, with nonnegativity 'project', the projection onto the
+ * NN-DRMM constraint. With `unlabelled`, an epoch passes once over the unlabelled pool, cycling
+ * through the labelled set.
+ */
+export function trainEg(ctx: ExperimentContext, label: string, model: DRMM, data: Data, opts: EgOptions): EpochRecord[] {
+  const { epochs, lr, batchSize, klWeight, reconWeight, unlabelled, unlabelledBatchSize = batchSize, evalsPerEpoch = 1 } = opts;
+  const { unlabelled: _pool, evalsPerEpoch: _evals, ...settings } = opts;
+  const nLabelled = data.x.shape[0];
+  const options = { ...settings, unlabelledShape: unlabelled?.shape ?? null, eg: true, nonnegativity: model.nonnegativity };
+  const optimizer = new Adam(model.parameters(), { lr });
+  return trainLoop(ctx, label, { net: model, optimizer, data, epochs, evalsPerEpoch, options }, (rng) => {
+    const order = rng.permutation(nLabelled);
+    if (!unlabelled) {
+      return {
+        batches: Math.ceil(nLabelled / batchSize),
+        step: (b) => {
+          const idx = order.slice(b * batchSize, (b + 1) * batchSize);
+          return model.egStep(takeRows(data.x, idx), takeRows(data.y, idx), optimizer, { klWeight, reconWeight });
+        },
+      };
+    }
+    const uOrder = rng.permutation(unlabelled.shape[0]);
+    let cursor = 0;
+    return {
+      batches: Math.ceil(uOrder.length / unlabelledBatchSize),
+      step: (b) => {
+        const idx = Array.from({ length: Math.min(batchSize, nLabelled) }, () => order[cursor++ % nLabelled]);
+        const uIdx = uOrder.slice(b * unlabelledBatchSize, (b + 1) * unlabelledBatchSize);
+        return model.egStepSemi({ images: takeRows(data.x, idx), labels: takeRows(data.y, idx) }, takeRows(unlabelled, uIdx), optimizer, { klWeight, reconWeight });
+      },
+    };
+  });
+}
+
+/**
+ * Back-propagation training of the DCN (Adam, cross-entropy) in the same loop as EG: the same
+ * batch sizes, evaluations and records, its batch order drawn the same way.
+ */
+export function trainDcn(ctx: ExperimentContext, label: string, net: Sequential, data: Data, { epochs, lr, batchSize, evalsPerEpoch = 1 }: { epochs: number; lr: number; batchSize: number; evalsPerEpoch?: number }): EpochRecord[] {
+  const optimizer = new Adam(net.parameters(), { lr });
+  const n = data.x.shape[0];
+  return trainLoop(ctx, label, { net, optimizer, data, epochs, evalsPerEpoch, options: { lr, batchSize, dcn: true } }, (rng) => {
+    const order = rng.permutation(n);
+    return {
+      batches: Math.ceil(n / batchSize),
+      step: (b) => {
+        const idx = order.slice(b * batchSize, (b + 1) * batchSize);
+        optimizer.zeroGrad();
+        const loss = crossEntropy(net.forward(takeRows(data.x, idx)), takeRows(data.y, idx));
+        const value = loss.item();
+        // Stop before the step: a non-finite loss would turn every parameter into NaN.
+        if (!Number.isFinite(value)) throw new Error(`${label}: the cross-entropy became ${value} at batch ${b}; lower the learning rate`);
+        loss.backward();
+        optimizer.step();
+        return value;
+      },
+    };
+  });
 }
 
 /** The first epoch whose test error is at most `target` (null: never reached). */
 export function epochsToReach(records: readonly EpochRecord[], target: number): number | null {
   return records.find((r) => r.testError <= target)?.epoch ?? null;
+}
+
+/** How many final epochs a curve's own final error averages: a quarter of the run, 1 to 5 epochs. */
+export function plateauEpochs(epochs: number): number {
+  return Math.max(1, Math.min(5, Math.ceil(epochs / 4)));
+}
+
+/**
+ * Convergence of one training curve against its own plateau: `final` is the mean test error of
+ * its evaluations in the last `plateauEpochs` epochs, `margin` = max(0.2 points, 2 binomial SE of
+ * `final` on nTest test examples), and `epoch` the first evaluation (in epochs, fractional with
+ * several evaluations per epoch) whose test error is at most final + margin. The margin is of the
+ * order of one evaluation's sampling noise, so a converged curve does not leave and re-enter it by
+ * chance (a 10% relative margin, 0.13 points at 1.3%, is below that noise on 10,000 test digits),
+ * and it is set by each curve's own plateau, so a model whose asymptote lies above the other's is
+ * not counted as never converging (see drmm-supervised).
+ */
+export function convergence(records: readonly EpochRecord[], nTest: number): { epoch: number; final: number; margin: number } {
+  if (records.length === 0) throw new Error('convergence: no epochs');
+  const points = evaluations(records);
+  const from = records[records.length - 1].epoch - plateauEpochs(records.length);
+  const plateau = points.filter((p) => p.epoch > from);
+  const final = plateau.reduce((s, p) => s + p.testError, 0) / plateau.length;
+  const margin = Math.max(0.002, 2 * Math.sqrt((final * (1 - final)) / nTest));
+  // Some evaluation of the plateau lies at or below its mean, so `find` always succeeds.
+  const epoch = points.find((p) => p.testError <= final + margin)!.epoch;
+  return { epoch, final, margin };
+}
+
+/**
+ * An experiment's findings when it is called without a unit (`exp.run` outside the runner):
+ * every unit in order, each with the context the runner would give it (a fresh Rng of the seed),
+ * merged. The runner itself always passes one unit.
+ */
+export async function runEveryUnit(exp: Experiment, ctx: ExperimentContext): Promise<ExperimentFindings> {
+  if (!exp.units || !exp.merge) throw new Error(`runEveryUnit: experiment '${exp.name}' has no units`);
+  const parts: { unit: string; findings: ExperimentFindings }[] = [];
+  for (const unit of exp.units(ctx.mode)) parts.push({ unit, findings: await exp.run({ ...ctx, rng: new Rng(ctx.seed), unit, readUnit: (u) => parts.find((p) => p.unit === u)?.findings ?? null }) });
+  return exp.merge(parts, ctx.mode);
+}
+
+/** The findings of each unit by name; a missing one is an error naming it. */
+export function byUnit(parts: readonly { unit: string; findings: ExperimentFindings }[], units: readonly string[], experiment: string): Record<string, ExperimentFindings> {
+  const found = Object.fromEntries(parts.map((p) => [p.unit, p.findings]));
+  const missing = units.filter((u) => !found[u]);
+  if (missing.length > 0) throw new Error(`${experiment}: merge is missing the unit(s) ${missing.join(', ')}`);
+  return found;
 }
 
 /**

@@ -2,23 +2,53 @@
  * DRMM §4 "Semi-Supervised Training", Table 1: N_L labelled digits and the rest of the training
  * pool unlabelled. The semi-supervised DRMM adds, for every unlabelled digit, the reconstruction
  * error of its rendering Λ_ĝ μ_ĉ along the E-step's inferred class and path (plus the KL of the
- * batch's class posterior to the prior) to the labelled EG objective; it is compared with the same
- * 2-level DRMM trained by EG on the labelled digits only, and with the DCN of the same
- * configuration (back-propagation, labelled only; Table 1's "Convnet" row is such a baseline).
+ * batch's class posterior to the prior) to the labelled EG objective. The paper's comparator is
+ * Table 1's "Convnet" row, a DCN trained on the labelled digits only, so "holds" compares the
+ * semi-supervised DRMM with the DCN of the same configuration trained by back-propagation on the
+ * labelled digits; the same DRMM trained by EG on the labelled digits only (not in Table 1) is a
+ * reported row beside it. Each N_L is a unit (three models, ~35 minutes at full scale).
  */
 import { takeRows } from '../layers/train.js';
+import { ClaimList, errorRate } from './claims.js';
 import { byMode, pct } from './common.js';
-import { balancedLabelled, buildDcn, buildDrmm, describeConfig, digitImages, trainDcn, trainEg, type DrmmConfig } from './drmm-common.js';
-import { EG } from './drmm-supervised.js';
+import { balancedLabelled, buildDcn, buildDrmm, byUnit, describeConfig, describeEg, digitImages, EG, runEveryUnit, trainDcn, trainEg, type DrmmConfig, type EpochRecord } from './drmm-common.js';
 import { lineChart } from './figures.js';
-import type { Claim, Experiment } from './types.js';
+import type { Experiment, Mode } from './types.js';
 
-/** Table 1, test error (%) on MNIST with N_U = 60,000. */
-const PAPER: Record<number, { drmm2: string; convnet: string }> = {
+/** Table 1, test error (%) on MNIST with N_U = 60,000: the 2-layer semi-supervised DRMM and the Convnet (labelled only). */
+export const TABLE1: Record<number, { drmm2: string; convnet: string }> = {
   100: { drmm2: '11.81', convnet: '22.98' },
   600: { drmm2: '3.73', convnet: '7.86' },
   1000: { drmm2: '2.88', convnet: '6.45' },
+  3000: { drmm2: '1.72', convnet: '3.35' },
 };
+
+/** Sizes per mode; full: the official 60,000 training digits as the pool and the official 10,000 test digits. */
+export function semiSettings(mode: Mode) {
+  return byMode(mode, {
+    tiny: { pool: 160, test: 100, labelled: [40], channels: [4, 8], epochs: 1, batchSize: 32 },
+    quick: { pool: 4000, test: 2000, labelled: [100, 600, 1000], channels: [8, 16], epochs: 3, batchSize: 32 },
+    full: { pool: 60000, test: 10000, labelled: [100, 600, 1000, 3000], channels: [16, 32], epochs: 10, batchSize: 32 },
+  });
+}
+
+function semiConfig(mode: Mode): DrmmConfig {
+  const { channels } = semiSettings(mode);
+  return { name: '2-level DRMM', levels: [{ channels: channels[0], kernel: 5, pool: 2 }, { channels: channels[1], kernel: 3, pool: 2 }] };
+}
+
+const unitName = (nL: number) => `NL${nL}`;
+
+/** What one N_L unit stores: the three curves and the sizes. */
+interface UnitMetrics {
+  nL: number;
+  unlabelled: number;
+  nTest: number;
+  gSteps: number;
+  semi: EpochRecord[];
+  labelledOnlyEg: EpochRecord[];
+  labelledOnlyDcn: EpochRecord[];
+}
 
 /** Bars of test error grouped by N_L, one colour per model. */
 function groupedBars(rows: { NL: number; model: string; testError: number }[]): Record<string, unknown> {
@@ -36,60 +66,88 @@ function groupedBars(rows: { NL: number; model: string; testError: number }[]): 
   };
 }
 
+const last = (r: EpochRecord[]) => r[r.length - 1].testError;
+
+/** Per N_L: the paper's comparison (semi-supervised DRMM vs the labelled-only DCN) and the reported labelled-only EG row. */
+export function semiClaims(units: readonly UnitMetrics[]): ClaimList {
+  const claims = new ClaimList('drmm-semi');
+  for (const u of units) {
+    const paper = TABLE1[u.nL];
+    const [semi, eg, dcn] = [last(u.semi), last(u.labelledOnlyEg), last(u.labelledOnlyDcn)];
+    const pool = `N_U = ${u.unlabelled} unlabelled (paper: 60,000), ${u.nTest} test digits`;
+    claims.add({
+      claim: `N_L = ${u.nL}: the semi-supervised DRMM has a lower test error than the DCN trained on the labelled digits only (Table 1's Convnet row)`,
+      paperValue: paper ? `${paper.drmm2}% (2-layer DRMM semi-sup) vs ${paper.convnet}% (Convnet)` : 'lower',
+      measured: `${pct(semi)} vs ${pct(dcn)}; ${pool}`,
+      values: { 'DRMM semi-sup': errorRate(semi, u.nTest), 'DCN labelled only': errorRate(dcn, u.nTest) },
+      test: [{ left: 'DRMM semi-sup', op: '<', right: 'DCN labelled only' }],
+      note: 'The DCN has the DRMM\'s convolutions with biases and a free linear read-out, trained by back-propagation on the labelled digits for as many G-steps as the semi-supervised DRMM; the paper\'s Convnet [10] is LeCun et al.\'s, whose configuration Table 1 does not give.',
+    });
+    claims.add({
+      claim: `N_L = ${u.nL}: the same DRMM trained by EG on the labelled digits only (not in Table 1), beside the semi-supervised one`,
+      paperValue: 'not in the paper',
+      measured: `${pct(eg)} (EG, labelled only) vs ${pct(semi)} (semi-sup); ${pool}`,
+      values: { 'DRMM semi-sup': errorRate(semi, u.nTest), 'DRMM labelled only (EG)': errorRate(eg, u.nTest) },
+      note: 'Reported, not decided: it separates what the unlabelled digits add to EG from what EG adds over back-propagation.',
+    });
+  }
+  return claims;
+}
+
 export const drmmSemi: Experiment = {
   name: 'drmm-semi',
   title: 'Semi-supervised DRMM: labelled EG plus reconstruction of unlabelled digits',
   paper: 'DRMM §4 (Semi-Supervised Training), Table 1',
+  units: (mode) => semiSettings(mode).labelled.map(unitName),
   run(ctx) {
-    const s = byMode(ctx.mode, {
-      tiny: { pool: 160, test: 100, labelled: [40], channels: [4, 8], epochs: 1, batchSize: 32 },
-      quick: { pool: 2000, test: 1000, labelled: [100, 600, 1000], channels: [4, 8], epochs: 2, batchSize: 32 },
-      full: { pool: 60000, test: 10000, labelled: [100, 600, 1000], channels: [16, 32], epochs: 10, batchSize: 32 },
-    });
+    if (ctx.unit === undefined) return runEveryUnit(drmmSemi, ctx);
+    const s = semiSettings(ctx.mode);
+    const nL = s.labelled.find((n) => unitName(n) === ctx.unit);
+    if (nL === undefined) throw new Error(`drmm-semi: unknown unit '${ctx.unit}' in ${ctx.mode} mode (units: ${s.labelled.map(unitName).join(', ')})`);
     const digits = digitImages(ctx, s.pool, s.test);
-    const config: DrmmConfig = { name: '2-level DRMM', levels: [{ channels: s.channels[0], kernel: 5, pool: 2 }, { channels: s.channels[1], kernel: 3, pool: 2 }] };
+    const config = semiConfig(ctx.mode);
     const test = { xTest: digits.xTest, yTest: digits.yTest };
-    const claims: Claim[] = [];
-    const rows: { NL: number; model: string; testError: number }[] = [];
-    const curves: { epoch: number; model: string; testError: number }[] = [];
-    const metrics: Record<string, unknown> = { settings: s, configuration: describeConfig(config), eg: EG };
-    for (const nL of s.labelled) {
-      const { labelled, rest } = balancedLabelled(digits.yTrain, nL);
-      const data = { x: takeRows(digits.xTrain, labelled), y: takeRows(digits.yTrain, labelled), ...test };
-      const unlabelled = takeRows(digits.xTrain, rest);
-      // Same number of G-steps for all three: one epoch = one pass over the unlabelled pool, so
-      // the labelled-only models see the labelled digits repeated to the pool's length per epoch.
-      const steps = Math.ceil(rest.length / s.batchSize);
-      const repeated = Array.from({ length: steps * s.batchSize }, (_, i) => labelled[i % nL]);
-      const repeatedData = { x: takeRows(digits.xTrain, repeated), y: takeRows(digits.yTrain, repeated), ...test };
-      ctx.report({ kind: 'stage', label: `N_L = ${nL}: semi-supervised EG (${rest.length} unlabelled)` });
-      const semi = trainEg(ctx, `semi N_L=${nL}`, buildDrmm(config, ctx.rng.fork()), data, { epochs: s.epochs, lr: EG.lr, batchSize: s.batchSize, klWeight: EG.klWeight, reconWeight: EG.reconWeight, unlabelled });
-      ctx.report({ kind: 'stage', label: `N_L = ${nL}: EG on the labelled digits only` });
-      const sup = trainEg(ctx, `labelled-only EG N_L=${nL}`, buildDrmm(config, ctx.rng.fork()), repeatedData, { epochs: s.epochs, lr: EG.lr, batchSize: s.batchSize, klWeight: EG.klWeight, reconWeight: EG.reconWeight });
-      ctx.report({ kind: 'stage', label: `N_L = ${nL}: DCN on the labelled digits only` });
-      const dcn = trainDcn(ctx, `labelled-only DCN N_L=${nL}`, buildDcn(config, ctx.rng.fork()), repeatedData, { epochs: s.epochs, lr: EG.lr, batchSize: s.batchSize });
-      const final = { semi: semi[semi.length - 1].testError, sup: sup[sup.length - 1].testError, dcn: dcn[dcn.length - 1].testError };
-      metrics[`NL${nL}`] = { unlabelled: rest.length, gSteps: s.epochs * steps, finalTestError: final, semi, labelledOnlyEg: sup, labelledOnlyDcn: dcn };
-      rows.push({ NL: nL, model: 'DRMM semi-sup (EG)', testError: +final.semi.toFixed(4) }, { NL: nL, model: 'DRMM labelled only (EG)', testError: +final.sup.toFixed(4) }, { NL: nL, model: 'DCN labelled only (BP)', testError: +final.dcn.toFixed(4) });
-      semi.forEach((e) => curves.push({ epoch: e.epoch, model: `N_L=${nL} semi-sup`, testError: +e.testError.toFixed(4) }));
-      const pool = `N_U = ${rest.length} unlabelled (paper: 60,000)`;
-      const paper = PAPER[nL];
-      claims.push({
-        experiment: this.name,
-        claim: `N_L = ${nL}: the semi-supervised DRMM has a lower test error than the same DRMM trained on the labelled digits only`,
-        paperValue: paper ? `${paper.drmm2}% (2-layer DRMM semi-sup) vs ${paper.convnet}% (Convnet, labelled only)` : 'lower',
-        measured: `${pct(final.semi)} vs ${pct(final.sup)} (EG, labelled only); DCN labelled only ${pct(final.dcn)}; ${pool}`,
-        holds: final.semi < final.sup,
-        note: `${s.test} test digits; the unlabelled pool is ${rest.length} digits, far smaller than the paper's 60,000.`,
-      });
-    }
+    const { labelled, rest } = balancedLabelled(digits.yTrain, nL);
+    const data = { x: takeRows(digits.xTrain, labelled), y: takeRows(digits.yTrain, labelled), ...test };
+    const unlabelled = takeRows(digits.xTrain, rest);
+    // Same number of G-steps for all three: one epoch = one pass over the unlabelled pool, so
+    // the labelled-only models see the labelled digits repeated to the pool's length per epoch.
+    const steps = Math.ceil(rest.length / s.batchSize);
+    const repeated = Array.from({ length: steps * s.batchSize }, (_, i) => labelled[i % nL]);
+    const repeatedData = { x: takeRows(digits.xTrain, repeated), y: takeRows(digits.yTrain, repeated), ...test };
+    const eg = { epochs: s.epochs, lr: EG.lr, batchSize: s.batchSize, klWeight: EG.klWeight, reconWeight: EG.reconWeight };
+    ctx.report({ kind: 'stage', label: `N_L = ${nL}: semi-supervised EG (${rest.length} unlabelled)` });
+    const semi = trainEg(ctx, `semi N_L=${nL}`, buildDrmm(config, ctx.rng.fork(), { nonnegativity: EG.nonnegativity }), data, { ...eg, unlabelled });
+    ctx.report({ kind: 'stage', label: `N_L = ${nL}: EG on the labelled digits only` });
+    const labelledOnlyEg = trainEg(ctx, `labelled-only EG N_L=${nL}`, buildDrmm(config, ctx.rng.fork(), { nonnegativity: EG.nonnegativity }), repeatedData, eg);
+    ctx.report({ kind: 'stage', label: `N_L = ${nL}: DCN on the labelled digits only` });
+    const labelledOnlyDcn = trainDcn(ctx, `labelled-only DCN N_L=${nL}`, buildDcn(config, ctx.rng.fork()), repeatedData, { epochs: s.epochs, lr: EG.lr, batchSize: s.batchSize });
+    const metrics: UnitMetrics = { nL, unlabelled: rest.length, nTest: digits.yTest.size, gSteps: s.epochs * steps, semi, labelledOnlyEg, labelledOnlyDcn };
+    return { data: digits.description, metrics: { ...metrics }, claims: [], figures: [] };
+  },
+  merge(parts, mode) {
+    const s = semiSettings(mode);
+    const names = s.labelled.map(unitName);
+    const found = byUnit(parts, names, 'drmm-semi');
+    const units = names.map((n) => found[n].metrics as unknown as UnitMetrics);
+    const config = semiConfig(mode);
+    const rows = units.flatMap((u) => [
+      { NL: u.nL, model: 'DRMM semi-sup (EG)', testError: +last(u.semi).toFixed(4) },
+      { NL: u.nL, model: 'DRMM labelled only (EG)', testError: +last(u.labelledOnlyEg).toFixed(4) },
+      { NL: u.nL, model: 'DCN labelled only (BP)', testError: +last(u.labelledOnlyDcn).toFixed(4) },
+    ]);
+    const curves = units.flatMap((u) => u.semi.map((e) => ({ epoch: e.epoch, model: `N_L=${u.nL} semi-sup`, testError: +e.testError.toFixed(4) })));
+    const metrics: Record<string, unknown> = { settings: s, configuration: describeConfig(config), eg: EG, paper: TABLE1 };
+    for (const u of units) metrics[`NL${u.nL}`] = { unlabelled: u.unlabelled, gSteps: u.gSteps, finalTestError: { semi: last(u.semi), labelledOnlyEg: last(u.labelledOnlyEg), labelledOnlyDcn: last(u.labelledOnlyDcn) }, semi: u.semi, labelledOnlyEg: u.labelledOnlyEg, labelledOnlyDcn: u.labelledOnlyDcn };
+    const nTest = units[0].nTest;
     return {
-      data: `${digits.description} Training pool ${s.pool}: N_L ∈ {${s.labelled.join(', ')}} labelled (balanced over the classes), the rest of the pool unlabelled (paper: N_U = 60,000). ${config.name}: ${describeConfig(config)}. ${s.epochs} epoch(s) over the unlabelled pool; the labelled-only models get the same number of G-steps. Adam lr ${EG.lr}, batches of ${s.batchSize} labelled + ${s.batchSize} unlabelled.`,
+      data: `${found[names[0]].data} Training pool ${s.pool.toLocaleString('en-US')}: N_L ∈ {${s.labelled.join(', ')}} labelled (balanced over the classes, the first of each class in the pool's seeded order), the rest of the pool unlabelled (paper: N_U = 60,000 of which N_L are labelled). ${config.name}: ${describeConfig(config)}. ${describeEg(EG)}, the setting closest to the paper's text (see drmm-supervised); batches of ${s.batchSize} labelled + ${s.batchSize} unlabelled digits, ${s.epochs} epoch(s) over the unlabelled pool; the labelled-only models (EG and DCN) get the same number of G-steps. Test error of the last epoch.`,
+      scale: { ours: `${s.pool.toLocaleString('en-US')} pool (N_L labelled) / ${nTest.toLocaleString('en-US')}`, paper: '60,000 pool (N_L labelled) / 10,000' },
       metrics,
-      claims,
+      claims: semiClaims(units).rows,
       figures: [
         { name: 'test-error', title: 'Final test error per N_L: semi-supervised DRMM vs labelled-only DRMM and DCN', spec: groupedBars(rows) },
-        { name: 'semi-curves', title: 'Semi-supervised DRMM: test error per epoch over the unlabelled pool', spec: lineChart(curves.map((c) => ({ ...c })), 'epoch', 'testError', 'model') },
+        { name: 'semi-curves', title: 'Semi-supervised DRMM: test error per epoch over the unlabelled pool', spec: lineChart(curves, 'epoch', 'testError', 'model') },
       ],
     };
   },

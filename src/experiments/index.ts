@@ -4,6 +4,7 @@ import { dcimDense } from './dcim-dense.js';
 import { diagonalGibbs } from './diagonal-gibbs.js';
 import { drmmRender } from './drmm-render.js';
 import { drmmSemi } from './drmm-semi.js';
+import { drmmSettings } from './drmm-settings.js';
 import { drmmSupervised } from './drmm-supervised.js';
 import { energyMin } from './energy-min.js';
 import { iidConditions } from './iid-conditions.js';
@@ -14,7 +15,7 @@ import { bayesPrior } from './bayes-prior.js';
 import type { Experiment } from './types.js';
 import { weightCorrelation } from './weight-correlation.js';
 
-export const experiments: Experiment[] = [diagonalGibbs, weightCorrelation, energyMin, iidConditions, priorKlExperiment, capacity, randomLabelsExperiment, bayesPrior, dcimDense, dcimCnn, drmmSupervised, drmmSemi, drmmRender];
+export const experiments: Experiment[] = [diagonalGibbs, weightCorrelation, energyMin, iidConditions, priorKlExperiment, capacity, randomLabelsExperiment, bayesPrior, dcimDense, dcimCnn, drmmSupervised, drmmSettings, drmmSemi, drmmRender];
 
 export function findExperiment(name: string): Experiment {
   const e = experiments.find((x) => x.name === name);

@@ -1,7 +1,9 @@
-// The pieces the DRMM experiments share: the balanced N_L split, epochs-to-target, per-image MSE,
-// the rescaled NN-DRMM and the DCN of the same configuration.
+// The pieces the DRMM experiments share: the balanced N_L split, epochs-to-target, convergence
+// against a curve's own final error, per-image MSE, the rescaled NN-DRMM and the DCN of the same
+// configuration, and running an experiment's units outside the runner.
 import { describe, expect, it } from 'vitest';
-import { balancedLabelled, buildDcn, buildDrmm, epochsToReach, perImageMse } from '../../src/experiments/drmm-common.js';
+import { balancedLabelled, buildDcn, buildDrmm, convergence, epochsToReach, perImageMse, plateauEpochs, runEveryUnit } from '../../src/experiments/drmm-common.js';
+import type { Experiment } from '../../src/experiments/types.js';
 import { noGrad, rand, Rng, tensor, Tensor } from '../../src/index.js';
 
 describe('drmm-common', () => {
@@ -26,6 +28,55 @@ describe('drmm-common', () => {
     expect(epochsToReach(r, 0.1)).toBe(2);
     expect(epochsToReach(r, 0.05)).toBe(3);
     expect(epochsToReach(r, 0.01)).toBeNull();
+  });
+
+  it('convergence: the first epoch within max(0.2 points, 2 SE) of the mean of the last epochs', () => {
+    const curve = (errors: number[]) => errors.map((testError, i) => ({ epoch: i + 1, loss: 0, testError, seconds: 0 }));
+    expect([1, 2, 10, 30, 40].map(plateauEpochs)).toEqual([1, 1, 3, 5, 5]);
+    // 12 epochs → plateau of the last 3: mean 1.3%; 2 SE on 10,000 digits = 0.227 points > 0.2
+    const slow = curve([0.05, 0.03, 0.02, 0.016, 0.0154, 0.015, 0.014, 0.0135, 0.013, 0.0132, 0.0128, 0.013]);
+    const c = convergence(slow, 10000);
+    expect(c.final).toBeCloseTo(0.013, 10);
+    expect(c.margin).toBeCloseTo(2 * Math.sqrt((0.013 * 0.987) / 10000), 10);
+    expect(c.epoch).toBe(6); // 1.50% ≤ 1.3% + 0.227; 1.54% is not
+    // the floor: with a million test digits 2 SE is 0.02 points, the margin stays 0.2 points
+    expect(convergence(slow, 1_000_000).margin).toBe(0.002);
+    expect(convergence(slow, 1_000_000).epoch).toBe(6);
+    // a curve that plateaus above another still converges (a fixed target below it would never be reached)
+    const fastButHigher = curve([0.05, 0.031, 0.03, 0.03, 0.03, 0.03, 0.03, 0.03, 0.03, 0.03, 0.03, 0.03]);
+    expect(convergence(fastButHigher, 10000).epoch).toBe(2);
+    expect(epochsToReach(fastButHigher, 0.013)).toBeNull();
+    expect(() => convergence([], 100)).toThrow(/no epochs/);
+  });
+
+  it('convergence with several evaluations per epoch: fractional epochs, the plateau over the last epochs\' evaluations', () => {
+    const at = (e: number, errors: number[]) => ({ epoch: e, loss: 0, testError: errors[errors.length - 1], seconds: 0, evaluations: errors.map((testError, j) => ({ epoch: e - 1 + (j + 1) / errors.length, testError })) });
+    const records = [at(1, [0.2, 0.05, 0.015, 0.012]), at(2, [0.011, 0.013, 0.012, 0.012])]; // plateau = epoch 2's four: 1.2%
+    const c = convergence(records, 1000);
+    expect(c.final).toBeCloseTo(0.012, 10);
+    expect(c.margin).toBeCloseTo(2 * Math.sqrt((0.012 * 0.988) / 1000), 10); // 0.69 points
+    expect(c.epoch).toBe(0.75); // 1.5% ≤ 1.2% + 0.69%, 5% is not
+  });
+
+  it('runEveryUnit runs each unit with a fresh Rng of the seed and the earlier units readable, then merges', async () => {
+    const seen: string[] = [];
+    const exp: Experiment = {
+      name: 'probe',
+      title: 'probe',
+      paper: '—',
+      units: () => ['a', 'b'],
+      run(ctx) {
+        seen.push(`${ctx.unit}:${ctx.rng.uniform().toFixed(6)}:${ctx.readUnit?.('a') ? 'a-read' : 'no-a'}`);
+        return { data: ctx.unit!, metrics: { unit: ctx.unit }, claims: [], figures: [] };
+      },
+      merge(parts) {
+        return { data: parts.map((p) => p.findings.data).join('+'), metrics: {}, claims: [], figures: [] };
+      },
+    };
+    const merged = await runEveryUnit(exp, { mode: 'tiny', seed: 7, rng: new Rng(99), report: () => {} });
+    expect(merged.data).toBe('a+b');
+    const first = new Rng(7).uniform().toFixed(6);
+    expect(seen).toEqual([`a:${first}:no-a`, `b:${first}:a-read`]);
   });
 
   it('perImageMse is the mean squared difference of each row', () => {
