@@ -125,13 +125,13 @@ function readRun(outDir: string, name: string, key: RunKey): ExperimentResult | 
  * Every run stored for experiment `name` under <dir>/<name>/runs/ (throws, naming the file, on one
  * that cannot be read or is not a result: a report must not silently drop a committed run).
  */
-export function loadRuns(dir: string, name: string): ExperimentResult[] {
+export function loadRuns(dir: string, name: string, fresh?: ReadonlyMap<string, ExperimentResult>): ExperimentResult[] {
   const runsDir = join(dir, name, 'runs');
   if (!existsSync(runsDir)) return [];
   return readdirSync(runsDir)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((f) => loadResultFile(join(runsDir, f), name)!);
+    .map((f) => fresh?.get(join(runsDir, f)) ?? loadResultFile(join(runsDir, f), name)!);
 }
 
 /**
@@ -152,8 +152,8 @@ export function mergedResults(dir: string, registry: readonly Experiment[]): Exp
  * <fromDir>/<name>/runs (by default the same folder). Returns the merged result, or null when no
  * seed has all its units yet.
  */
-export async function writeMergedResult(exp: Experiment, mode: Mode, fromDir: string, outDir = fromDir): Promise<ExperimentResult | null> {
-  const { result } = mergeRuns(exp, mode, loadRuns(fromDir, exp.name));
+export async function writeMergedResult(exp: Experiment, mode: Mode, fromDir: string, outDir = fromDir, fresh?: ReadonlyMap<string, ExperimentResult>): Promise<ExperimentResult | null> {
+  const { result } = mergeRuns(exp, mode, loadRuns(fromDir, exp.name, fresh));
   if (!result) return null;
   const dir = join(outDir, exp.name);
   mkdirSync(dir, { recursive: true });
@@ -201,6 +201,8 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
   for (const u of units) if (u !== undefined && !UNIT_NAME.test(u)) throw new Error(`experiment '${exp.name}': unit name '${u}' is not usable as a file name`);
   let reused = true;
   let last: ExperimentResult | null = null;
+  // the runs made now, as computed (their JSON files cannot hold NaN or −0, the objects can)
+  const fresh = new Map<string, ExperimentResult>();
   for (const unit of opts.unit !== undefined ? [opts.unit] : units) {
     const key: RunKey = { mode: opts.mode, seed: opts.seed, ...(unit === undefined ? {} : { unit }) };
     const stored = opts.force ? null : readRun(opts.outDir, exp.name, key);
@@ -210,8 +212,9 @@ export async function runExperiment(exp: Experiment, opts: RunOptions): Promise<
     }
     reused = false;
     last = await runOnce(exp, key, opts);
+    fresh.set(runFile(opts.outDir, exp.name, key), last);
   }
-  const merged = await writeMergedResult(exp, opts.mode, opts.outDir);
+  const merged = await writeMergedResult(exp, opts.mode, opts.outDir, opts.outDir, fresh);
   return { result: merged ?? last!, reused, complete: merged !== null };
 }
 

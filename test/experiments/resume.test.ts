@@ -154,7 +154,8 @@ describe('resume from epoch checkpoints', () => {
     const dir = join(root, 'em-cut');
     await interrupted(exp, dir, 7, (e) => e.kind === 'epoch' && e.epoch === 1);
     const again = await resumedRun(exp, dir, 7);
-    expect(again.events.filter((e) => e.kind === 'epoch').map((e) => e.kind === 'epoch' && e.epoch)).toEqual([2]);
+    // the CNN's epoch 2 continues; the MLP (Fig. 23's second row) then trains from its start
+    expect(again.events.filter((e) => e.kind === 'epoch').map((e) => e.kind === 'epoch' && `${e.label} ${e.epoch}`)).toEqual(['CNN 2', 'MLP 1', 'MLP 2']);
     expect(numbers(again.result)).toBe(numbers(whole.result));
     expect(again.result.claims).toEqual(whole.result.claims);
   }, 60_000);
