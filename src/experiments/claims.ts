@@ -87,13 +87,16 @@ export function increasingIn(keys: readonly string[]): Comparison[] {
   return keys.slice(1).map((k, i) => ({ left: k, op: '>', right: keys[i] }));
 }
 
+/** A value read back from JSON, where NaN and ±∞ were written as null, is NaN again. */
+const numberOrNaN = (v: unknown): number => (typeof v === 'number' ? v : NaN);
+
 /** The signed margin by which a comparison holds (> 0 holds), and its SE when known. */
 function difference(c: Comparison, values: Record<string, Quantity>): { d: number; se: number | undefined } {
   const side = (k: string | number): Quantity => {
     if (typeof k === 'number') return { value: k, se: 0 };
     const q = values[k];
     if (!q) throw new Error(`claim: the comparison names '${k}', which is not among its values (${Object.keys(values).join(', ')})`);
-    return q;
+    return { value: numberOrNaN(q.value), se: q.se === undefined ? undefined : numberOrNaN(q.se) };
   };
   const l = side(c.left);
   const r = side(c.right);
@@ -171,7 +174,7 @@ export function mergeSeeds(perSeed: readonly Claim[]): Claim {
   const [first] = perSeed;
   if (perSeed.length === 1) return first;
   const keys = Object.keys(first.values);
-  const values: Record<string, Quantity> = Object.fromEntries(keys.map((k) => [k, { ...meanWithSe(perSeed.map((c) => c.values[k]?.value ?? NaN)), unit: first.values[k].unit }]));
+  const values: Record<string, Quantity> = Object.fromEntries(keys.map((k) => [k, { ...meanWithSe(perSeed.map((c) => numberOrNaN(c.values[k]?.value))), unit: first.values[k].unit }]));
   const outcomes = first.test.map((t) => {
     const perSeedD = perSeed.map((c) => difference(t, c.values).d);
     const m = meanWithSe(perSeedD);
@@ -191,11 +194,12 @@ export function mergeSeeds(perSeed: readonly Claim[]): Claim {
 
 /** "2.93 ± 0.17%" or "0.541 ± 0.020" (no ± without an SE). */
 export function formatQuantity(q: Quantity): string {
+  if (!Number.isFinite(q.value)) return 'n/a'; // NaN (null once written as JSON): nothing measured
   const percent = q.unit === 'percent';
   const scale = percent ? 100 : 1;
   const digits = percent ? 2 : Math.abs(q.value) >= 100 ? 1 : Math.abs(q.value) < 0.01 && q.value !== 0 ? 4 : 3;
   const fmt = (v: number) => (Math.abs(v) < 1e-4 && v !== 0 && !percent ? v.toExponential(1) : (v * scale).toFixed(digits));
-  return `${fmt(q.value)}${q.se !== undefined ? ` ± ${fmt(q.se)}` : ''}${percent ? '%' : ''}`;
+  return `${fmt(q.value)}${typeof q.se === 'number' && Number.isFinite(q.se) ? ` ± ${fmt(q.se)}` : ''}${percent ? '%' : ''}`;
 }
 
 /** The claim's values as one line: "EG 1.21 ± 0.11%, DCN 1.30 ± 0.11%". */

@@ -55,8 +55,13 @@ describe('claims: verdicts from differences and standard errors', () => {
     expect(() => judge({ a: quantity(1) }, [{ left: 'a', op: '<', right: 'c' }])).toThrow(/names 'c'/);
   });
 
-  it('a NaN value makes the claim inconclusive, never holds', () => {
+  it('a NaN value makes the claim inconclusive, never holds, also after JSON wrote it as null', () => {
     expect(judge({ a: quantity(NaN), b: quantity(1) }, [{ left: 'a', op: '<', right: 'b' }]).verdict).toBe('inconclusive');
+    const readBack = JSON.parse(JSON.stringify({ a: quantity(NaN), b: quantity(1) }));
+    expect(readBack.a.value).toBeNull();
+    expect(judge(readBack, [{ left: 'a', op: '<', right: 'b' }]).verdict).toBe('inconclusive');
+    expect(formatQuantity(readBack.a)).toBe('n/a');
+    expect(formatQuantity({ value: 0.5, se: null as unknown as number })).toBe('0.500');
   });
 
   it('ClaimList: no comparison is reported; tested: false is not tested at this scale', () => {
