@@ -47,7 +47,10 @@ describe('the packed tarball', () => {
 
   it('runs `npx gibbsgrad list`, and names the package a figure needs when it is absent', async () => {
     const { stdout } = await exec('npx', ['gibbsgrad', 'list'], { cwd: app, encoding: 'utf8', timeout: 60_000 });
-    expect(stdout.trim().split('\n').map((l) => l.split(/\s+/)[0])).toEqual(experiments.map((e) => e.name));
+    // one line per experiment, and an indented line of units under those split into units
+    const names = stdout.trim().split('\n').filter((l) => !/^\s/.test(l));
+    expect(names.map((l) => l.split(/\s+/)[0])).toEqual(experiments.map((e) => e.name));
+    expect(stdout).toMatch(/^\s+units in full mode: foe, none, dropout/m);
     const run = exec('npx', ['gibbsgrad', 'run', 'diagonal-gibbs', '--tiny', '--out', join(work, 'results')], { cwd: app, encoding: 'utf8', timeout: 120_000 });
     await expect(run).rejects.toMatchObject({ stderr: expect.stringMatching(/rendering a figure: the npm package 'vega' is not installed \(npm install vega\)/) });
   }, 150_000);
@@ -99,7 +102,7 @@ describe("the README's commands, from the installed tarball", () => {
       const { stdout } = await exec(cmd, args, { cwd: app, encoding: 'utf8', timeout: 300_000 }).catch((e) => {
         throw new Error(`'${line}' failed: ${e.stderr || e.message}`);
       });
-      if (line === 'npx gibbsgrad list') expect(stdout.split('\n').filter(Boolean).length).toBe(experiments.length);
+      if (line === 'npx gibbsgrad list') expect(stdout.split('\n').filter((l) => l !== '' && !/^\s/.test(l)).length).toBe(experiments.length);
     }
     expect(existsSync(join(app, 'results', 'index.html'))).toBe(true);
     for (const e of experiments) expect(existsSync(join(app, 'results', e.name, 'result.json'))).toBe(true);
