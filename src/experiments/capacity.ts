@@ -41,7 +41,7 @@ import {
 } from './cnn.js';
 import { byMode, num, pct, train } from './common.js';
 import { describeComparisons } from './comparison-text.js';
-import { groupedBarChart, histogramPanels, imageGrid, lineChart } from './figures.js';
+import { barChart, histogramPanels, imageGrid, lineChart } from './figures.js';
 import type { Experiment, ExperimentContext, ExperimentFindings, Figure, Mode } from './types.js';
 
 interface Network {
@@ -332,13 +332,14 @@ function capacityFigures(units: Record<string, CapacityUnitMetrics>): Figure[] {
     {
       name: 'kl-bins',
       title: `Bins sensitivity: last-epoch average scale-matched KL[P(X)‖P̂(F1)] per network, and the test images' own KL[P(X)‖P̂(x)], on ${KL_BIN_COUNTS.join(' and ')} bins`,
-      spec: groupedBarChart(
+      spec: barChart(
         KL_BIN_COUNTS.flatMap((bins) => [
           { what: 'x (the images)', bins: `${bins} bins`, kl: +units[NETWORKS[0].key].imageKl[bins].mean.value.toFixed(4) },
           ...NETWORKS.map(({ key }) => ({ what: key, bins: `${bins} bins`, kl: +units[key].perEpoch.at(-1)!.kl[bins].scaled.value.toFixed(4) })),
         ]),
         'what',
         'kl',
+        undefined,
         'bins',
       ),
     },

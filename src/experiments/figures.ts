@@ -18,15 +18,14 @@ export function lineChart(values: Row[], x: string, y: string, series?: string, 
   };
 }
 
-export function barChart(values: Row[], x: string, y: string, title?: string): Record<string, unknown> {
-  return {
-    title,
-    width: 360,
-    height: 200,
-    data: { values },
-    mark: 'bar',
-    encoding: { x: { field: x, type: 'ordinal' }, y: { field: y, type: 'quantitative' } },
-  };
+/** Bars of `y` per `x`; with `group`, one bar per group side by side within each x (e.g. a value under two settings). */
+export function barChart(values: Row[], x: string, y: string, title?: string, group?: string): Record<string, unknown> {
+  const quantity = { field: y, type: 'quantitative' };
+  const encoding =
+    group === undefined
+      ? { x: { field: x, type: 'ordinal' }, y: quantity }
+      : { x: { field: x, type: 'nominal', sort: null }, xOffset: { field: group, type: 'nominal' }, y: quantity, color: { field: group, type: 'nominal' } };
+  return { title, width: 360, height: 200, data: { values }, mark: 'bar', encoding };
 }
 
 /**
@@ -127,23 +126,6 @@ export function histogramPanels(panels: readonly HistogramPanel[], { title, refe
           encoding: { x: { field: 'mid', type: 'quantitative' }, y: { field: 'p', type: 'quantitative' } },
         },
       ],
-    },
-  };
-}
-
-/** Bars of `y` per `x`, one bar per `group` side by side within each x (e.g. a value under two settings). */
-export function groupedBarChart(values: Row[], x: string, y: string, group: string, title?: string): Record<string, unknown> {
-  return {
-    title,
-    width: 360,
-    height: 200,
-    data: { values },
-    mark: 'bar',
-    encoding: {
-      x: { field: x, type: 'nominal', sort: null },
-      xOffset: { field: group, type: 'nominal' },
-      y: { field: y, type: 'quantitative' },
-      color: { field: group, type: 'nominal' },
     },
   };
 }

@@ -40,7 +40,7 @@ import {
 } from './cnn.js';
 import { byMode, num, pct, train } from './common.js';
 import { describeComparisons } from './comparison-text.js';
-import { barChart, groupedBarChart, histogramPanels, imageGrid, lineChart } from './figures.js';
+import { barChart, histogramPanels, imageGrid, lineChart } from './figures.js';
 import { addCloseToPriorClaims } from './prior-claims.js';
 import type { Experiment, ExperimentContext, Figure, Mode } from './types.js';
 
@@ -176,7 +176,7 @@ export const priorKlExperiment: Experiment = {
     figures.push({
       name: 'kl-bins',
       title: `Bins sensitivity: KL[P(X)‖P̂(x)] of the exact Gaussian test images on ${KL_BIN_COUNTS.join(' and ')} bins (mean, 1st and 99th percentile) beside the papers' four values`,
-      spec: groupedBarChart(
+      spec: barChart(
         [
           ...KL_BIN_COUNTS.flatMap((bins) => [
             { what: 'images: 1st percentile', source: `${bins} bins`, kl: +imageKl[bins].p1.toFixed(4) },
@@ -187,6 +187,7 @@ export const priorKlExperiment: Experiment = {
         ],
         'what',
         'kl',
+        undefined,
         'source',
       ),
     });
