@@ -7,6 +7,7 @@
  * `Node` in the output's `ctx`. `backward` sorts the recorded nodes topologically (iteratively,
  * so a chain of 100,000 ops needs no deep recursion) and runs the VJPs in reverse.
  */
+import { kernels } from '../tensor/kernels.js';
 import { fmt, sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/rng.js';
@@ -16,13 +17,20 @@ export interface Probe<A> {
   attrs: A;
 }
 
-export interface OpDef<A = any> {
+export interface OpDef<A = any, S = any> {
   name: string;
   /** The derivative in mathematical notation (drives the generated op table and explain()). */
   derivative: string;
-  forward(inputs: Tensor[], attrs: A): Tensor;
-  /** Gradients of the inputs given the gradient `g` of the output (null: no gradient). */
-  vjp(g: Tensor, inputs: Tensor[], out: Tensor, attrs: A): (Tensor | null)[];
+  /**
+   * Computes the output. `save` keeps something the VJP needs beyond inputs, output and attrs (a
+   * max-pooling's argmax); it is recorded with the node only when a graph is recorded.
+   */
+  forward(inputs: Tensor[], attrs: A, save: (saved: S) => void): Tensor;
+  /**
+   * Gradients of the inputs given the gradient `g` of the output (null: no gradient). `saved` is
+   * what the forward saved, or undefined when it saved nothing.
+   */
+  vjp(g: Tensor, inputs: Tensor[], out: Tensor, attrs: A, saved: S | undefined): (Tensor | null)[];
   /** Random inputs for the gradcheck property test: shapes, broadcasting, away from kinks. */
   probe(rng: Rng): Probe<A>;
   /** Inputs that never receive a gradient (an index, a condition). */
@@ -39,6 +47,8 @@ export interface Node {
   gradNorm?: number;
   /** The inputs' versions at the forward pass; backward() checks them (see Tensor.version). */
   versions: number[];
+  /** What the forward passed to `save` (dropped when the graph is freed). */
+  saved?: unknown;
   /** Set by a backward() without retainGraph: the graph may not be back-propagated through again. */
   freed?: boolean;
 }
@@ -53,7 +63,7 @@ export interface BackwardOptions {
 export const registry = new Map<string, OpDef>();
 
 /** Registers an op (once) and returns a function that applies it. */
-export function defineOp<A = undefined>(def: OpDef<A>): (inputs: Tensor[], attrs: A) => Tensor {
+export function defineOp<A = undefined, S = never>(def: OpDef<A, S>): (inputs: Tensor[], attrs: A) => Tensor {
   if (registry.has(def.name)) throw new Error(`defineOp: op '${def.name}' is already registered`);
   registry.set(def.name, def as OpDef);
   return (inputs, attrs) => apply(def, inputs, attrs);
@@ -112,15 +122,16 @@ function anomalyError(op: string, pass: string, t: Tensor, shapes: string): Erro
   return new Error(`anomaly: ${op} produced ${t.data[i]} in its ${pass} at flat index ${i} of shape ${fmt(t.shape)} (inputs ${shapes})`);
 }
 
-export function apply<A>(def: OpDef<A>, inputs: Tensor[], attrs: A): Tensor {
-  const out = def.forward(inputs, attrs);
+export function apply<A, S>(def: OpDef<A, S>, inputs: Tensor[], attrs: A): Tensor {
+  let saved: S | undefined;
+  const out = def.forward(inputs, attrs, (s) => { saved = s; });
   // Inside a VJP the check is left to backward(), which names the op whose gradient it is.
   if (anomaly && !inBackward && firstNonFinite(out) >= 0 && allFinite(inputs)) {
     throw anomalyError(def.name, 'forward', out, inputs.map((t) => fmt(t.shape)).join(', '));
   }
   if (gradEnabled && inputs.some((t, i) => t.requiresGrad && !def.nondiff?.includes(i))) {
     out.requiresGrad = true;
-    out.ctx = { op: def, inputs, attrs, id: nextId++, versions: inputs.map((t) => t.version) } satisfies Node;
+    out.ctx = { op: def, inputs, attrs, id: nextId++, versions: inputs.map((t) => t.version), saved } satisfies Node;
   }
   return out;
 }
@@ -150,10 +161,7 @@ export function topoSort(root: Tensor): Tensor[] {
 }
 
 function norm(t: Tensor): number {
-  const d = t.data;
-  let s = 0;
-  for (let i = 0; i < d.length; i++) s += d[i] * d[i]; // indexed: the iterator form cost ~10% of a CNN training step
-  return Math.sqrt(s);
+  return Math.sqrt(kernels().sumOfSquares(t.data));
 }
 
 /**
@@ -187,7 +195,12 @@ export function backward(root: Tensor, seedOrOptions?: Tensor | BackwardOptions)
   } finally {
     inBackward = wasInBackward;
   }
-  if (!retainGraph) for (const t of order) if (t.ctx) nodeOf(t)!.freed = true;
+  if (!retainGraph) {
+    for (const t of order) {
+      const node = nodeOf(t);
+      if (node) [node.freed, node.saved] = [true, undefined];
+    }
+  }
 }
 
 /** Every node of the graph still usable: not freed by an earlier backward, inputs not modified since the forward. */
@@ -219,7 +232,7 @@ function runBackward(order: Tensor[], grads: Map<Tensor, Tensor>): void {
       continue;
     }
     node.gradNorm = norm(g);
-    const gi = node.op.vjp(g, node.inputs, t, node.attrs);
+    const gi = node.op.vjp(g, node.inputs, t, node.attrs, node.saved);
     node.inputs.forEach((x, k) => {
       const gk = gi[k];
       if (!gk || !x.requiresGrad || node.op.nondiff?.includes(k)) return;
@@ -241,7 +254,7 @@ function copy(t: Tensor): Tensor {
 
 /** acc + g in a fresh buffer (acc may alias a tensor the user still holds). */
 function addInto(acc: Tensor, g: Tensor): Tensor {
-  const out = new Tensor(new Float32Array(acc.size), acc.shape);
-  for (let i = 0; i < out.size; i++) out.data[i] = acc.data[i] + g.data[i];
-  return out;
+  const out = new Float32Array(acc.size);
+  kernels().binary('add', acc.data, acc.shape, g.data, g.shape, out, acc.shape);
+  return new Tensor(out, acc.shape);
 }

@@ -2,6 +2,7 @@
  * Optimisers (PyTorch's optim namespace). They update parameters in place from `.grad`, so
  * reshaped views of a parameter see the new values.
  */
+import { kernels } from '../tensor/kernels.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /** An optimiser's progress (to resume training exactly): step count, latest lr and its buffers. */
@@ -126,17 +127,9 @@ export class SGD extends Optimizer {
   }
 
   protected update(w: Float32Array, g: Float32Array, i: number): void {
-    const { lr, momentum: mu, weightDecay: wd } = this;
-    if (mu === 0) {
-      for (let j = 0; j < w.length; j++) w[j] -= lr * (g[j] + wd * w[j]);
-      return;
-    }
-    const v = (this.velocity[i] ??= new Float32Array(w.length));
-    for (let j = 0; j < w.length; j++) {
-      const d = g[j] + wd * w[j];
-      v[j] = mu * v[j] + d;
-      w[j] -= lr * (this.nesterov ? d + mu * v[j] : v[j]);
-    }
+    const { lr, momentum, weightDecay, nesterov } = this;
+    const velocity = momentum === 0 ? null : (this.velocity[i] ??= new Float32Array(w.length));
+    kernels().sgdUpdate(w, g, velocity, { lr, momentum, weightDecay, nesterov });
   }
 }
 
@@ -175,14 +168,8 @@ export class Adam extends Optimizer {
     const m = (this.m[i] ??= new Float32Array(w.length));
     const v = (this.v[i] ??= new Float32Array(w.length));
     const t = this.stepCount + 1;
-    const c1 = 1 - this.beta1 ** t;
-    const c2 = 1 - this.beta2 ** t;
-    for (let j = 0; j < w.length; j++) {
-      const d = g[j] + this.weightDecay * w[j];
-      m[j] = this.beta1 * m[j] + (1 - this.beta1) * d;
-      v[j] = this.beta2 * v[j] + (1 - this.beta2) * d * d;
-      w[j] -= (this.lr * (m[j] / c1)) / (Math.sqrt(v[j] / c2) + this.eps);
-    }
+    const { lr, beta1, beta2, eps, weightDecay } = this;
+    kernels().adamUpdate(w, g, m, v, { lr, beta1, beta2, eps, weightDecay, c1: 1 - beta1 ** t, c2: 1 - beta2 ** t });
   }
 }
 

@@ -8,7 +8,6 @@ import {
   broadcastShapes, broadcastStrides, fmt, normAxes, normAxis, normPerm, reducedShape, resolveReshape,
   sameShape, sizeOf, stridesOf, type Shape,
 } from './shape.js';
-import { stridedRead, stridedWrite } from './strided.js';
 import { Tensor } from './tensor.js';
 
 export function unaryRaw(op: UnaryKernel, x: Tensor): Tensor {
@@ -57,7 +56,9 @@ export function permuteRaw(x: Tensor, perm: readonly number[]): Tensor {
 
 /** Copies x, read through `strides`, into a fresh row-major tensor of `shape`. */
 function stridedCopy(x: Float32Array, strides: readonly number[], shape: Shape, offset = 0): Float32Array {
-  return stridedRead(x, strides, shape, offset, new Float32Array(sizeOf(shape)));
+  const out = new Float32Array(sizeOf(shape));
+  kernels().stridedRead(x, strides, shape, offset, out);
+  return out;
 }
 
 /** Materialises x broadcast to `shape`. */
@@ -153,7 +154,8 @@ export function embedRaw(g: Tensor, shape: Shape, starts: readonly number[], fil
   const out = new Float32Array(sizeOf(shape)).fill(fill);
   const strides = stridesOf(shape);
   const offset = starts.reduce((o, s, i) => o + s * strides[i], 0);
-  return new Tensor(stridedWrite(g.data, strides, g.shape, offset, out), shape);
+  kernels().stridedWrite(g.data, strides, g.shape, offset, out);
+  return new Tensor(out, shape);
 }
 
 export function concatRaw(xs: readonly Tensor[], axis: number): Tensor {
@@ -170,12 +172,7 @@ export function concatRaw(xs: readonly Tensor[], axis: number): Tensor {
   const out = new Float32Array(sizeOf(shape));
   const outer = sizeOf(first.slice(0, a));
   const inner = sizeOf(first.slice(a + 1));
-  let col = 0;
-  for (const t of xs) {
-    const chunk = t.shape[a] * inner;
-    for (let o = 0; o < outer; o++) out.set(t.data.subarray(o * chunk, (o + 1) * chunk), o * shape[a] * inner + col);
-    col += chunk;
-  }
+  kernels().concat(xs.map((t) => t.data), xs.map((t) => t.shape[a] * inner), outer, out);
   return new Tensor(out, shape);
 }
 
@@ -206,14 +203,8 @@ function checkIndex(op: string, x: Tensor, axis: number, index: Tensor): number 
 /** PyTorch's gather: out[…, i, …] = x[…, index[…, i, …], …] along `axis`. */
 export function gatherRaw(x: Tensor, axis: number, index: Tensor): Tensor {
   const a = checkIndex('gather', x, axis, index);
-  const inner = sizeOf(x.shape.slice(a + 1));
   const out = new Float32Array(index.size);
-  const len = index.shape[a];
-  for (let i = 0; i < index.size; i++) {
-    const o = Math.floor(i / (len * inner));
-    const r = i % inner;
-    out[i] = x.data[(o * x.shape[a] + index.data[i]) * inner + r];
-  }
+  kernels().gather(x.data, x.shape, a, index.data, index.shape, out);
   return new Tensor(out, index.shape);
 }
 
@@ -221,13 +212,7 @@ export function gatherRaw(x: Tensor, axis: number, index: Tensor): Tensor {
 export function scatterAddRaw(g: Tensor, axis: number, index: Tensor, shape: Shape): Tensor {
   const out = new Float32Array(sizeOf(shape));
   const a = normAxis('scatterAdd', axis, shape.length, shape);
-  const inner = sizeOf(shape.slice(a + 1));
-  const len = index.shape[a];
-  for (let i = 0; i < index.size; i++) {
-    const o = Math.floor(i / (len * inner));
-    const r = i % inner;
-    out[(o * shape[a] + index.data[i]) * inner + r] += g.data[i];
-  }
+  kernels().scatterAdd(g.data, index.data, index.shape, a, shape, out);
   return new Tensor(out, shape);
 }
 
@@ -236,7 +221,7 @@ export function whereRaw(cond: Tensor, a: Tensor, b: Tensor): Tensor {
   const shape = broadcastShapes('where', cond.shape, a.shape, b.shape);
   const [c, x, y] = [cond, a, b].map((t) => expandRaw(t, shape).data);
   const out = new Float32Array(sizeOf(shape));
-  for (let i = 0; i < out.length; i++) out[i] = c[i] !== 0 ? x[i] : y[i];
+  kernels().where(c, x, y, out);
   return new Tensor(out, shape);
 }
 
@@ -244,12 +229,13 @@ export function whereRaw(cond: Tensor, a: Tensor, b: Tensor): Tensor {
 export function oneHot(indices: Tensor | readonly number[], numClasses: number): Tensor {
   const idx = indices instanceof Tensor ? indices : new Tensor(Float32Array.from(indices), [indices.length]);
   if (!Number.isInteger(numClasses) || numClasses <= 0) throw new Error(`oneHot: numClasses must be a positive integer, got ${numClasses}`);
-  const out = new Float32Array(idx.size * numClasses);
   idx.data.forEach((v, i) => {
     if (!Number.isInteger(v) || v < 0 || v >= numClasses) {
       throw new Error(`oneHot: label ${v} at position ${i} is out of range [0, ${numClasses - 1}]`);
     }
-    out[i * numClasses + v] = 1;
   });
+  // A 1 scattered into each row of zeros [size, C] at column index[row].
+  const out = new Float32Array(idx.size * numClasses);
+  kernels().scatterAdd(new Float32Array(idx.size).fill(1), idx.data, [idx.size, 1], 1, [idx.size, numClasses], out);
   return new Tensor(out, [...idx.shape, numClasses]);
 }

@@ -77,6 +77,58 @@ export interface Kernels {
   conv2dWeightGrad(gy: Float32Array, x: Float32Array, g: Conv2dGeometry, outChannels: number, dw: Float32Array): void;
   /** dx = col2im(Wᵀ · G), dx of shape [n, c, h, w]. */
   conv2dInputGrad(w: Float32Array, gy: Float32Array, g: Conv2dGeometry, outChannels: number, dx: Float32Array): void;
+  /** y[b, k, p] += bias[k] for y of shape [n, bias.length, P] (a convolution's bias, in place). */
+  addChannelBias(y: Float32Array, bias: Float32Array, n: number, P: number): void;
+  /** sums[k] = Σ_{b,p} G[b, k, p] for G of shape [n, sums.length, P] (a bias gradient). */
+  channelSums(G: Float32Array, n: number, P: number, sums: Float32Array): void;
+
+  // Data movement. Shapes are row-major; an index tensor holds integers stored as float32.
+  /** out[i] = x[offset + Σ_d idx_d · strides_d] over the row-major indices of `shape` (slice, expand). */
+  stridedRead(x: Float32Array, strides: readonly number[], shape: Shape, offset: number, out: Float32Array): void;
+  /** out[offset + Σ_d idx_d · strides_d] = src[i]: the scatter that undoes stridedRead (embed, pad). */
+  stridedWrite(src: Float32Array, strides: readonly number[], shape: Shape, offset: number, out: Float32Array): void;
+  /** Joins `parts` along an axis: `outer` rows, part j contributing `chunks[j]` contiguous values to each. */
+  concat(parts: readonly Float32Array[], chunks: readonly number[], outer: number, out: Float32Array): void;
+  /** PyTorch's gather along `axis` of x (shape `shape`): out[…, i, …] = x[…, index[…, i, …], …], out shaped like the index. */
+  gather(x: Float32Array, shape: Shape, axis: number, index: Float32Array, indexShape: Shape, out: Float32Array): void;
+  /** The adjoint of gather: adds g (shaped like the index) into out (shape `shape`, not zeroed here) at the gathered positions. */
+  scatterAdd(g: Float32Array, index: Float32Array, indexShape: Shape, axis: number, shape: Shape, out: Float32Array): void;
+  /** out[i] = cond[i] ≠ 0 ? a[i] : b[i] (all of one length; broadcasting is done before). */
+  where(cond: Float32Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** Σ x[i]² accumulated in float64 (a gradient's norm for explain()). */
+  sumOfSquares(x: Float32Array): number;
+
+  /**
+   * Unpooling (DRMM eq 5): out (shape of the 0/1 mask [N, K, h·p, w·p]) = mask · z[…, ⌊y/p⌋, ⌊x/p⌋]
+   * for z [N, K, h, w]; 0 wherever the mask is 0 (even for an infinite z).
+   */
+  unpool(z: Float32Array, mask: Float32Array, h: number, w: number, pool: number, out: Float32Array): void;
+  /** Its adjoint in z: dz (zeroed by the caller) += mask · g summed over each p×p block. */
+  unpoolBackward(g: Float32Array, mask: Float32Array, h: number, w: number, pool: number, dz: Float32Array): void;
+
+  // Optimiser updates, in place on the parameter w and the optimiser's buffers.
+  /** SGD (PyTorch's form): d = g + λw; with momentum v ← μv + d and w ← w − lr·(Nesterov ? d + μv : v); without, w ← w − lr·d. */
+  sgdUpdate(w: Float32Array, g: Float32Array, velocity: Float32Array | null, h: SgdHyper): void;
+  /** Adam: d = g + λw; m ← β₁m + (1−β₁)d; v ← β₂v + (1−β₂)d²; w ← w − lr·(m/c₁)/(√(v/c₂) + ε). */
+  adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamHyper): void;
+}
+
+export interface SgdHyper {
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  nesterov: boolean;
+}
+
+export interface AdamHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** The bias corrections 1 − β₁ᵗ and 1 − β₂ᵗ of step t. */
+  c1: number;
+  c2: number;
 }
 
 /** What a backend can say about itself beyond its kernels. */

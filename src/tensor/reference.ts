@@ -3,10 +3,10 @@
  * loops are still ordered for the cache (matmul is i-k-j) and accumulate in float64 (JS numbers),
  * rounding to float32 only when they store.
  */
-import type { BinaryKernel, Conv2dGeometry, Kernels, MatmulDims, ReduceKernel, UnaryKernel } from './kernels.js';
+import type { AdamHyper, BinaryKernel, Conv2dGeometry, Kernels, MatmulDims, ReduceKernel, SgdHyper, UnaryKernel } from './kernels.js';
 import { registerBackend } from './kernels.js';
 import { broadcastStrides, sameShape, sizeOf, stridesOf, type Shape } from './shape.js';
-import { stridedRead, walk } from './strided.js';
+import { stridedRead, stridedWrite, walk } from './strided.js';
 
 /** sigmoid(x) = 1/(1+e^−x), written so that e^{|x|} never overflows (stable for |x| ≫ 100). */
 export function sigmoid(x: number): number {
@@ -267,6 +267,124 @@ function maxPool2dBackward(dy: Float32Array, argmax: Int32Array, dx: Float32Arra
   for (let o = 0; o < dy.length; o++) if (argmax[o] >= 0) dx[argmax[o]] += dy[o];
 }
 
+/** y[b, k, p] += bias[k] for y of shape [n, K, P]. */
+function addChannelBias(y: Float32Array, bias: Float32Array, n: number, P: number): void {
+  const K = bias.length;
+  for (let b = 0; b < n; b++) {
+    for (let k = 0; k < K; k++) {
+      const bk = bias[k];
+      for (let p = (b * K + k) * P, end = p + P; p < end; p++) y[p] += bk;
+    }
+  }
+}
+
+/** Σ_{b,p} G[b, k, p] for G of shape [n, K, P], accumulated in float64 per channel. */
+function channelSums(G: Float32Array, n: number, P: number, out: Float32Array): void {
+  const K = out.length;
+  const sums = new Float64Array(K);
+  for (let b = 0; b < n; b++) {
+    for (let k = 0; k < K; k++) {
+      let s = 0;
+      for (let p = (b * K + k) * P, end = p + P; p < end; p++) s += G[p];
+      sums[k] += s;
+    }
+  }
+  out.set(sums);
+}
+
+function concat(parts: readonly Float32Array[], chunks: readonly number[], outer: number, out: Float32Array): void {
+  const row = chunks.reduce((s, c) => s + c, 0);
+  let col = 0;
+  parts.forEach((part, j) => {
+    const chunk = chunks[j];
+    for (let o = 0; o < outer; o++) out.set(part.subarray(o * chunk, (o + 1) * chunk), o * row + col);
+    col += chunk;
+  });
+}
+
+/** Index i of the index tensor, split as (o, ·, r) around `axis`, reads x[(o·shape[axis] + index[i])·inner + r]. */
+function gather(x: Float32Array, shape: Shape, axis: number, index: Float32Array, indexShape: Shape, out: Float32Array): void {
+  const inner = sizeOf(shape.slice(axis + 1));
+  const len = indexShape[axis];
+  for (let i = 0; i < index.length; i++) {
+    const o = Math.floor(i / (len * inner));
+    const r = i % inner;
+    out[i] = x[(o * shape[axis] + index[i]) * inner + r];
+  }
+}
+
+function scatterAdd(g: Float32Array, index: Float32Array, indexShape: Shape, axis: number, shape: Shape, out: Float32Array): void {
+  const inner = sizeOf(shape.slice(axis + 1));
+  const len = indexShape[axis];
+  for (let i = 0; i < index.length; i++) {
+    const o = Math.floor(i / (len * inner));
+    const r = i % inner;
+    out[(o * shape[axis] + index[i]) * inner + r] += g[i];
+  }
+}
+
+function where(cond: Float32Array, a: Float32Array, b: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = cond[i] !== 0 ? a[i] : b[i];
+}
+
+function sumOfSquares(x: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  return s;
+}
+
+function sgdUpdate(w: Float32Array, g: Float32Array, v: Float32Array | null, h: SgdHyper): void {
+  const { lr, momentum: mu, weightDecay: wd } = h;
+  if (!v) {
+    for (let j = 0; j < w.length; j++) w[j] -= lr * (g[j] + wd * w[j]);
+    return;
+  }
+  for (let j = 0; j < w.length; j++) {
+    const d = g[j] + wd * w[j];
+    v[j] = mu * v[j] + d;
+    w[j] -= lr * (h.nesterov ? d + mu * v[j] : v[j]);
+  }
+}
+
+function adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamHyper): void {
+  const { lr, beta1, beta2, eps, weightDecay, c1, c2 } = h;
+  for (let j = 0; j < w.length; j++) {
+    const d = g[j] + weightDecay * w[j];
+    m[j] = beta1 * m[j] + (1 - beta1) * d;
+    v[j] = beta2 * v[j] + (1 - beta2) * d * d;
+    w[j] -= (lr * (m[j] / c1)) / (Math.sqrt(v[j] / c2) + eps);
+  }
+}
+
+/** The flat index in z [N, K, h, w] of output position i of the unpooled [N, K, h·p, w·p]. */
+function unpoolParent(i: number, h: number, w: number, pool: number): number {
+  const W = w * pool;
+  const col = i % W;
+  const row = Math.floor(i / W);
+  const plane = Math.floor(row / (h * pool));
+  return (plane * h + Math.floor((row % (h * pool)) / pool)) * w + Math.floor(col / pool);
+}
+
+function unpool(z: Float32Array, mask: Float32Array, h: number, w: number, pool: number, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) {
+    const m = mask[i];
+    if (m !== 0) out[i] = m * z[unpoolParent(i, h, w, pool)];
+  }
+}
+
+function unpoolBackward(g: Float32Array, mask: Float32Array, h: number, w: number, pool: number, dz: Float32Array): void {
+  for (let i = 0; i < g.length; i++) {
+    const m = mask[i];
+    if (m !== 0) dz[unpoolParent(i, h, w, pool)] += m * g[i];
+  }
+}
+
+const dataMovement = {
+  stridedRead: (x: Float32Array, strides: readonly number[], shape: Shape, offset: number, out: Float32Array) => { stridedRead(x, strides, shape, offset, out); },
+  stridedWrite: (src: Float32Array, strides: readonly number[], shape: Shape, offset: number, out: Float32Array) => { stridedWrite(src, strides, shape, offset, out); },
+  concat, gather, scatterAdd, where,
+};
+
 type ConvKernels = Pick<Kernels, 'conv2dForward' | 'conv2dWeightGrad' | 'conv2dInputGrad'>;
 
 /**
@@ -312,6 +430,7 @@ export function convByIm2col(k: Pick<Kernels, 'im2col' | 'col2im' | 'matmul' | '
 export const referenceKernels: Kernels = {
   unary, binary, reduce, argReduce, matmul, permute, im2col, col2im, maxPool2d, maxPool2dBackward,
   ...convByIm2col({ im2col, col2im, matmul, permute }),
+  addChannelBias, channelSums, ...dataMovement, sumOfSquares, sgdUpdate, adamUpdate, unpool, unpoolBackward,
 };
 
 registerBackend('reference', referenceKernels);

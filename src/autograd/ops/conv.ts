@@ -52,30 +52,6 @@ function convGeometry(x: Tensor, w: Tensor, b: Tensor | undefined, opts: Window2
   return windowGeometry('conv2d', x.shape, w.shape[2], w.shape[3], opts);
 }
 
-/** y[b, k, p] += bias[k] for y of shape [N, K, P]. */
-function addChannelBias(y: Float32Array, bias: Float32Array, N: number, P: number): void {
-  const K = bias.length;
-  for (let b = 0; b < N; b++) {
-    for (let k = 0; k < K; k++) {
-      const bk = bias[k];
-      for (let p = (b * K + k) * P, end = p + P; p < end; p++) y[p] += bk;
-    }
-  }
-}
-
-/** Σ_{b,p} G[b, k, p] for G of shape [N, K, P], accumulated in float64. */
-function channelSums(G: Float32Array, N: number, K: number, P: number): Float32Array {
-  const sums = new Float64Array(K);
-  for (let b = 0; b < N; b++) {
-    for (let k = 0; k < K; k++) {
-      let s = 0;
-      for (let p = (b * K + k) * P, end = p + P; p < end; p++) s += G[p];
-      sums[k] += s;
-    }
-  }
-  return Float32Array.from(sums);
-}
-
 export const conv2d = defineOp<Window2d>({
   name: 'conv2d',
   derivative: 'Y = W_mat·X_col + b: ∂L/∂W = G·X_colᵀ, ∂L/∂x = col2im(W_matᵀ·G), ∂L/∂b = Σ G',
@@ -84,7 +60,7 @@ export const conv2d = defineOp<Window2d>({
     const K = w.shape[0];
     const y = new Float32Array(g.n * K * g.outH * g.outW);
     kernels().conv2dForward(x.data, w.data, g, K, y);
-    if (b) addChannelBias(y, b.data, g.n, g.outH * g.outW);
+    if (b) kernels().addChannelBias(y, b.data, g.n, g.outH * g.outW);
     return new Tensor(y, [g.n, K, g.outH, g.outW]);
   },
   vjp: (gy, [x, w, b], _y, opts) => {
@@ -100,7 +76,11 @@ export const conv2d = defineOp<Window2d>({
       dx = new Tensor(dxData, x.shape);
     }
     const grads: (Tensor | null)[] = [dx, new Tensor(dw, w.shape)];
-    if (b) grads.push(new Tensor(channelSums(gy.data, g.n, K, g.outH * g.outW), b.shape));
+    if (b) {
+      const db = new Float32Array(K);
+      kernels().channelSums(gy.data, g.n, g.outH * g.outW, db);
+      grads.push(new Tensor(db, b.shape));
+    }
     return grads;
   },
   probe: (rng: Rng) => {
@@ -134,25 +114,21 @@ function pool(x: Tensor, g: Conv2dGeometry): { out: Float32Array; argmax: Int32A
 }
 
 /**
- * The argmax of each pooling output, kept from the forward pass for the backward pass (an Int32Array
- * the size of the output; it goes when the output tensor does). A VJP called on an output this map
- * does not know recomputes it.
+ * The forward saves the argmax of each pooling output (an Int32Array the size of the output) for
+ * the backward pass; a VJP called without it (nothing recorded) recomputes it.
  */
-const winners = new WeakMap<Tensor, Int32Array>();
-
-export const maxPool2d = defineOp<Pool2d>({
+export const maxPool2d = defineOp<Pool2d, Int32Array>({
   name: 'maxPool2d',
   derivative: 'y = max over the window: ∂y/∂xᵢ = [i = argmax], so g is routed to the winner',
-  forward: ([x], opts) => {
+  forward: ([x], opts, save) => {
     const g = poolGeometry(x, opts);
     const { out, argmax } = pool(x, g);
-    const y = new Tensor(out, [g.n, g.c, g.outH, g.outW]);
-    winners.set(y, argmax);
-    return y;
+    save(argmax);
+    return new Tensor(out, [g.n, g.c, g.outH, g.outW]);
   },
-  vjp: (gy, [x], y, opts) => {
+  vjp: (gy, [x], _y, opts, argmax) => {
     const dx = new Float32Array(x.size);
-    kernels().maxPool2dBackward(gy.data, winners.get(y) ?? pool(x, poolGeometry(x, opts)).argmax, dx);
+    kernels().maxPool2dBackward(gy.data, argmax ?? pool(x, poolGeometry(x, opts)).argmax, dx);
     return [new Tensor(dx, x.shape)];
   },
   probe: (rng: Rng) => {

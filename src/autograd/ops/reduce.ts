@@ -2,7 +2,7 @@
  * Reductions and the softmax family. The VJP of a reduction broadcasts the output gradient back
  * over the reduced axes (keepDims shape, then expand).
  */
-import { binaryRaw, expandRaw, reduceRaw, unaryRaw } from '../../tensor/compute.js';
+import { binaryRaw, expandRaw, reduceRaw, unaryRaw, whereRaw } from '../../tensor/compute.js';
 import { normAxes, normAxis, reducedShape, sizeOf } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { defineOp } from '../engine.js';
@@ -71,9 +71,11 @@ export const min = extremum('min');
  * exp never overflows and a tie at 1e30 still counts as e⁰ = 1 each.
  */
 function shiftedByMax(x: Tensor, axis: ReduceAttrs['axis'], op: string): { shifted: Tensor; m: Tensor } {
-  const m = reduceRaw('max', x, axis, true, op);
-  // An all −∞ (or +∞) slice would give ∞ − ∞ = NaN; shift such slices by 0 instead.
-  for (let i = 0; i < m.size; i++) if (!Number.isFinite(m.data[i])) m.data[i] = 0;
+  const max = reduceRaw('max', x, axis, true, op);
+  // An all −∞ (or +∞) slice would give ∞ − ∞ = NaN; shift such slices by 0 instead. A value v is
+  // finite exactly when v − v = 0 (∞ − ∞ and NaN − NaN are NaN).
+  const finite = binaryRaw('eq', binaryRaw('sub', max, max), scalar(0));
+  const m = whereRaw(finite, max, scalar(0));
   return { shifted: binaryRaw('sub', x, m), m };
 }
 
@@ -106,8 +108,8 @@ export const logsumexp = defineOp<ReduceAttrs>({
     // softmax recomputed from x, not exp(x − y): y is rounded at the magnitude of max x.
     const weights = softmaxRaw(x, attrs.axis, 'logsumexp');
     // A slice of all −∞ has logsumexp −∞ and (−∞) − (−∞) = NaN weights; nothing flows back there.
-    for (let i = 0; i < weights.size; i++) if (Number.isNaN(weights.data[i]) && x.data[i] === -Infinity) weights.data[i] = 0;
-    return [spread(g, x, attrs).mul(weights)];
+    const dead = binaryRaw('mul', binaryRaw('ne', weights, weights), binaryRaw('eq', x, scalar(-Infinity)));
+    return [spread(g, x, attrs).mul(whereRaw(dead, scalar(0), weights))];
   },
   probe: (rng) => {
     const shape = randShape(rng, { minRank: 1 });
