@@ -4,6 +4,7 @@
  * sparse, doubly block Toeplitz matrix whose row (k, i, j) holds the filter w[k] at the input
  * positions of output (i, j). Each row has at most C·kh·kw non-zeros.
  */
+import { gatherRaw, reshapeRaw } from '../tensor/compute.js';
 import { fmt } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -67,7 +68,7 @@ export function convAsMatrix(weight: Tensor, inputShape: readonly number[], opts
   const cols = C * H * W;
   const rowPtr = new Int32Array(rows + 1);
   const colIdx: number[] = [];
-  const values: number[] = [];
+  const weightIdx: number[] = []; // the weight each stored entry copies (gathered below)
   for (let k = 0; k < K; k++)
     for (let i = 0; i < oH; i++)
       for (let j = 0; j < oW; j++) {
@@ -78,11 +79,12 @@ export function convAsMatrix(weight: Tensor, inputShape: readonly number[], opts
               const x = j * sW - pW + v;
               if (y < 0 || x < 0 || y >= H || x >= W) continue; // zero padding contributes nothing
               colIdx.push((ci * H + y) * W + x);
-              values.push(weight.data[((k * C + ci) * kh + u) * kw + v]);
+              weightIdx.push(((k * C + ci) * kh + u) * kw + v);
             }
-        rowPtr[(k * oH + i) * oW + j + 1] = values.length;
+        rowPtr[(k * oH + i) * oW + j + 1] = weightIdx.length;
       }
-  const sparse = new SparseMatrix([rows, cols], rowPtr, Int32Array.from(colIdx), Float32Array.from(values));
+  const values = gatherRaw(reshapeRaw(weight, [-1]), 0, new Tensor(Float32Array.from(weightIdx), [weightIdx.length])).data;
+  const sparse = new SparseMatrix([rows, cols], rowPtr, Int32Array.from(colIdx), values);
   const format = opts.format ?? (rows * cols <= 1e6 ? 'dense' : 'sparse');
   return format === 'dense' ? sparse.toDense() : sparse;
 }

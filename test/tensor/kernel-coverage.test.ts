@@ -13,6 +13,7 @@ import { getBackend, setBackend, type Kernels } from '../../src/tensor/kernels.j
 import { Rng } from '../../src/tensor/rng.js';
 import { randn, Tensor } from '../../src/tensor/tensor.js';
 import { DCIM } from '../../src/prob/dcim/model.js';
+import { DRMM } from '../../src/prob/drmm/drmm.js';
 import '../../src/index.js';
 import { COUNTING, countCalls } from '../helpers/counting-backend.js';
 
@@ -86,6 +87,23 @@ describe('a training step makes no numeric loop outside the kernels', () => {
     expect(calls(c, 'matmul')).toBeGreaterThan(0);
     expect(calls(c, 'adamUpdate')).toBe(reference.params.length);
     expect(calls(c, 'sgdUpdate')).toBe(0);
+  });
+
+  it('DRMM: the E-step’s masks come from the max-pool kernel and a scatter, the projection from where', () => {
+    const run = () => {
+      const rng = new Rng(5);
+      const model = new DRMM({ rng, inputShape: [1, 10, 10], levels: [{ channels: 3, kernel: 3, pool: 2 }, { channels: 4, kernel: 2, pool: 1 }], numClasses: 4 });
+      const { latents } = model.infer(randn([2, 1, 10, 10], rng));
+      model.projectNonnegative();
+      return { masks: latents.masks.map((m) => m.data), templates: model.templates.data };
+    };
+    const reference = on('reference', run);
+    const { result, calls: c } = on(COUNTING, () => countCalls(run));
+    expect(result).toEqual(reference);
+    expect(calls(c, 'maxPool2d')).toBe(4); // per level: the bottom-up pass's pooling and the E-step's winners
+    expect(calls(c, 'scatterAdd')).toBe(2);
+    expect(calls(c, 'where')).toBeGreaterThanOrEqual(2); // μ and W⁽²⁾ projected
+    expect(reference.masks.every((m) => m.every((v) => v === 0 || v === 1))).toBe(true);
   });
 
   it('max-pooling keeps its argmax with the recorded node, and drops it when backward frees the graph', () => {

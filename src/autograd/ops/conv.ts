@@ -114,6 +114,18 @@ function pool(x: Tensor, g: Conv2dGeometry): { out: Float32Array; argmax: Int32A
 }
 
 /**
+ * Max-pooling without a graph, with each window's winner: `winners` holds the flat index into x
+ * (as a float32 integer, so x must have fewer than 2²⁴ elements) of the first maximum of each window.
+ */
+export function maxPoolWinners(x: Tensor, opts: Pool2d): { values: Tensor; winners: Tensor } {
+  if (x.size > 2 ** 24) throw new Error(`maxPoolWinners: ${x.size} elements cannot be indexed exactly in float32 (at most 2²⁴)`);
+  const g = poolGeometry(x, opts);
+  const { out, argmax } = pool(x, g);
+  const shape = [g.n, g.c, g.outH, g.outW];
+  return { values: new Tensor(out, shape), winners: new Tensor(Float32Array.from(argmax), shape) };
+}
+
+/**
  * The forward saves the argmax of each pooling output (an Int32Array the size of the output) for
  * the backward pass; a VJP called without it (nothing recorded) recomputes it.
  */

@@ -42,9 +42,11 @@
  *   serves all classes, and Algorithm 1's G-step renders the labelled class through it.
  */
 import { noGrad } from '../../autograd/engine.js';
+import { maxPoolWinners } from '../../autograd/ops/conv.js';
 import { crossEntropy, mse } from '../../layers/losses.js';
 import { Module } from '../../layers/module.js';
 import type { Optimizer } from '../../layers/optim.js';
+import { binaryRaw, reshapeRaw, scatterAddRaw, whereRaw } from '../../tensor/compute.js';
 import { Rng } from '../../tensor/rng.js';
 import { fmt } from '../../tensor/shape.js';
 import { rand, Tensor } from '../../tensor/tensor.js';
@@ -158,26 +160,12 @@ export class DRMM extends Module {
 
   /** The E-step's masks from the conv outputs of a bottom-up pass (see `infer`). */
   private latentsFrom(convs: Tensor[]): Latents {
+    // ĝ per p×p window: the position of the first maximum, switched on only where the template
+    // explains something (maximum > 0).
     const masks = convs.map((y, i) => {
-      const p = this.levels[i].pool;
-      const [n, k, h, w] = y.shape;
-      const m = new Float32Array(y.size);
-      for (let plane = 0; plane < n * k; plane++) {
-        for (let pi = 0; pi < h / p; pi++) {
-          for (let pj = 0; pj < w / p; pj++) {
-            let best = -Infinity;
-            let at = -1;
-            for (let dy = 0; dy < p; dy++) {
-              for (let dx = 0; dx < p; dx++) {
-                const idx = (plane * h + pi * p + dy) * w + pj * p + dx;
-                if (y.data[idx] > best) { best = y.data[idx]; at = idx; }
-              }
-            }
-            if (best > 0) m[at] = 1; // switch on only where the template explains something
-          }
-        }
-      }
-      return new Tensor(m, y.shape);
+      const { values, winners } = maxPoolWinners(y, { kernelSize: this.levels[i].pool });
+      const on = binaryRaw('gt', values, new Tensor(new Float32Array(1), []));
+      return reshapeRaw(scatterAddRaw(reshapeRaw(on, [-1]), 0, reshapeRaw(winners, [-1]), [y.size]), y.shape);
     });
     return { masks };
   }
@@ -447,7 +435,8 @@ export class DRMM extends Module {
 
   /** Keeps μ ≥ 0 and W^(ℓ≥2) ≥ 0 after an update (the NN-DRMM constraint). */
   projectNonnegative(): void {
-    for (const t of [this.templates, ...this.filters.slice(1)]) for (let i = 0; i < t.size; i++) if (t.data[i] < 0) t.data[i] = 0;
+    const zero = new Tensor(new Float32Array(1), []);
+    for (const t of [this.templates, ...this.filters.slice(1)]) t.data.set(whereRaw(binaryRaw('lt', t, zero), zero, t).data); // −0 and NaN stay
   }
 
   private checkImage(image: Tensor): void {

@@ -15,6 +15,7 @@
  * maximisation over a puts it inside, and the two agree when π_a is uniform (b_0 = 0).
  */
 import { noGrad } from '../../autograd/engine.js';
+import { embedRaw, reshapeRaw, sliceRaw } from '../../tensor/compute.js';
 import { Rng } from '../../tensor/rng.js';
 import { fmt } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -75,9 +76,8 @@ export class RMM {
   /** μ_cg: template c placed at g in an otherwise empty H×W image. */
   render(c: number, g: readonly [number, number]): Float32Array {
     const [, th, tw] = this.templates.shape;
-    const out = new Float32Array(this.H * this.W);
-    for (let u = 0; u < th; u++) for (let v = 0; v < tw; v++) out[(g[0] + u) * this.W + g[1] + v] = this.templates.data[(c * th + u) * tw + v];
-    return out;
+    const template = reshapeRaw(sliceRaw(this.templates, [c, 0, 0], [c + 1, th, tw]), [th, tw]);
+    return embedRaw(template, [this.H, this.W], g).data;
   }
 
   sample(rng: Rng): RMMSample {
