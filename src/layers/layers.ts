@@ -125,7 +125,7 @@ export class Dropout extends Module {
   constructor(readonly p: number, opts: { rng: Rng }) {
     super();
     if (!(p >= 0 && p < 1)) throw new Error(`Dropout: p must be in [0, 1), got ${p}`);
-    this.rng = needRng('Dropout', opts);
+    this.rng = this.registerRng('masks', needRng('Dropout', opts));
   }
 
   forward(x: Tensor): Tensor {

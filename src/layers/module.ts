@@ -2,6 +2,7 @@
  * nn.Module: a tree of sub-modules and named parameters, with PyTorch's names
  * (parameters, namedParameters, train/eval, stateDict/loadStateDict, zeroGrad).
  */
+import type { Rng } from '../tensor/rng.js';
 import { fmt, sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -10,6 +11,7 @@ export abstract class Module {
   training = true;
   private readonly params = new Map<string, Tensor>();
   private readonly modules = new Map<string, Module>();
+  private readonly streams = new Map<string, Rng>();
 
   abstract forward(x: Tensor): Tensor;
 
@@ -20,6 +22,21 @@ export abstract class Module {
     t.name = name;
     this.params.set(name, t);
     return t;
+  }
+
+  /** Registers a random stream the module draws from while it runs (a Dropout's masks), so that rngs() lists it. */
+  protected registerRng(name: string, rng: Rng): Rng {
+    if (this.streams.has(name)) throw new Error(`${this.constructor.name}: Rng '${name}' is already registered`);
+    this.streams.set(name, rng);
+    return rng;
+  }
+
+  /**
+   * The random streams of this module and then of every descendant, in registration order: what a
+   * checkpoint saves and restores besides the parameters so that a resumed run draws the same masks.
+   */
+  rngs(): Rng[] {
+    return [...this.streams.values(), ...this.children().flatMap((m) => m.rngs())];
   }
 
   protected registerModule<M extends Module>(name: string, m: M): M {
