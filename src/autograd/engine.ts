@@ -7,6 +7,7 @@
  * `Node` in the output's `ctx`. `backward` sorts the recorded nodes topologically (iteratively,
  * so a chain of 100,000 ops needs no deep recursion) and runs the VJPs in reverse.
  */
+import { engine } from '../tensor/context.js';
 import { kernels } from '../tensor/kernels.js';
 import { fmt, sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -69,23 +70,20 @@ export function defineOp<A = undefined, S = never>(def: OpDef<A, S>): (inputs: T
   return (inputs, attrs) => apply(def, inputs, attrs);
 }
 
-let gradEnabled = true;
-let anomaly = false;
-let inBackward = false;
 let nextId = 0;
 
 export function isGradEnabled(): boolean {
-  return gradEnabled;
+  return engine.gradEnabled;
 }
 
 /** Runs fn without recording the graph (for evaluation and in-place parameter updates). */
 export function noGrad<T>(fn: () => T): T {
-  const prev = gradEnabled;
-  gradEnabled = false;
+  const prev = engine.gradEnabled;
+  engine.gradEnabled = false;
   try {
     return fn();
   } finally {
-    gradEnabled = prev;
+    engine.gradEnabled = prev;
   }
 }
 
@@ -94,16 +92,17 @@ export function noGrad<T>(fn: () => T): T {
  * NaN or ±Infinity and throws naming the first op that produced one from finite values.
  */
 export function setAnomalyMode(on: boolean): void {
-  anomaly = on;
+  engine.anomaly = on;
 }
 
+/** Runs fn in anomaly mode (see setAnomalyMode) and restores the previous mode afterwards. */
 export function detectAnomaly<T>(fn: () => T): T {
-  const prev = anomaly;
-  anomaly = true;
+  const prev = engine.anomaly;
+  engine.anomaly = true;
   try {
     return fn();
   } finally {
-    anomaly = prev;
+    engine.anomaly = prev;
   }
 }
 
@@ -126,10 +125,10 @@ export function apply<A, S>(def: OpDef<A, S>, inputs: Tensor[], attrs: A): Tenso
   let saved: S | undefined;
   const out = def.forward(inputs, attrs, (s) => { saved = s; });
   // Inside a VJP the check is left to backward(), which names the op whose gradient it is.
-  if (anomaly && !inBackward && firstNonFinite(out) >= 0 && allFinite(inputs)) {
+  if (engine.anomaly && !engine.inBackward && firstNonFinite(out) >= 0 && allFinite(inputs)) {
     throw anomalyError(def.name, 'forward', out, inputs.map((t) => fmt(t.shape)).join(', '));
   }
-  if (gradEnabled && inputs.some((t, i) => t.requiresGrad && !def.nondiff?.includes(i))) {
+  if (engine.gradEnabled && inputs.some((t, i) => t.requiresGrad && !def.nondiff?.includes(i))) {
     out.requiresGrad = true;
     out.ctx = { op: def, inputs, attrs, id: nextId++, versions: inputs.map((t) => t.version), saved } satisfies Node;
   }
@@ -188,12 +187,12 @@ export function backward(root: Tensor, seedOrOptions?: Tensor | BackwardOptions)
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
   const order = topoSort(root);
   checkGraph(order); // before any gradient is accumulated, so a refused call changes nothing
-  const wasInBackward = inBackward;
-  inBackward = true;
+  const wasInBackward = engine.inBackward;
+  engine.inBackward = true;
   try {
     noGrad(() => runBackward(order, grads));
   } finally {
-    inBackward = wasInBackward;
+    engine.inBackward = wasInBackward;
   }
   if (!retainGraph) {
     for (const t of order) {
@@ -239,7 +238,7 @@ function runBackward(order: Tensor[], grads: Map<Tensor, Tensor>): void {
       if (!sameShape(gk.shape, x.shape)) {
         throw new Error(`backward: vjp of ${node.op.name} returned shape ${fmt(gk.shape)} for input ${k} of shape ${fmt(x.shape)}`);
       }
-      if (anomaly && firstNonFinite(gk) >= 0 && firstNonFinite(g) < 0) {
+      if (engine.anomaly && firstNonFinite(gk) >= 0 && firstNonFinite(g) < 0) {
         throw anomalyError(node.op.name, 'backward (gradient of input ' + k + ')', gk, node.inputs.map((u) => fmt(u.shape)).join(', '));
       }
       const prev = grads.get(x);

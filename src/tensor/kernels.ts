@@ -4,6 +4,7 @@
  * plain, readable TypeScript; a fast backend may implement any subset and falls back to the
  * reference for the rest.
  */
+import { engine } from './context.js';
 import type { Shape } from './shape.js';
 
 export type UnaryKernel = 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'tanh' | 'sigmoid' | 'relu' | 'softplus' | 'sign' | 'square';
@@ -146,8 +147,6 @@ export interface BackendInfo {
 }
 
 const backends = new Map<string, { kernels: Kernels; hooks: BackendHooks }>();
-let active: Kernels | null = null;
-let activeName = 'reference';
 
 /**
  * Makes a backend available by name. Kernels it omits are taken from the reference backend, so a
@@ -157,24 +156,41 @@ export function registerBackend(name: string, impl: Partial<Kernels>, hooks: Bac
   const reference = backends.get('reference');
   if (!reference && name !== 'reference') throw new Error(`registerBackend: register 'reference' before '${name}'`);
   backends.set(name, { kernels: { ...reference?.kernels, ...impl } as Kernels, hooks });
-  if (name === activeName) active = backends.get(name)!.kernels;
+  if (name === engine.backend) engine.kernels = backends.get(name)!.kernels;
 }
 
-/** Chooses the backend that answers every kernel call from now on. */
+/**
+ * Chooses the backend that answers every kernel call from now on (the package's default is chosen
+ * once, in src/backends.ts). Prefer withBackend for a part of a program.
+ */
 export function setBackend(name: string): void {
   const b = backends.get(name);
   if (!b) throw new Error(`setBackend: unknown backend '${name}' (available: ${[...backends.keys()].join(', ')})`);
-  active = b.kernels;
-  activeName = name;
+  engine.kernels = b.kernels;
+  engine.backend = name;
+}
+
+/**
+ * Runs fn with `name` as the active backend and restores the previous one afterwards, even if fn
+ * throws. fn must be synchronous: the backend is restored when fn returns, not when a promise settles.
+ */
+export function withBackend<T>(name: string, fn: () => T): T {
+  const previous = engine.backend;
+  setBackend(name);
+  try {
+    return fn();
+  } finally {
+    setBackend(previous);
+  }
 }
 
 export function getBackend(): string {
-  return activeName;
+  return engine.backend;
 }
 
 /** The active backend's name and how many threads its calls use now (the wasm backend: 1 until its pool is up). */
 export function backendInfo(): BackendInfo {
-  return { name: activeName, threads: backends.get(activeName)?.hooks.threads?.() ?? 1 };
+  return { name: engine.backend, threads: backends.get(engine.backend)?.hooks.threads?.() ?? 1 };
 }
 
 /**
@@ -183,7 +199,7 @@ export function backendInfo(): BackendInfo {
  * in Node; in a browser, kernels run on one thread until it has resolved.
  */
 export async function ready(): Promise<BackendInfo> {
-  await backends.get(activeName)?.hooks.ready?.();
+  await backends.get(engine.backend)?.hooks.ready?.();
   return backendInfo();
 }
 
@@ -193,6 +209,7 @@ export function listBackends(): string[] {
 
 /** The active kernels. */
 export function kernels(): Kernels {
-  if (!active) throw new Error(`kernels: backend '${activeName}' is not registered`);
+  const active = engine.kernels;
+  if (!active) throw new Error(`kernels: backend '${engine.backend}' is not registered`);
   return active;
 }

@@ -12,7 +12,7 @@
  * see "Fast kernels" in the README for the measurements behind each choice.
  */
 import type { Conv2dGeometry, Kernels, MatmulDims } from '../tensor/kernels.js';
-import { registerBackend, setBackend } from '../tensor/kernels.js';
+import { registerBackend } from '../tensor/kernels.js';
 import { convByIm2col, referenceKernels } from '../tensor/reference.js';
 import { compileKernels, compileKernelsAsync, simdAvailable, type KernelFile } from './binaries.js';
 import { sharedMemoryAvailable, threadStart } from './host.js';
@@ -264,9 +264,9 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
 const WASM_KERNELS = ['matmul', 'im2col', 'col2im', 'maxPool2d', 'conv2dForward', 'conv2dWeightGrad', 'conv2dInputGrad'] as const satisfies readonly (keyof Kernels)[];
 
 /**
- * The process-wide 'wasm' backend. Importing registers it (and makes it the default where this
- * engine validates WebAssembly SIMD) without compiling anything: the modules are compiled and the
- * memory made on the first kernel call that needs them, or by `wasmReady()`.
+ * The process-wide 'wasm' backend. Importing registers it where this engine validates WebAssembly
+ * SIMD (src/backends.ts then makes it the default) without compiling anything: the modules are
+ * compiled and the memory made on the first kernel call that needs them, or by `wasmReady()`.
  */
 let instance: WasmKernels | null = null;
 let pending: Promise<WasmKernels> | null = null;
@@ -293,6 +293,5 @@ if (simdAvailable()) {
   const lazy: Partial<Kernels> = { permute, ...elementwiseKernels, ...reduceKernels };
   for (const name of WASM_KERNELS) (lazy as Record<string, unknown>)[name] = (...args: unknown[]) => (wasm().kernels[name] as (...a: unknown[]) => void)(...args);
   registerBackend('wasm', lazy, { threads: () => wasm().runtime.activeThreads, ready: wasmReady });
-  setBackend('wasm');
 }
 export type { Conv2dGeometry };

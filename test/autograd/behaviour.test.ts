@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { detectAnomaly, explain, noGrad, ones, Rng, randn, setAnomalyMode, tensor } from '../../src/index.js';
-import { getBackend, setBackend } from '../../src/tensor/kernels.js';
+import { detectAnomaly, explain, noGrad, ones, Rng, randn, tensor } from '../../src/index.js';
+import { withBackend } from '../../src/tensor/kernels.js';
 
 describe('backward', () => {
   it('accumulates into .grad across calls until zeroGrad', () => {
@@ -62,12 +62,7 @@ describe('anomaly mode', () => {
 
   it('names the op whose gradient became non-finite in the backward pass', () => {
     const x = tensor([0, 4], { requiresGrad: true });
-    setAnomalyMode(true);
-    try {
-      expect(() => x.sqrt().sum().backward()).toThrow(/anomaly: sqrt produced Infinity in its backward/);
-    } finally {
-      setAnomalyMode(false);
-    }
+    expect(() => detectAnomaly(() => x.sqrt().sum().backward())).toThrow(/anomaly: sqrt produced Infinity in its backward/);
   });
 });
 
@@ -100,26 +95,20 @@ describe('edge cases of stable ops', () => {
   });
 
   it('relu keeps NaN (as PyTorch does) on every backend, so that a NaN channel cannot pass for a dead one', () => {
-    const before = getBackend();
-    try {
-      for (const backend of ['reference', 'wasm'] as const) {
-        setBackend(backend);
+    for (const backend of ['reference', 'wasm'] as const) {
+      withBackend(backend, () => {
         expect([...tensor([NaN, -1, -0, 0, 2]).relu().data].map((v) => (Number.isNaN(v) ? 'NaN' : v))).toEqual(['NaN', 0, 0, 0, 2]);
         // a long array: the wasm backend's loop, not a scalar path
         const y = tensor(Array.from({ length: 1000 }, (_, i) => (i === 777 ? NaN : i - 500))).relu();
         expect(Number.isNaN(y.data[777])).toBe(true);
         expect(y.data[10]).toBe(0);
-      }
-    } finally {
-      setBackend(before);
+      });
     }
   });
 
   it('max and min let NaN win over any axis, on every backend (the reduction both backends fold with)', () => {
-    const before = getBackend();
-    try {
-      for (const backend of ['reference', 'wasm'] as const) {
-        setBackend(backend);
+    for (const backend of ['reference', 'wasm'] as const) {
+      withBackend(backend, () => {
         // rows [3, -Inf, NaN, 1] and [NaN, 5, Inf, -2] contain NaN; columns 1 and 3 do not
         const x = tensor([[3, -Infinity, NaN, 1], [NaN, 5, Infinity, -2]]);
         const show = (t: { data: Float32Array }) => [...t.data].map((v) => (Number.isNaN(v) ? 'NaN' : v));
@@ -128,9 +117,7 @@ describe('edge cases of stable ops', () => {
           expect(show(x[op](0)), `${backend} ${op} over columns`).toEqual(op === 'max' ? ['NaN', 5, 'NaN', 1] : ['NaN', -Infinity, 'NaN', -2]);
           expect(show(x[op]()), `${backend} ${op} of all`).toEqual(['NaN']);
         }
-      }
-    } finally {
-      setBackend(before);
+      });
     }
   });
 });

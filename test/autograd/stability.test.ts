@@ -4,9 +4,9 @@
  * float32 loses everything: logsumexp(x) rounds to max(x), so every tied entry gets probability 1.
  */
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { F, full, tensor, type Tensor } from '../../src/index.js';
-import { getBackend, setBackend } from '../../src/tensor/kernels.js';
+import { useBackend } from '../helpers/backend.js';
 
 /** float32's unit roundoff. */
 const U = 2 ** -24;
@@ -59,12 +59,7 @@ function expectNear(got: number, exact: number, n: number, what: string): void {
 const backends = ['reference', 'wasm'] as const;
 
 describe.each(backends)('softmax family on large and tied logits (%s backend)', (backend) => {
-  let before: string;
-  beforeEach(() => {
-    before = getBackend();
-    setBackend(backend);
-  });
-  afterEach(() => setBackend(before));
+  useBackend(backend);
 
   it('softmax rows sum to 1 within float32 rounding and match a float64 softmax', () => {
     fc.assert(

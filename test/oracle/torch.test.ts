@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listBackends, registerBackend } from '../../src/index.js';
 import { Rng } from '../../src/tensor/rng.js';
-import { getBackend, setBackend } from '../../src/tensor/kernels.js';
+import { withBackend } from '../../src/tensor/kernels.js';
 import { createWasmKernels } from '../../src/wasm/backend.js';
 import { BINARY, describeProgram, evaluate, randomProgram, REDUCTIONS, UNARY, valueShapes, type Evaluated, type Program } from './programs.js';
 
@@ -198,9 +198,7 @@ describe('the random programs', () => {
 
 describe.each(backends)('gibbsgrad against PyTorch (%s backend)', (backend) => {
   it.skipIf(!haveTorch)(`agrees with torch's float64 within float32's own error on ${PROGRAMS} random programs and the tie conventions${skippedWithoutTorch}`, () => {
-    const before = getBackend();
-    setBackend(backend);
-    try {
+    withBackend(backend, () => {
       expect(oracle.length).toBe(programs.length);
       const failing: { i: number; w: Worst | string }[] = [];
       programs.forEach((p, i) => {
@@ -215,8 +213,6 @@ describe.each(backends)('gibbsgrad against PyTorch (%s backend)', (backend) => {
         if ((typeof w === 'string' || !(w.ratio <= 1)) && !(SEED === 20261122 && KNOWN_MISMATCHES.has(i))) failing.push({ i, w });
       });
       expect(failing.length === 0 ? '' : report(failing[0].i, backend, failing[0].w, failing.length)).toBe('');
-    } finally {
-      setBackend(before);
-    }
+    });
   });
 });

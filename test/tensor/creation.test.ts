@@ -1,6 +1,6 @@
 import ndarray from 'ndarray';
 import { describe, expect, it } from 'vitest';
-import { arange, eye, fromNdarray, full, ones, rand, randn, Rng, setBackend, tensor, toNdarray, zeros, listBackends, getBackend } from '../../src/index.js';
+import { arange, eye, fromNdarray, full, ones, rand, randn, Rng, setBackend, tensor, toNdarray, zeros, listBackends, getBackend, withBackend } from '../../src/index.js';
 
 describe('creation', () => {
   it('builds tensors from nested arrays, typed arrays and shapes', () => {
@@ -69,12 +69,10 @@ describe('ndarray interop', () => {
 });
 
 describe('backends', () => {
-  it('setBackend chooses among registered backends and rejects unknown names', () => {
-    const before = getBackend();
-    setBackend('reference');
-    expect(getBackend()).toBe('reference');
+  it('setBackend and withBackend choose among registered backends and reject unknown names', () => {
+    withBackend('reference', () => expect(getBackend()).toBe('reference'));
     expect(() => setBackend('nope')).toThrow(/unknown backend 'nope' \(available: .*reference/);
+    expect(() => withBackend('nope', () => 0)).toThrow(/unknown backend 'nope' \(available: .*reference/);
     expect(listBackends()).toContain('reference');
-    setBackend(before);
   });
 });

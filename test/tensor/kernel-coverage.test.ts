@@ -9,23 +9,13 @@ import { Adam, SGD } from '../../src/layers/optim.js';
 import { crossEntropy } from '../../src/layers/losses.js';
 import { nodeOf } from '../../src/autograd/engine.js';
 import { oneHot } from '../../src/tensor/compute.js';
-import { getBackend, setBackend, type Kernels } from '../../src/tensor/kernels.js';
+import { withBackend as on, type Kernels } from '../../src/tensor/kernels.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { randn, Tensor } from '../../src/tensor/tensor.js';
 import { DCIM } from '../../src/prob/dcim/model.js';
 import { DRMM } from '../../src/prob/drmm/drmm.js';
 import '../../src/index.js';
 import { COUNTING, countCalls } from '../helpers/counting-backend.js';
-
-function on<T>(backend: string, fn: () => T): T {
-  const before = getBackend();
-  setBackend(backend);
-  try {
-    return fn();
-  } finally {
-    setBackend(before);
-  }
-}
 
 interface StepResult {
   loss: number;

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { backendInfo, getBackend, kernels, listBackends, ready, Rng, setBackend } from '../../src/index.js';
+import { backendInfo, getBackend, kernels, listBackends, ready, Rng, withBackend } from '../../src/index.js';
 import type { Conv2dGeometry, Kernels, MatmulDims } from '../../src/tensor/kernels.js';
 import { referenceKernels } from '../../src/tensor/reference.js';
 import { assembleAll, assembleBytes, KERNEL_FILES, unsharedSource, watSource, type KernelFile } from '../../scripts/assemble-wat.js';
@@ -100,10 +100,8 @@ describe('wasm backend', () => {
 
   it('registers, before compiling anything, exactly the kernels the compiled backend has', () => {
     const registered = Object.keys(createWasmKernels({ threads: 1 }).kernels).sort();
-    setBackend('reference');
-    const reference = kernels();
-    setBackend('wasm');
-    const wasm = kernels();
+    const reference = withBackend('reference', kernels);
+    const wasm = withBackend('wasm', kernels);
     expect(Object.keys(wasm).filter((k) => wasm[k as keyof Kernels] !== reference[k as keyof Kernels]).sort()).toEqual(registered);
   });
 
