@@ -1,21 +1,21 @@
 /**
- * Assembles the WebAssembly text kernels (src/wasm/*.wat) with the `wabt` npm package (the
+ * Assembles the WebAssembly text kernels (src/backends/wasm/*.wat) with the `wabt` npm package (the
  * WebAssembly Binary Toolkit compiled to WebAssembly, a devDependency). Used at build time by
  * build-wasm.ts, which embeds the bytes in the package, and by the kernel tests, which assemble
  * mutated sources to show that the properties catch planted bugs. Nothing here ships.
  */
 import { readFileSync } from 'node:fs';
 import wabtInit from 'wabt';
-import { KERNEL_FILES, type KernelFile } from '../src/wasm/kernel-files.js';
-import { webAssembly, type WasmModule } from '../src/wasm/wasm-api.js';
+import { KERNEL_FILES, type KernelFile } from '../src/backends/wasm/kernel-files.js';
+import { webAssembly, type WasmModule } from '../src/backends/wasm/wasm-api.js';
 
 const wabt = await wabtInit();
 
 export { KERNEL_FILES, type KernelFile };
 
-/** The text of src/wasm/<name>.wat. */
+/** The text of src/backends/wasm/<name>.wat. */
 export function watSource(name: KernelFile): string {
-  return readFileSync(new URL(`../src/wasm/${name}.wat`, import.meta.url), 'utf8');
+  return readFileSync(new URL(`../src/backends/wasm/${name}.wat`, import.meta.url), 'utf8');
 }
 
 /**

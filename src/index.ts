@@ -5,11 +5,11 @@
  * experiments are in `gibbsgrad/node` (src/node.ts) and `gibbsgrad/experiments`
  * (src/experiments.ts). The papers are listed in docs/papers.md.
  */
-import './backends.js'; // registers the backends and chooses the default ('wasm' where WebAssembly SIMD validates)
+import './backends/index.js'; // registers the backends and chooses the default ('wasm' where WebAssembly SIMD validates)
 
 export { Tensor, tensor, zeros, ones, full, arange, eye, rand, randn, zerosLike, onesLike, type NestedArray, type TensorOptions } from './tensor/tensor.js';
 export { Rng, type RngState } from './tensor/rng.js';
-export { DEFAULT_BACKEND } from './backends.js';
+export { DEFAULT_BACKEND } from './backends/index.js';
 export { setBackend, withBackend, getBackend, backendInfo, ready, listBackends, registerBackend, kernels, type Kernels, type MatmulDims, type Conv2dGeometry, type BackendInfo, type BackendHooks } from './tensor/kernels.js';
 export { oneHot } from './tensor/compute.js';
 export { fromNdarray, toNdarray } from './tensor/ndarray.js';

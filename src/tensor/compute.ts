@@ -3,7 +3,7 @@
  * the output and call the active kernels. The autograd ops are thin wrappers around these.
  */
 import { kernels, type BinaryKernel, type ReduceKernel, type UnaryKernel } from './kernels.js';
-import './reference.js'; // the reference backend is always registered, whoever imports the core
+import '../backends/reference/index.js'; // the reference backend is always registered, whoever imports the core
 import {
   broadcastShapes, broadcastStrides, fmt, normAxes, normAxis, normPerm, reducedShape, resolveReshape,
   sameShape, sizeOf, stridesOf, type Shape,

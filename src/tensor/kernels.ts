@@ -1,6 +1,6 @@
 /**
  * The kernel interface: the only place where numbers are crunched. Ops call `kernels()` and never
- * know which backend answers. The reference backend (reference.ts) implements every kernel in
+ * know which backend answers. The reference backend (src/backends/reference) implements every kernel in
  * plain, readable TypeScript; a fast backend may implement any subset and falls back to the
  * reference for the rest.
  */

@@ -2,7 +2,7 @@
 // kernels, so a computation run on it gives the reference's bits and a record of which kernels
 // did the work.
 import { registerBackend, type Kernels } from '../../src/tensor/kernels.js';
-import { referenceKernels } from '../../src/tensor/reference.js';
+import { referenceKernels } from '../../src/backends/reference/index.js';
 
 export const COUNTING = 'counting (reference)';
 

@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listBackends, registerBackend } from '../../src/index.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { withBackend } from '../../src/tensor/kernels.js';
-import { createWasmKernels } from '../../src/wasm/backend.js';
+import { createWasmKernels } from '../../src/backends/wasm/backend.js';
 import { BINARY, describeProgram, evaluate, randomProgram, REDUCTIONS, UNARY, valueShapes, type Evaluated, type Program } from './programs.js';
 
 const PYTHON = '/usr/bin/python3';

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/index.js';
-import { referenceKernels } from '../../src/tensor/reference.js';
+import { referenceKernels } from '../../src/backends/reference/index.js';
 
 function textbook(a: Float32Array, b: Float32Array, m: number, k: number, n: number, transA: boolean, transB: boolean): Float64Array {
   const c = new Float64Array(m * n);

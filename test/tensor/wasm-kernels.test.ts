@@ -10,10 +10,10 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { backendInfo, getBackend, kernels, listBackends, ready, Rng, withBackend } from '../../src/index.js';
 import type { Conv2dGeometry, Kernels, MatmulDims } from '../../src/tensor/kernels.js';
-import { referenceKernels } from '../../src/tensor/reference.js';
+import { referenceKernels } from '../../src/backends/reference/index.js';
 import { assembleAll, assembleBytes, KERNEL_FILES, unsharedSource, watSource, type KernelFile } from '../../scripts/assemble-wat.js';
-import { kernelBytes } from '../../src/wasm/binaries.js';
-import { createWasmKernels, type WasmKernels } from '../../src/wasm/backend.js';
+import { kernelBytes } from '../../src/backends/wasm/binaries.js';
+import { createWasmKernels, type WasmKernels } from '../../src/backends/wasm/backend.js';
 
 const runtimes: WasmKernels[] = [];
 function wasmKernels(threads: number, sources: Partial<Record<KernelFile, string>> = {}): Kernels {

@@ -3,10 +3,10 @@
  * loops are still ordered for the cache (matmul is i-k-j) and accumulate in float64 (JS numbers),
  * rounding to float32 only when they store.
  */
-import type { AdamHyper, BinaryKernel, Conv2dGeometry, Kernels, MatmulDims, ReduceKernel, SgdHyper, UnaryKernel } from './kernels.js';
-import { registerBackend } from './kernels.js';
-import { broadcastStrides, sameShape, sizeOf, stridesOf, type Shape } from './shape.js';
-import { stridedRead, stridedWrite, walk } from './strided.js';
+import type { AdamHyper, BinaryKernel, Conv2dGeometry, Kernels, MatmulDims, ReduceKernel, SgdHyper, UnaryKernel } from '../../tensor/kernels.js';
+import { registerBackend } from '../../tensor/kernels.js';
+import { broadcastStrides, sameShape, sizeOf, stridesOf, type Shape } from '../../tensor/shape.js';
+import { stridedRead, stridedWrite, walk } from '../../tensor/strided.js';
 
 /** sigmoid(x) = 1/(1+e^−x), written so that e^{|x|} never overflows (stable for |x| ≫ 100). */
 export function sigmoid(x: number): number {

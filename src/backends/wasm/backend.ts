@@ -11,9 +11,9 @@
  * elementwise.ts and reduce.ts), argReduce and the max-pool backward scatter are the reference's:
  * see "Fast kernels" in the README for the measurements behind each choice.
  */
-import type { Conv2dGeometry, Kernels, MatmulDims } from '../tensor/kernels.js';
-import { registerBackend } from '../tensor/kernels.js';
-import { convByIm2col, referenceKernels } from '../tensor/reference.js';
+import type { Conv2dGeometry, Kernels, MatmulDims } from '../../tensor/kernels.js';
+import { registerBackend } from '../../tensor/kernels.js';
+import { convByIm2col, referenceKernels } from '../reference/index.js';
 import { compileKernels, compileKernelsAsync, simdAvailable, type KernelFile } from './binaries.js';
 import { sharedMemoryAvailable, threadStart } from './host.js';
 import { elementwiseKernels } from './elementwise.js';

@@ -8,9 +8,9 @@
  * Each accumulates in float64 with the reference's folds (REDUCE) in its order (row-major over the input), so the results
  * are identical bit for bit; any other axes go to the reference.
  */
-import type { Kernels, ReduceKernel } from '../tensor/kernels.js';
-import { REDUCE, referenceKernels } from '../tensor/reference.js';
-import { sizeOf, type Shape } from '../tensor/shape.js';
+import type { Kernels, ReduceKernel } from '../../tensor/kernels.js';
+import { REDUCE, referenceKernels } from '../reference/index.js';
+import { sizeOf, type Shape } from '../../tensor/shape.js';
 
 /** Whether `axes` are exactly 0..k−1 ('leading') or k..rank−1 ('trailing') of a rank-`rank` shape. */
 function axesPattern(axes: readonly number[], rank: number): 'leading' | 'trailing' | null {

@@ -6,7 +6,7 @@
  * [K, N, H·W] ↔ [N, K, H·W] swaps of conv2d are a few hundred runs of H·W floats — and otherwise
  * walks an odometer with a plain strided inner loop.
  */
-import type { Shape } from '../tensor/shape.js';
+import type { Shape } from '../../tensor/shape.js';
 
 /** The permutation with size-1 axes dropped and runs of consecutive input axes merged. */
 function simplify(shape: Shape, perm: readonly number[]): { dims: number[]; strides: number[] } {

@@ -8,9 +8,9 @@
  * against a batch). Each loop computes exactly the reference's expression, so the results are
  * identical; everything else goes to the reference.
  */
-import type { BinaryKernel, Kernels, UnaryKernel } from '../tensor/kernels.js';
-import { referenceKernels, sigmoid, softplus } from '../tensor/reference.js';
-import { sameShape, type Shape } from '../tensor/shape.js';
+import type { BinaryKernel, Kernels, UnaryKernel } from '../../tensor/kernels.js';
+import { referenceKernels, sigmoid, softplus } from '../reference/index.js';
+import { sameShape, type Shape } from '../../tensor/shape.js';
 
 type Loop = (x: Float32Array, out: Float32Array) => void;
 
