@@ -44,7 +44,7 @@ const logs = fit(model, optimizer, { x: data.xTrain, y: data.yTrain }, {
   onProgress: (p) => {
     if (p.kind !== 'epoch') return;
     const l = p.log;
-    console.log(`epoch ${String(l.epoch + 1).padStart(2)}/${p.epochs}  loss ${l.loss.toFixed(4)}  train ${(100 * l.accuracy).toFixed(2)}%  test ${(100 * l.valAccuracy!).toFixed(2)}%  (${l.seconds.toFixed(1)} s)`);
+    console.log(`epoch ${String(l.epoch).padStart(2)}/${p.epochs}  loss ${l.loss.toFixed(4)}  train ${(100 * l.accuracy).toFixed(2)}%  test ${(100 * l.valAccuracy!).toFixed(2)}%  (${l.seconds.toFixed(1)} s)`);
   },
 });
 const last = logs[logs.length - 1];

@@ -18,6 +18,7 @@
  *      order within the part: the paper does not fix the order).
  */
 import { Rng } from '../tensor/rng.js';
+import { rowsByClass } from '../tensor/rows.js';
 import { fmt } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { officialMnistDigits } from './mnist.js';
@@ -139,14 +140,9 @@ export function syntheticGaussianDigits(digits: Tensor, labels: Tensor, opts: Ga
   }
   checkDraws('syntheticGaussianDigits', trainFraction, drawsPerDigit);
 
-  const byClass = new Map<number, number[]>();
-  labels.data.forEach((c, i) => {
-    if (!byClass.has(c)) byClass.set(c, []);
-    byClass.get(c)!.push(i);
-  });
   const trainSources: number[] = [];
   const testSources: number[] = [];
-  for (const [, idx] of [...byClass].sort((a, b) => a[0] - b[0])) {
+  for (const idx of rowsByClass(labels.data)) {
     rng.shuffle(idx);
     const cut = Math.round(idx.length * trainFraction);
     trainSources.push(...idx.slice(0, cut));
@@ -171,9 +167,7 @@ const PAPER_SOURCES_PER_CLASS = 1000;
 
 /** `perClass[c]` seeded random digits of class c from `labels`, in class order. */
 function pickPerClass(labels: Float32Array, perClass: readonly number[], rng: Rng): number[] {
-  const byClass: number[][] = Array.from({ length: 10 }, () => []);
-  labels.forEach((c, i) => byClass[c].push(i));
-  return byClass.flatMap((idx, c) => rng.shuffle(idx).slice(0, perClass[c]));
+  return rowsByClass(labels, 10).flatMap((idx, c) => rng.shuffle(idx).slice(0, perClass[c]));
 }
 
 /**

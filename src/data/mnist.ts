@@ -7,6 +7,7 @@
  */
 import { loadOfficialMnist, type OfficialMnist } from './official-mnist.js';
 import { Rng } from '../tensor/rng.js';
+import { rowsByClass, takeRows } from '../tensor/rows.js';
 import { Tensor } from '../tensor/tensor.js';
 
 const SIDE = 28;
@@ -57,8 +58,7 @@ export function stratifiedQuota(counts: readonly number[], size: number): number
 
 /** Indices of a seeded stratified subsample of `size` of `labels` (classes 0–9), shuffled. */
 function stratifiedSubsample(labels: Float32Array, size: number, rng: Rng): number[] {
-  const byClass: number[][] = Array.from({ length: 10 }, () => []);
-  labels.forEach((c, i) => byClass[c].push(i));
+  const byClass = rowsByClass(labels, 10);
   const take = stratifiedQuota(byClass.map((idx) => idx.length), size);
   const picked = byClass.flatMap((idx, c) => (take[c] === idx.length ? idx : rng.shuffle(idx).slice(0, take[c])));
   return rng.shuffle(picked);
@@ -84,11 +84,7 @@ export function loadMnist(opts: MnistOptions): MnistSplit {
   checkSize('trainSize', trainSize, official.yTrain.size, 'training');
   checkSize('testSize', testSize, official.yTest.size, 'test');
   const shape = (m: number) => (layout === 'image' ? [m, 1, SIDE, SIDE] : [m, PIXELS]);
-  const pick = (x: Tensor, y: Tensor, idx: number[]) => {
-    const xs = new Float32Array(idx.length * PIXELS);
-    idx.forEach((i, k) => xs.set(x.data.subarray(i * PIXELS, (i + 1) * PIXELS), k * PIXELS));
-    return [new Tensor(xs, shape(idx.length)), new Tensor(Float32Array.from(idx, (i) => y.data[i]), [idx.length])] as const;
-  };
+  const pick = (x: Tensor, y: Tensor, idx: number[]) => [new Tensor(takeRows(x, idx).data, shape(idx.length)), takeRows(y, idx)] as const;
   const [xTrain, yTrain] = pick(official.xTrain, official.yTrain, stratifiedSubsample(official.yTrain.data, trainSize, rng));
   const [xTest, yTest] = pick(official.xTest, official.yTest, stratifiedSubsample(official.yTest.data, testSize, rng));
   return { xTrain, yTrain, xTest, yTest };

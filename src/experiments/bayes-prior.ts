@@ -53,6 +53,7 @@ import { officialMnistDigits } from '../data/mnist.js';
 import { FieldOfExperts } from '../prob/foe.js';
 import { noGrad } from '../autograd/engine.js';
 import { Rng } from '../tensor/rng.js';
+import { rowsByClass, takeRows } from '../tensor/rows.js';
 import { Tensor } from '../tensor/tensor.js';
 import { byMode, pct, train } from './common.js';
 import { hashArrays } from './progress.js';
@@ -112,9 +113,7 @@ interface Images {
 
 /** `perClass` indices of each class from `labels`, in a seeded random order (null: all). */
 function stratified(labels: Float32Array, perClass: number | null, rng: Rng): number[] {
-  const byClass: number[][] = Array.from({ length: 10 }, () => []);
-  labels.forEach((c, i) => byClass[c].push(i));
-  const picked = byClass.flatMap((idx, c) => {
+  const picked = rowsByClass(labels, 10).flatMap((idx, c) => {
     rng.shuffle(idx);
     const want = perClass ?? idx.length;
     if (idx.length < want) throw new Error(`bayes-prior: class ${c} has ${idx.length} images, ${want} needed`);
@@ -231,9 +230,7 @@ function trainFoE(ctx: ExperimentContext, rng: Rng, images: Tensor, scale: Scale
   const perPixel = 1 / (patchSide - 2) ** 2 / FILTERS; // energies per filter response, for the figure
   for (let it = 0; it < iterations; it++) {
     const idx = Array.from({ length: batch }, () => rng.int(count));
-    const row = patchSide * patchSide;
-    const xb = new Tensor(new Float32Array(batch * row), [batch, 1, patchSide, patchSide]);
-    idx.forEach((i, k) => xb.data.set(data.data.subarray(i * row, (i + 1) * row), k * row));
+    const xb = takeRows(data, idx);
     const { dataEnergy, sampleEnergy } = foe.cdStep(xb, optimizer, { steps: langevinSteps, stepSize: 0.1, rng });
     if (!Number.isFinite(dataEnergy) || !Number.isFinite(sampleEnergy)) throw new Error(`bayes-prior: the FoE energy became non-finite at CD iteration ${it}`);
     curve.push({ iteration: it + 1, series: 'data', energy: dataEnergy * perPixel }, { iteration: it + 1, series: 'CD samples', energy: sampleEnergy * perPixel });

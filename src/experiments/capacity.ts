@@ -17,6 +17,7 @@
 import { gaussianDigitsFromMnist } from '../data/gaussian-digits.js';
 import { getBackend } from '../tensor/kernels.js';
 import { Rng } from '../tensor/rng.js';
+import { sliceRows } from '../tensor/rows.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ClaimList, decreasingIn, errorRate, quantity, type Comparison, type Quantity } from './claims.js';
 import {
@@ -34,7 +35,6 @@ import {
   PRIOR_EDGES,
   priorMasses,
   readTestImage,
-  rowOf,
   type CnnSpec,
   type ImageKlStats,
   type KlByBins,
@@ -127,12 +127,12 @@ function runNetwork(ctx: ExperimentContext, network: Network): ExperimentFinding
     lr: 0.001,
     // LB-bayes §4.3: "we average KL[P(X)‖P̂(F1)] over all testing images … over 30 training epochs".
     afterEpoch: (log, restored?: CapacityEpoch) => {
-      const r = restored ?? { epoch: log.epoch + 1, testError: 1 - (log.valAccuracy ?? NaN), trainError: 1 - log.accuracy, kl: averagePriorKlF1(cnn, data.xTest) };
+      const r = restored ?? { epoch: log.epoch, testError: 1 - (log.valAccuracy ?? NaN), trainError: 1 - log.accuracy, kl: averagePriorKlF1(cnn, data.xTest) };
       perEpoch.push(r);
       return r;
     },
   });
-  const image = rowOf(data.xTest, testIndex);
+  const image = sliceRows(data.xTest, testIndex, 1);
   const readout = readTestImage(cnn, image);
   const isF3 = F3_NETWORKS.includes(network);
   const round = (v: ArrayLike<number>, digits: number) => Array.from(v, (x) => +x.toFixed(digits));

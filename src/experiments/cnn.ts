@@ -52,6 +52,7 @@ import { gaussianBinProbs, histogram, kl, linearEdges, type Histogram } from '..
 import { mrfEnergy } from '../prob/mrf.js';
 import type { Rng } from '../tensor/rng.js';
 import { meanWithSe, type Quantity } from './claims.js';
+import { sliceRows } from '../tensor/rows.js';
 import { fmt } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { HistogramPanel } from './figures.js';
@@ -359,35 +360,12 @@ export type ErrorRow = { epoch: number; set: 'train (during epoch)' | 'test'; er
 export function recordErrors(curve: ErrorRow[]): (log: EpochLog, restored?: ErrorRow[]) => ErrorRow[] {
   return (log, restored) => {
     const rows = restored ?? [
-      { epoch: log.epoch + 1, set: 'train (during epoch)', error: 1 - log.accuracy },
-      { epoch: log.epoch + 1, set: 'test', error: 1 - (log.valAccuracy ?? NaN) },
+      { epoch: log.epoch, set: 'train (during epoch)', error: 1 - log.accuracy },
+      { epoch: log.epoch, set: 'test', error: 1 - (log.valAccuracy ?? NaN) },
     ];
     curve.push(...rows);
     return rows;
   };
-}
-
-/** Rows [start, start + count) of x (a copy). */
-export function sliceRows(x: Tensor, start: number, count: number): Tensor {
-  const per = x.size / x.shape[0];
-  return new Tensor(x.data.slice(start * per, (start + count) * per), [count, ...x.shape.slice(1)]);
-}
-
-/** Fraction of rows of x whose argmax under the network differs from y (eval mode, batched). */
-export function errorRateOf(cnn: PaperCnn, x: Tensor, y: Tensor, batchSize = 500): number {
-  let wrong = 0;
-  const n = x.shape[0];
-  noGrad(() => {
-    const wasTraining = cnn.net.training;
-    cnn.net.eval();
-    for (let s = 0; s < n; s += batchSize) {
-      const count = Math.min(batchSize, n - s);
-      const pred = cnn.net.forward(sliceRows(x, s, count)).argmax(-1).data;
-      for (let i = 0; i < count; i++) wrong += +(pred[i] !== y.data[s + i]);
-    }
-    cnn.net.train(wasTraining);
-  });
-  return wrong / n;
 }
 
 export interface TestImageReadout {
@@ -430,11 +408,6 @@ export function readTestImage(cnn: PaperCnn, image: Tensor): TestImageReadout {
       { name: `E_F2 scale-matched: KL ${f(klF2.scaled)}`, edges: PRIOR_EDGES, probs: klF2.scaledHistogram.probs, reference: prior },
     ],
   };
-}
-
-/** Row n of x as a one-image batch [1, ...] (a copy). */
-export function rowOf(x: Tensor, n: number): Tensor {
-  return sliceRows(x, n, 1);
 }
 
 /** Pearson's correlation of two equally long series (NaN when either is constant). */

@@ -6,7 +6,7 @@ import { fit, type EpochLog } from '../layers/train.js';
 import { describeMnist, loadMnist, type MnistSplit } from '../data/mnist.js';
 import type { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { trainingCheckpoint } from './progress.js';
+import { reportProgress, trainingCheckpoint } from './progress.js';
 import type { ExperimentContext, Mode } from './types.js';
 
 export function byMode<T>(mode: Mode, values: Record<Mode, T>): T {
@@ -67,33 +67,17 @@ export function train<R = void>(
   const { epochs, lr = 0.002, batchSize = 32, weightDecay = 0, momentum = 0, afterEpoch } = options;
   const optimizer = options.optimizer === 'sgd' ? new SGD(net.parameters(), { lr, momentum, weightDecay }) : new Adam(net.parameters(), { lr, weightDecay });
   const batchOrder = ctx.rng.fork();
-  const checkpoint = trainingCheckpoint<R>(ctx, label, { net, optimizer, batchOrder, data, options });
   // an afterEpoch that returned no records cannot be replayed: such a run trains from the start
-  const resumed = checkpoint?.restore({ needRecords: afterEpoch !== undefined }) ?? null;
-  const logs = resumed ? [...resumed.logs] : [];
-  const records = resumed ? [...resumed.records] : [];
-  if (resumed) {
-    ctx.report({ kind: 'stage', label: `${label}: resumed after epoch ${logs.length}/${epochs}` });
-    logs.forEach((log, i) => afterEpoch?.(log, records[i] as R));
-  }
-  if (logs.length >= epochs) return logs;
-  fit(net, optimizer, { x: data.x, y: data.y }, {
+  const checkpoint = trainingCheckpoint<R | null>(ctx, label, { net, optimizer, batchOrder, data, options, needRecords: afterEpoch !== undefined });
+  return fit<R>(net, optimizer, { x: data.x, y: data.y }, {
     epochs,
-    startEpoch: logs.length,
     batchSize,
     rng: batchOrder,
     validation: { x: data.xTest, y: data.yTest },
-    onProgress: (p) => {
-      if (p.kind === 'batch') ctx.report({ kind: 'batch', batch: p.batch + 1, batches: p.batches });
-      else {
-        logs.push(p.log);
-        records.push(afterEpoch?.(p.log) ?? null);
-        checkpoint?.save({ logs, records });
-        ctx.report({ kind: 'epoch', label, epoch: p.log.epoch + 1, epochs: p.epochs, loss: p.log.loss, accuracy: p.log.valAccuracy });
-      }
-    },
+    checkpoint,
+    afterEpoch,
+    onProgress: reportProgress(ctx, label),
   });
-  return logs;
 }
 
 export const pct = (v: number) => `${(100 * v).toFixed(2)}%`;

@@ -19,16 +19,19 @@
 import { noGrad } from '../autograd/engine.js';
 import { glorotUniform } from '../layers/init.js';
 import { Adam } from '../layers/optim.js';
-import { batches, takeRows, type EpochLog } from '../layers/train.js';
+import { inEvalBatches } from '../layers/evaluate.js';
+import { trainEpochs } from '../layers/loop.js';
+import { batches } from '../layers/train.js';
 import { DcimConv } from '../prob/dcim/conv.js';
 import type { DCIM } from '../prob/dcim/model.js';
 import type { SampledReverseOptions } from '../prob/dcim/objectives.js';
 import { binaryMean, drawBinary } from '../prob/dcim/units.js';
 import { oneHot } from '../tensor/compute.js';
 import { Rng } from '../tensor/rng.js';
+import { rowRange, rowsByClass, sliceRows, takeRows } from '../tensor/rows.js';
 import { Tensor } from '../tensor/tensor.js';
 import { meanWithSe, type Quantity } from './claims.js';
-import { trainingCheckpoint } from './progress.js';
+import { reportProgress, trainingCheckpoint } from './progress.js';
 import type { Experiment, ExperimentContext, ExperimentFindings } from './types.js';
 
 /** 'discriminative': log p(x^d|x⁰) only; 'eq21': + log q(x⁰|x^d); 'eq22': + log q(x⁰|x^{d−1}), x^{d−1} ~ p(·|x⁰). */
@@ -183,22 +186,19 @@ export function pairedAccuracyDifference(errorsA: readonly number[], errorsB: re
 
 /** Accuracy of the forward model and, for a generative objective, its reverse loss per pixel. */
 export function evaluateDcim(model: DCIM, objective: DcimObjective, x: Tensor, y: Tensor, rng: Rng, { batchSize = 250, sampler = 'approximation' as Eq22Sampler } = {}): DcimEvaluation {
-  return noGrad(() => {
-    const errors: number[] = [];
-    const n = y.size;
-    const perImage = new Float64Array(n);
-    let at = 0;
-    const classes = model.sizes[model.depth];
-    for (const [xb, yb] of batches(x, y, batchSize, null)) {
-      const means = model.expectations(xb);
-      const predicted = means[model.depth - 1].argmax(-1).data;
-      predicted.forEach((p, i) => p !== yb.data[i] && errors.push(at + i));
-      if (objective !== 'discriminative') perImage.set(reverseLossPerImage(model, objective, xb, oneHot(yb, classes), rng, sampler, means).data, at);
-      at += yb.size;
-    }
-    const accuracy = 1 - errors.length / n;
-    return objective === 'discriminative' ? { n, accuracy, errors } : { n, accuracy, errors, reverseLoss: meanWithSe([...perImage]) };
+  const errors: number[] = [];
+  const n = y.size;
+  const perImage = new Float64Array(n);
+  const classes = model.sizes[model.depth];
+  inEvalBatches(model, x, batchSize, (xb, at) => {
+    const yb = sliceRows(y, at, xb.shape[0]);
+    const means = model.expectations(xb);
+    const predicted = means[model.depth - 1].argmax(-1).data;
+    predicted.forEach((p, i) => p !== yb.data[i] && errors.push(at + i));
+    if (objective !== 'discriminative') perImage.set(reverseLossPerImage(model, objective, xb, oneHot(yb, classes), rng, sampler, means).data, at);
   });
+  const accuracy = 1 - errors.length / n;
+  return objective === 'discriminative' ? { n, accuracy, errors } : { n, accuracy, errors, reverseLoss: meanWithSe([...perImage]) };
 }
 
 /**
@@ -224,40 +224,37 @@ export function trainDcim(
     net: model, optimizer, batchOrder: [order, sampling, evalRng],
     data: { x: data.xTrain, y: data.yTrain, xTest: data.xTest, yTest: data.yTest },
     options: { ...options, lr, batchSize, reverseWeight, sampler, curveSize, dcim: true },
+    needRecords: true,
   });
-  const resumed = checkpoint?.restore({ needRecords: true }) ?? null;
-  const log = resumed ? (resumed.records as DcimEpoch[]) : [];
-  const logs: EpochLog[] = resumed ? [...resumed.logs] : [];
-  if (resumed) ctx.report({ kind: 'stage', label: `${label}: resumed after epoch ${log.length}/${epochs}` });
   const classes = model.sizes[model.depth];
-  const first = (n: number) => Array.from({ length: Math.min(n, curveSize) }, (_, i) => i);
+  const first = (n: number) => rowRange(0, Math.min(n, curveSize));
   const [xProbe, yProbe] = [takeRows(data.xTrain, first(data.yTrain.size)), takeRows(data.yTrain, first(data.yTrain.size))];
   const [xCurve, yCurve] = curveSize >= data.yTest.size ? [data.xTest, data.yTest] : [takeRows(data.xTest, first(data.yTest.size)), takeRows(data.yTest, first(data.yTest.size))];
-  const batchCount = Math.ceil(data.yTrain.size / batchSize);
-  for (let epoch = log.length + 1; epoch <= epochs; epoch++) {
-    const start = performance.now();
-    let total = 0;
-    let b = 0;
-    for (const [xb, yb] of batches(data.xTrain, data.yTrain, batchSize, order)) {
-      optimizer.zeroGrad();
-      const loss = objectiveLoss(model, objective, xb, oneHot(yb, classes), sampling, reverseWeight, sampler);
-      const value = loss.item();
-      if (!Number.isFinite(value)) throw new Error(`trainDcim (${label}): the ${objective} loss became ${value} in epoch ${epoch}, batch ${b + 1}`);
-      loss.backward();
-      optimizer.step();
-      total += value * yb.size;
-      ctx.report({ kind: 'batch', batch: ++b, batches: batchCount });
-    }
-    const train = evaluateDcim(model, objective, xProbe, yProbe, evalRng, { sampler });
-    const val = evaluateDcim(model, objective, xCurve, yCurve, evalRng, { sampler });
-    const record: DcimEpoch = { epoch, loss: total / data.yTrain.size, trainAccuracy: train.accuracy, valAccuracy: val.accuracy, seconds: (performance.now() - start) / 1000 };
-    if (train.reverseLoss && val.reverseLoss) Object.assign(record, { trainReverseLoss: train.reverseLoss.value, valReverseLoss: val.reverseLoss.value, valReverseLossSe: val.reverseLoss.se });
-    log.push(record);
-    logs.push({ epoch: epoch - 1, loss: record.loss, accuracy: record.trainAccuracy, valAccuracy: record.valAccuracy, seconds: record.seconds });
-    checkpoint?.save({ logs, records: log });
-    ctx.report({ kind: 'epoch', label, epoch, epochs, loss: record.loss, accuracy: record.valAccuracy });
-  }
-  return log;
+  return trainEpochs<DcimEpoch>({
+    name: `trainDcim (${label}, ${objective})`,
+    model,
+    optimizer,
+    epochs,
+    checkpoint,
+    onProgress: reportProgress(ctx, label),
+    beginEpoch: () => {
+      const rows = batches(data.xTrain, data.yTrain, batchSize, order);
+      return {
+        batches: Math.ceil(data.yTrain.size / batchSize),
+        step: () => {
+          const [xb, yb] = rows.next().value as [Tensor, Tensor];
+          return { loss: objectiveLoss(model, objective, xb, oneHot(yb, classes), sampling, reverseWeight, sampler), weight: yb.size };
+        },
+      };
+    },
+    endEpoch: (epoch, loss, seconds) => {
+      const train = evaluateDcim(model, objective, xProbe, yProbe, evalRng, { sampler });
+      const val = evaluateDcim(model, objective, xCurve, yCurve, evalRng, { sampler });
+      const record: DcimEpoch = { epoch, loss, trainAccuracy: train.accuracy, valAccuracy: val.accuracy, seconds: seconds() };
+      if (train.reverseLoss && val.reverseLoss) Object.assign(record, { trainReverseLoss: train.reverseLoss.value, valReverseLoss: val.reverseLoss.value, valReverseLossSe: val.reverseLoss.se });
+      return { log: { epoch, loss, accuracy: record.trainAccuracy, valAccuracy: record.valAccuracy, seconds: record.seconds }, record };
+    },
+  }).records;
 }
 
 /**
@@ -352,12 +349,7 @@ export function classSamples(model: DCIM, rng: Rng, mode: 'full' | 'oneLayerThen
 
 /** The first `k` samples of each class (the pictures show 10 per class; the statistics use more). */
 export function firstPerClass(s: ClassSamples, k: number): ClassSamples {
-  const seen = new Map<number, number>();
-  const rows = s.classes.flatMap((c, i) => {
-    const n = seen.get(c) ?? 0;
-    seen.set(c, n + 1);
-    return n < k ? [i] : [];
-  });
+  const rows = rowsByClass(s.classes).flatMap((r) => r.slice(0, k)).sort((a, b) => a - b);
   return { images: takeRows(s.images, rows), classes: rows.map((i) => s.classes[i]), predicted: rows.map((i) => s.predicted[i]), probability: rows.map((i) => s.probability[i]) };
 }
 
@@ -374,11 +366,9 @@ export function sampleAgreement(s: ClassSamples): number {
  */
 export function withinClassSpreadPerClass(s: ClassSamples): number[] {
   const n = s.images.shape[1];
-  const groups = new Map<number, number[]>();
-  s.classes.forEach((c, i) => groups.set(c, [...(groups.get(c) ?? []), i]));
-  return [...groups.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([, rows]) => {
+  return rowsByClass(s.classes)
+    .filter((rows) => rows.length > 0)
+    .map((rows) => {
       let spread = 0;
       for (let p = 0; p < n; p++) {
         let m = 0;

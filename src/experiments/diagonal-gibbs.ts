@@ -13,7 +13,7 @@
  */
 import { noGrad } from '../autograd/engine.js';
 import { diagonalSorted, DIAGONAL_CLASSES } from '../data/diagonal-sorted.js';
-import { takeRows } from '../layers/train.js';
+import { takeRows } from '../tensor/rows.js';
 import { correlationMatrix, meanAbsCorrelation } from '../prob/correlation.js';
 import { layerGibbs } from '../prob/gibbs.js';
 import { nullCorrelation } from '../prob/null-correlation.js';

@@ -11,11 +11,13 @@ import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '../layers/
 import { crossEntropy } from '../layers/losses.js';
 import type { Module } from '../layers/module.js';
 import { Adam, type Optimizer } from '../layers/optim.js';
-import { takeRows, type EpochLog } from '../layers/train.js';
+import { classificationError } from '../layers/evaluate.js';
+import { trainEpochs, type BatchResult } from '../layers/loop.js';
+import { takeRows } from '../tensor/rows.js';
 import { DRMM, type DRMMLevel, type Nonnegativity } from '../prob/drmm/drmm.js';
 import { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { trainingCheckpoint } from './progress.js';
+import { reportProgress, trainingCheckpoint } from './progress.js';
 import type { Experiment, ExperimentContext, ExperimentFindings } from './types.js';
 
 /**
@@ -100,16 +102,8 @@ export function buildDcn(config: DrmmConfig, rng: Rng): Sequential {
 }
 
 /** Fraction of misclassified rows, in batches without a graph. */
-export function testError(model: { forward(x: Tensor): Tensor }, x: Tensor, y: Tensor, batchSize = 500): number {
-  let wrong = 0;
-  noGrad(() => {
-    for (let s = 0; s < x.shape[0]; s += batchSize) {
-      const idx = Array.from({ length: Math.min(batchSize, x.shape[0] - s) }, (_, k) => s + k);
-      const predicted = model.forward(takeRows(x, idx)).argmax(1).data;
-      predicted.forEach((p, k) => (wrong += +(p !== y.data[s + k])));
-    }
-  });
-  return wrong / x.shape[0];
+export function testError(model: Module & { forward(x: Tensor): Tensor }, x: Tensor, y: Tensor, batchSize = 500): number {
+  return classificationError(model, x, y, batchSize);
 }
 
 export interface EgOptions {
@@ -149,45 +143,47 @@ export function evaluations(records: readonly EpochRecord[]): Evaluation[] {
 type Data = { x: Tensor; y: Tensor; xTest: Tensor; yTest: Tensor };
 
 /**
- * The epoch loop EG and the DCN share: batches from `epochBatches` (drawn with the run's batch-order
- * Rng), test error `evalsPerEpoch` times per epoch, epoch checkpoints (as `train` in common.ts: a
- * rerun resumes instead of training again). `step` trains on batch b and returns its loss.
+ * The epochs EG and the DCN share, on the one training loop (src/layers/loop.ts): batches from
+ * `epochBatches` (drawn with the run's batch-order Rng), test error `evalsPerEpoch` times per
+ * epoch, epoch checkpoints (as `train` in common.ts: a rerun resumes instead of training again).
+ * `step` trains on batch b (from 1).
  */
 function trainLoop(
   ctx: ExperimentContext,
   label: string,
   run: { net: Module & { forward(x: Tensor): Tensor }; optimizer: Optimizer; data: Data; epochs: number; evalsPerEpoch: number; options: object },
-  epochBatches: (rng: Rng) => { batches: number; step: (b: number) => number },
+  epochBatches: (rng: Rng) => { batches: number; step: (b: number) => BatchResult },
 ): EpochRecord[] {
   const { net, optimizer, data, epochs, evalsPerEpoch } = run;
   if (!Number.isInteger(evalsPerEpoch) || evalsPerEpoch < 1) throw new Error(`${label}: evalsPerEpoch must be a positive integer, got ${evalsPerEpoch}`);
   const rng = ctx.rng.fork();
-  const checkpoint = trainingCheckpoint<EpochRecord>(ctx, label, { net, optimizer, batchOrder: rng, data, options: { ...run.options, epochs, evalsPerEpoch } });
-  const resumed = checkpoint?.restore({ needRecords: true }) ?? null;
-  const records: EpochRecord[] = resumed ? (resumed.records as EpochRecord[]) : [];
-  const logs: EpochLog[] = resumed ? [...resumed.logs] : [];
-  if (resumed) ctx.report({ kind: 'stage', label: `${label}: resumed after epoch ${records.length}/${epochs}` });
-  for (let epoch = records.length; epoch < epochs; epoch++) {
-    const start = performance.now();
-    const { batches, step } = epochBatches(rng);
-    const points: Evaluation[] = [];
-    let total = 0;
-    for (let b = 0; b < batches; b++) {
-      total += step(b);
-      ctx.report({ kind: 'batch', batch: b + 1, batches });
-      // evaluation j (1..evalsPerEpoch) after batch ⌈j·batches/evalsPerEpoch⌉
-      if (Math.floor(((b + 1) * evalsPerEpoch) / batches) > Math.floor((b * evalsPerEpoch) / batches)) points.push({ epoch: epoch + (b + 1) / batches, testError: testError(net, data.xTest, data.yTest) });
-    }
-    const loss = total / batches;
-    if (!Number.isFinite(loss)) throw new Error(`${label}: the training objective became ${loss} at epoch ${epoch + 1}; lower the learning rate`);
-    const err = points[points.length - 1].testError;
-    const seconds = (performance.now() - start) / 1000;
-    records.push({ epoch: epoch + 1, loss, testError: err, seconds, ...(evalsPerEpoch > 1 ? { evaluations: points } : {}) });
-    logs.push({ epoch, loss, accuracy: NaN, valAccuracy: 1 - err, seconds });
-    checkpoint?.save({ logs, records });
-    ctx.report({ kind: 'epoch', label, epoch: epoch + 1, epochs, loss, accuracy: 1 - err });
-  }
-  return records;
+  const checkpoint = trainingCheckpoint<EpochRecord>(ctx, label, { net, optimizer, batchOrder: rng, data, options: { ...run.options, epochs, evalsPerEpoch }, needRecords: true });
+  let points: Evaluation[] = [];
+  return trainEpochs<EpochRecord>({
+    name: label,
+    model: net,
+    optimizer,
+    epochs,
+    checkpoint,
+    onProgress: reportProgress(ctx, label),
+    beginEpoch: (epoch) => {
+      const { batches, step } = epochBatches(rng);
+      points = [];
+      return {
+        batches,
+        step,
+        // evaluation j (1..evalsPerEpoch) after batch ⌈j·batches/evalsPerEpoch⌉, at epoch − 1 + b/batches epochs done
+        afterStep: (b) => {
+          if (Math.floor((b * evalsPerEpoch) / batches) > Math.floor(((b - 1) * evalsPerEpoch) / batches)) points.push({ epoch: epoch - 1 + b / batches, testError: testError(net, data.xTest, data.yTest) });
+        },
+      };
+    },
+    endEpoch: (epoch, loss, seconds) => {
+      const err = points[points.length - 1].testError;
+      const record: EpochRecord = { epoch, loss, testError: err, seconds: seconds(), ...(evalsPerEpoch > 1 ? { evaluations: points } : {}) };
+      return { log: { epoch, loss, accuracy: NaN, valAccuracy: 1 - err, seconds: record.seconds }, record };
+    },
+  }).records;
 }
 
 /**
@@ -209,8 +205,8 @@ export function trainEg(ctx: ExperimentContext, label: string, model: DRMM, data
       return {
         batches: Math.ceil(nLabelled / batchSize),
         step: (b) => {
-          const idx = order.slice(b * batchSize, (b + 1) * batchSize);
-          return model.egStep(takeRows(data.x, idx), takeRows(data.y, idx), optimizer, { klWeight, reconWeight });
+          const idx = order.slice((b - 1) * batchSize, b * batchSize);
+          return { loss: model.egStep(takeRows(data.x, idx), takeRows(data.y, idx), optimizer, { klWeight, reconWeight }), weight: 1 };
         },
       };
     }
@@ -220,8 +216,8 @@ export function trainEg(ctx: ExperimentContext, label: string, model: DRMM, data
       batches: Math.ceil(uOrder.length / unlabelledBatchSize),
       step: (b) => {
         const idx = Array.from({ length: Math.min(batchSize, nLabelled) }, () => order[cursor++ % nLabelled]);
-        const uIdx = uOrder.slice(b * unlabelledBatchSize, (b + 1) * unlabelledBatchSize);
-        return model.egStepSemi({ images: takeRows(data.x, idx), labels: takeRows(data.y, idx) }, takeRows(unlabelled, uIdx), optimizer, { klWeight, reconWeight });
+        const uIdx = uOrder.slice((b - 1) * unlabelledBatchSize, b * unlabelledBatchSize);
+        return { loss: model.egStepSemi({ images: takeRows(data.x, idx), labels: takeRows(data.y, idx) }, takeRows(unlabelled, uIdx), optimizer, { klWeight, reconWeight }), weight: 1 };
       },
     };
   });
@@ -239,15 +235,8 @@ export function trainDcn(ctx: ExperimentContext, label: string, net: Sequential,
     return {
       batches: Math.ceil(n / batchSize),
       step: (b) => {
-        const idx = order.slice(b * batchSize, (b + 1) * batchSize);
-        optimizer.zeroGrad();
-        const loss = crossEntropy(net.forward(takeRows(data.x, idx)), takeRows(data.y, idx));
-        const value = loss.item();
-        // Stop before the step: a non-finite loss would turn every parameter into NaN.
-        if (!Number.isFinite(value)) throw new Error(`${label}: the cross-entropy became ${value} at batch ${b}; lower the learning rate`);
-        loss.backward();
-        optimizer.step();
-        return value;
+        const idx = order.slice((b - 1) * batchSize, b * batchSize);
+        return { loss: crossEntropy(net.forward(takeRows(data.x, idx)), takeRows(data.y, idx)), weight: 1 };
       },
     };
   });

@@ -13,7 +13,7 @@
  * class), decided on the per-image paired differences (mean ± SE over the test digits).
  */
 import { noGrad } from '../autograd/engine.js';
-import { takeRows } from '../layers/train.js';
+import { takeRows } from '../tensor/rows.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ClaimList, errorRate, meanWithSe } from './claims.js';
 import { byMode, num, pct } from './common.js';

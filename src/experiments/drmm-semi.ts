@@ -8,7 +8,7 @@
  * labelled digits; the same DRMM trained by EG on the labelled digits only (not in Table 1) is a
  * reported row beside it. Each N_L is a unit (three models, ~35 minutes at full scale).
  */
-import { takeRows } from '../layers/train.js';
+import { takeRows } from '../tensor/rows.js';
 import { ClaimList, errorRate } from './claims.js';
 import { byMode, pct } from './common.js';
 import { balancedLabelled, buildDcn, buildDrmm, byUnit, describeConfig, describeEg, digitImages, EG, runEveryUnit, trainDcn, trainEg, type DrmmConfig, type EpochRecord } from './drmm-common.js';

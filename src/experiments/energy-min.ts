@@ -6,15 +6,16 @@
  * E(f_Yl*|x) = −logit_l*(x) over the test images of that label, with its SE over those images, and
  * the test error; and check the identity crossEntropy = energy + log Z on every test image.
  */
-import { noGrad } from '../autograd/engine.js';
 import { gaussianDigitsFromMnist } from '../data/gaussian-digits.js';
+import { inEvalBatches } from '../layers/evaluate.js';
 import { crossEntropy } from '../layers/losses.js';
 import type { Sequential } from '../layers/layers.js';
 import { energyOfLabel } from '../prob/mrf.js';
 import { getBackend } from '../tensor/kernels.js';
+import { sliceRows } from '../tensor/rows.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ClaimList, meanWithSe, quantity, type Comparison, type Quantity } from './claims.js';
-import { buildCnn, LB_HIDDEN_TABLE9_CNN, sliceRows } from './cnn.js';
+import { buildCnn, LB_HIDDEN_TABLE9_CNN } from './cnn.js';
 import { byMode, mnistFor, sigmoidMlp, train } from './common.js';
 import { describeComparisons } from './comparison-text.js';
 import { lineChart } from './figures.js';
@@ -44,36 +45,31 @@ export const IDENTITY_TOLERANCE = 1e-5;
  * images do not fit at once), the identity's largest relative error and the test error.
  */
 export function measureEnergies(net: Sequential, x: Tensor, y: Tensor, epoch: number, batchSize = 500): EnergyEpoch {
-  return noGrad(() => {
-    const wasTraining = net.training;
-    net.eval();
-    const n = y.size;
-    const perLabel: number[][] = Array.from({ length: 10 }, () => []);
-    let identityError = 0;
-    let wrong = 0;
-    for (let s = 0; s < n; s += batchSize) {
-      const count = Math.min(batchSize, n - s);
-      const labels = sliceRows(y, s, count);
-      const logits = net.forward(sliceRows(x, s, count));
-      const { energy, logZ } = energyOfLabel(logits, labels);
-      const ce = crossEntropy(logits, labels, { reduction: 'none' });
-      const predicted = logits.argmax(-1).data;
-      for (let i = 0; i < count; i++) {
-        const e = energy.data[i];
-        const z = logZ.data[i];
-        identityError = Math.max(identityError, Math.abs(ce.data[i] - (e + z)) / (1 + Math.abs(e) + Math.abs(z)));
-        perLabel[labels.data[i]].push(e);
-        wrong += +(predicted[i] !== labels.data[i]);
-      }
+  const n = y.size;
+  const perLabel: number[][] = Array.from({ length: 10 }, () => []);
+  let identityError = 0;
+  let wrong = 0;
+  inEvalBatches(net, x, batchSize, (rows, s) => {
+    const count = rows.shape[0];
+    const labels = sliceRows(y, s, count);
+    const logits = net.forward(rows);
+    const { energy, logZ } = energyOfLabel(logits, labels);
+    const ce = crossEntropy(logits, labels, { reduction: 'none' });
+    const predicted = logits.argmax(-1).data;
+    for (let i = 0; i < count; i++) {
+      const e = energy.data[i];
+      const z = logZ.data[i];
+      identityError = Math.max(identityError, Math.abs(ce.data[i] - (e + z)) / (1 + Math.abs(e) + Math.abs(z)));
+      perLabel[labels.data[i]].push(e);
+      wrong += +(predicted[i] !== labels.data[i]);
     }
-    net.train(wasTraining);
-    const points = perLabel.flatMap((values, l) => {
-      if (values.length === 0) return [];
-      const m = meanWithSe(values);
-      return [{ epoch, label: String(l), energy: m.value, se: m.se ?? 0 }];
-    });
-    return { points, identityError, testError: wrong / n };
   });
+  const points = perLabel.flatMap((values, l) => {
+    if (values.length === 0) return [];
+    const m = meanWithSe(values);
+    return [{ epoch, label: String(l), energy: m.value, se: m.se ?? 0 }];
+  });
+  return { points, identityError, testError: wrong / n };
 }
 
 interface Model {
@@ -89,7 +85,7 @@ function trajectory(ctx: ExperimentContext, label: string, net: Sequential, data
     epochs,
     lr,
     afterEpoch: (log, restored?: EnergyEpoch) => {
-      const r = restored ?? measureEnergies(net, data.xTest, data.yTest, log.epoch + 1);
+      const r = restored ?? measureEnergies(net, data.xTest, data.yTest, log.epoch);
       records.push(r);
       return r;
     },

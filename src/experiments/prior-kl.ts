@@ -12,13 +12,14 @@
 import { gaussianDigitsFromMnist, PRIOR } from '../data/gaussian-digits.js';
 import { histogram, kl, linearEdges, gaussianBinProbs } from '../prob/histogram.js';
 import { getBackend } from '../tensor/kernels.js';
+import { classificationError } from '../layers/evaluate.js';
+import { sliceRows } from '../tensor/rows.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ClaimList, errorRate, meanWithSe, quantity, type Comparison, type Quantity } from './claims.js';
 import {
   averagePriorKlF1,
   buildCnn,
   COARSE_BINS,
-  errorRateOf,
   imageKlStats,
   imageSlice,
   KL_BIN_COUNTS,
@@ -32,7 +33,6 @@ import {
   priorMasses,
   readLayers,
   readTestImage,
-  rowOf,
   type CnnSpec,
   type ErrorRow,
   type ImageKlStats,
@@ -73,8 +73,8 @@ export function trainToZeroError(ctx: ExperimentContext, label: string, cnn: Pap
       lr,
       afterEpoch: (log, restored?: ErrorRow[]) => {
         const rows = restored ?? [
-          { epoch: offset + log.epoch + 1, set: 'train (during epoch)', error: 1 - log.accuracy },
-          { epoch: offset + log.epoch + 1, set: 'test', error: 1 - (log.valAccuracy ?? NaN) },
+          { epoch: offset + log.epoch, set: 'train (during epoch)', error: 1 - log.accuracy },
+          { epoch: offset + log.epoch, set: 'test', error: 1 - (log.valAccuracy ?? NaN) },
         ];
         curve.push(...rows);
         return rows;
@@ -82,7 +82,7 @@ export function trainToZeroError(ctx: ExperimentContext, label: string, cnn: Pap
     });
     seconds.push(...logs.map((l) => l.seconds));
     done += n;
-    return errorRateOf(cnn, data.x, data.y);
+    return classificationError(cnn.net, data.x, data.y);
   };
   let trainError = phase(label, epochs, 0.001);
   for (let round = 1; round <= extraRounds && trainError > 0; round++) trainError = phase(`${label} fine-tune ${round}`, roundEpochs, 0.0001);
@@ -194,7 +194,7 @@ export const priorKlExperiment: Experiment = {
 
     // "we randomly choose a testing image x as the input" (LB-repr §5.1)
     const testIndex = ctx.rng.fork().int(nTest);
-    const image = rowOf(data.xTest, testIndex);
+    const image = sliceRows(data.xTest, testIndex, 1);
     const label = data.yTest.data[testIndex];
     figures.push({ name: 'test-image', title: `The test image x (digit ${label})`, spec: imageGrid(new Tensor(image.data, [1, 32 * 32]), 32, `test image #${testIndex}`, [`digit ${label}`]) });
     const testImageKlX = Object.fromEntries(KL_BIN_COUNTS.map((b) => [b, priorKl(image.data, priorEdges(b)).raw]));
@@ -214,7 +214,7 @@ export const priorKlExperiment: Experiment = {
       const atInit = averagePriorKlF1(cnn, data.xTest);
       const curve: ErrorRow[] = [];
       const trained = trainToZeroError(ctx, `${this.name} ${key}`, cnn, { x: data.xTrain, y: data.yTrain, xTest: data.xTest, yTest: data.yTest }, curve);
-      const testError = errorRateOf(cnn, data.xTest, data.yTest);
+      const testError = classificationError(cnn.net, data.xTest, data.yTest);
       const readout = readTestImage(cnn, image);
       const { probs, predicted, energyF1Outside } = readout;
       const eF1 = imageSlice(readLayers(cnn, image).energyF1, 0);

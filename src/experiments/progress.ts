@@ -21,12 +21,13 @@ import { encodeCheckpoint } from '../layers/checkpoint.js';
 import { readCheckpoint, writeAtomic } from '../node/checkpoint-file.js';
 import type { Module } from '../layers/module.js';
 import type { Optimizer } from '../layers/optim.js';
-import type { EpochLog } from '../layers/train.js';
+import type { EpochCheckpoint, EpochLog, Progress } from '../layers/loop.js';
 import { Rng, type RngState } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { ExperimentContext, Mode } from './types.js';
 
-const FORMAT = 1;
+// 2: the epoch logs count epochs from 1 (format 1's from 0), so a format-1 file is not resumed from.
+const FORMAT = 2;
 
 /** FNV-1a over 32-bit words: a cheap fingerprint of large float arrays (not a security hash). */
 function hashWords(h: number, data: Float32Array): number {
@@ -87,23 +88,13 @@ interface Meta {
   records: unknown;
 }
 
-export interface TrainingState<R> {
-  logs: EpochLog[];
-  /** What afterEpoch returned for each finished epoch (null when it returned nothing). */
-  records: (R | null)[];
-}
-
-/** One training run's checkpoint file. */
-export interface TrainingCheckpoint<R> {
+/**
+ * One training run's checkpoint file, for the training loop (src/layers/loop.ts): `restore` loads
+ * it into the network, optimiser and Rngs if there is a valid one for this run and returns its
+ * logs and records (null: start from the beginning); `save` writes the state after an epoch.
+ */
+export interface TrainingCheckpoint<R> extends EpochCheckpoint<R> {
   readonly path: string;
-  /**
-   * Loads the checkpoint into the network, optimiser and Rngs if there is a valid one for this run;
-   * returns its logs and records (null: start from the beginning). With needRecords, a checkpoint
-   * lacking a record for some epoch is ignored.
-   */
-  restore(opts?: { needRecords?: boolean }): TrainingState<R> | null;
-  /** Writes the state after an epoch. */
-  save(state: TrainingState<R>): void;
 }
 
 const labelsInUse = new WeakMap<ExperimentContext, Set<string>>();
@@ -115,14 +106,22 @@ const labelsInUse = new WeakMap<ExperimentContext, Set<string>>();
 export function trainingCheckpoint<R>(
   ctx: ExperimentContext,
   label: string,
-  run: { net: Module; optimizer: Optimizer; batchOrder: Rng | readonly Rng[]; data: { x: Tensor; y: Tensor; xTest: Tensor; yTest: Tensor }; options: object },
+  run: {
+    net: Module;
+    optimizer: Optimizer;
+    batchOrder: Rng | readonly Rng[];
+    data: { x: Tensor; y: Tensor; xTest: Tensor; yTest: Tensor };
+    options: object;
+    /** A checkpoint lacking a record for some epoch (null: an afterEpoch that returned nothing cannot be replayed) is ignored. */
+    needRecords?: boolean;
+  },
 ): TrainingCheckpoint<R> | null {
   const used = labelsInUse.get(ctx) ?? new Set<string>();
   labelsInUse.set(ctx, used);
   if (used.has(label)) throw new Error(`train: the label '${label}' is used twice in one experiment; labels name the checkpoints, so each training run needs its own`);
   used.add(label);
   if (!ctx.checkpointDir) return null;
-  const { net, optimizer, batchOrder, data } = run;
+  const { net, optimizer, batchOrder, data, needRecords = false } = run;
   const rngs = moduleRngs(net);
   const params = net.namedParameters();
   let h = 0x811c9dc5;
@@ -134,7 +133,7 @@ export function trainingCheckpoint<R>(
 
   return {
     path,
-    restore({ needRecords = false } = {}) {
+    restore() {
       if (!existsSync(path)) return null;
       let state: Map<string, Tensor>;
       let meta: Meta;
@@ -148,7 +147,7 @@ export function trainingCheckpoint<R>(
       }
       if (meta?.format !== FORMAT || meta.label !== label || meta.fingerprint !== fingerprint) return null;
       const logs = fromJsonSafe(meta.logs) as EpochLog[];
-      const records = fromJsonSafe(meta.records) as (R | null)[];
+      const records = fromJsonSafe(meta.records) as R[];
       if (logs.length !== meta.epochsDone || records.length !== meta.epochsDone || meta.moduleRngs.length !== rngs.length) return null;
       if (needRecords && records.some((r) => r === null)) return null;
       const orderStates = meta.batchOrder;
@@ -232,4 +231,13 @@ function removeOwnFiles(dir: string): void {
     throw e;
   }
   for (const e of entries) if (e.isFile() && OWN_FILE.test(e.name)) rmSync(join(dir, e.name), { force: true });
+}
+
+/** The training loop's progress as the runner's events for the run `label`. */
+export function reportProgress(ctx: ExperimentContext, label: string): (p: Progress) => void {
+  return (p) => {
+    if (p.kind === 'batch') ctx.report({ kind: 'batch', batch: p.batch, batches: p.batches });
+    else if (p.kind === 'resumed') ctx.report({ kind: 'stage', label: `${label}: resumed after epoch ${p.epochsDone}/${p.epochs}` });
+    else ctx.report({ kind: 'epoch', label, epoch: p.log.epoch, epochs: p.epochs, loss: p.log.loss, accuracy: p.log.valAccuracy });
+  };
 }

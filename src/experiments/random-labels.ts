@@ -8,10 +8,12 @@
 import { gaussianDigitsFromMnist } from '../data/gaussian-digits.js';
 import type { Rng } from '../tensor/rng.js';
 import { getBackend } from '../tensor/kernels.js';
+import { classificationError } from '../layers/evaluate.js';
+import { sliceRows } from '../tensor/rows.js';
 import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from '../autograd/engine.js';
 import { ClaimList, errorRate, type Comparison } from './claims.js';
-import { averagePriorKlF1, buildCnn, COARSE_BINS, errorRateOf, imageKlStats, KL_BIN_COUNTS, LB_REPR_CNN1, PAPER_BINS, readTestImage, recordErrors, rowOf, sliceRows, type ErrorRow, type PaperCnn } from './cnn.js';
+import { averagePriorKlF1, buildCnn, COARSE_BINS, imageKlStats, KL_BIN_COUNTS, LB_REPR_CNN1, PAPER_BINS, readTestImage, recordErrors, type ErrorRow, type PaperCnn } from './cnn.js';
 import { describeComparisons } from './comparison-text.js';
 import { addCloseToPriorClaims } from './prior-claims.js';
 import { byMode, num, pct, train } from './common.js';
@@ -68,13 +70,13 @@ export const randomLabelsExperiment: Experiment = {
       batchSize: 16,
       afterEpoch: recordErrors(curve),
     });
-    const trainError = errorRateOf(cnn, data.xTrain, yTrain);
-    const testError = errorRateOf(cnn, data.xTest, yTest);
-    const trueLabelTestError = errorRateOf(cnn, data.xTest, data.yTest);
+    const trainError = classificationError(cnn.net, data.xTrain, yTrain);
+    const testError = classificationError(cnn.net, data.xTest, yTest);
+    const trueLabelTestError = classificationError(cnn.net, data.xTest, data.yTest);
     const activeF4 = activeF4Fraction(cnn, data.xTest);
 
     const testIndex = ctx.rng.fork().int(data.yTest.size);
-    const image = rowOf(data.xTest, testIndex);
+    const image = sliceRows(data.xTest, testIndex, 1);
     const readout = readTestImage(cnn, image);
     const average = averagePriorKlF1(cnn, data.xTest);
     const imageKl = imageKlStats(data.xTest);

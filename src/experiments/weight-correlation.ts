@@ -56,7 +56,7 @@ export const weightCorrelation: Experiment = {
       const measure = (epoch: number) => linears(net).map((l, i) => ({ epoch, layer: spec.layers[i], meanAbsR: meanAbsCorrelation(correlationMatrix(l.weight)) }));
       const keep = (rows: ReturnType<typeof measure>) => (perEpoch.push(...rows), rows);
       const initial = keep(measure(0)).map((r) => r.meanAbsR);
-      const logs = train(ctx, spec.key, net, { x: data.xTrain, y: data.yTrain, xTest: data.xTest, yTest: data.yTest }, { epochs, optimizer: 'sgd', lr: TRAINING.lr, momentum: TRAINING.momentum, batchSize: TRAINING.batchSize, afterEpoch: (l, restored) => keep(restored ?? measure(l.epoch + 1)) });
+      const logs = train(ctx, spec.key, net, { x: data.xTrain, y: data.yTrain, xTest: data.xTest, yTest: data.yTest }, { epochs, optimizer: 'sgd', lr: TRAINING.lr, momentum: TRAINING.momentum, batchSize: TRAINING.batchSize, afterEpoch: (l, restored) => keep(restored ?? measure(l.epoch)) });
       const final = linears(net).map((l) => correlationMatrix(l.weight));
       const means = final.map(meanAbsCorrelation);
       // what i.i.d. weights give: E|r| of rows of `inputs` independent entries, and the SD of its mean over the layer's pairs

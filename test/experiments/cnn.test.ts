@@ -7,7 +7,6 @@ import {
   buildCnn,
   COARSE_EDGES,
   energyF1,
-  errorRateOf,
   imageKlStats,
   imageSlice,
   LB_HIDDEN_TABLE9_CNN,
@@ -25,14 +24,15 @@ import {
   quantileOfSorted,
   readLayers,
   readTestImage,
-  rowOf,
   scaleMatch,
 } from '../../src/experiments/cnn.js';
 import { meanWithSe } from '../../src/experiments/claims.js';
 import { histogram } from '../../src/prob/histogram.js';
 import { mrfEnergy } from '../../src/prob/mrf.js';
 import { activeF4Fraction, randomLabels } from '../../src/experiments/random-labels.js';
+import { classificationError } from '../../src/layers/evaluate.js';
 import { evaluate } from '../../src/layers/train.js';
+import { sliceRows } from '../../src/tensor/rows.js';
 import { Rng, Tensor } from '../../src/index.js';
 
 const images = (n: number, rng: Rng) => new Tensor(Float32Array.from({ length: n * 1024 }, () => rng.normal(0, 32)), [n, 1, 32, 32]);
@@ -200,7 +200,7 @@ describe('prior KL (raw and scale-matched)', () => {
   it('averagePriorKlF1 is the mean over images of the per-image KL with its SE over images, per bin count, whatever the batch size', () => {
     const cnn = buildCnn(lbBayesCnn(4), new Rng(6));
     const x = images(5, new Rng(7));
-    const perImage = [0, 1, 2, 3, 4].map((n) => priorKlByBins(imageSlice(readLayers(cnn, rowOf(x, n)).energyF1, 0), [256, 64]));
+    const perImage = [0, 1, 2, 3, 4].map((n) => priorKlByBins(imageSlice(readLayers(cnn, sliceRows(x, n, 1)).energyF1, 0), [256, 64]));
     for (const batch of [1, 2, 3, 250]) {
       const avg = averagePriorKlF1(cnn, x, { batchSize: batch, binCounts: [256, 64] });
       for (const bins of ['256', '64']) {
@@ -211,7 +211,7 @@ describe('prior KL (raw and scale-matched)', () => {
         }
       }
     }
-    const readout = readTestImage(cnn, rowOf(x, 2));
+    const readout = readTestImage(cnn, sliceRows(x, 2, 1));
     expect(readout.klF1.scaled).toBeCloseTo(perImage[2]['256'].scaled, 4);
     expect(readout.byBins.klF1['64'].scaled).toBeCloseTo(perImage[2]['64'].scaled, 4);
     expect(readout.panels.map((p) => p.name.split(':')[0])).toEqual(['x', 'E_F1 raw', 'E_F1 scale-matched', 'E_F2 scale-matched']);
@@ -221,11 +221,11 @@ describe('prior KL (raw and scale-matched)', () => {
 });
 
 describe('helpers', () => {
-  it('errorRateOf is 1 − evaluate’s accuracy', () => {
+  it('classificationError is 1 − evaluate’s accuracy', () => {
     const cnn = buildCnn(lbBayesCnn(4), new Rng(8));
     const x = images(7, new Rng(9));
     const y = randomLabels(7, new Rng(10));
-    expect(errorRateOf(cnn, x, y, 3)).toBeCloseTo(1 - evaluate(cnn.net, x, y).accuracy, 10);
+    expect(classificationError(cnn.net, x, y, 3)).toBeCloseTo(1 - evaluate(cnn.net, x, y).accuracy, 10);
   });
 
   it('pearson: ±1 for affine relations, symmetric, errors on bad lengths', () => {

@@ -39,7 +39,7 @@ const probe = probeExperiment('resume-probe', 'resume probe', (ctx) => {
   const records: unknown[] = [];
   const measure = (epoch: number) => ({ epoch, firstWeight: net.parameters()[0].data[0], odd: [NaN, -0, Infinity] });
   const keep = (r: ReturnType<typeof measure>) => (records.push(r), r);
-  const first = train(ctx, 'first', net, data, { epochs: 3, lr: 0.01, batchSize: 16, afterEpoch: (l, restored) => keep(restored ?? measure(l.epoch + 1)) });
+  const first = train(ctx, 'first', net, data, { epochs: 3, lr: 0.01, batchSize: 16, afterEpoch: (l, restored) => keep(restored ?? measure(l.epoch)) });
   const second = train(ctx, 'second', net, data, { epochs: 4, lr: 0.005, batchSize: 8, weightDecay: 0.01, optimizer: 'sgd', momentum: 0.9 });
   const strip = (logs: { seconds: number }[]) => logs.map(({ seconds: _s, ...rest }) => rest);
   return { first: strip(first), second: strip(second), records, weights: net.parameters().map((p) => [...p.data]), after: ctx.rng.uniform() };

@@ -62,7 +62,7 @@ describe('fit and evaluate', () => {
     const model = net(new Rng(3));
     const before = model.stateDict();
     expect(() => fit(model, new optim.SGD(model.parameters(), { lr: 0.1 }), { x, y }, { epochs: 1, batchSize: 16, rng: new Rng(0) }))
-      .toThrow(/fit: the loss became NaN at epoch 0, batch 0; lower the learning rate or check the data/);
+      .toThrow(/fit: the loss became NaN at epoch 1, batch 1; lower the learning rate or check the data/);
     for (const [name, p] of model.namedParameters()) expect(p.data, name).toEqual(before.get(name)!.data);
   });
 
@@ -72,7 +72,7 @@ describe('fit and evaluate', () => {
     // value 0, gradient ∞·0 = NaN: sqrt at 0 of the logits times 0
     const loss = (out: Tensor, labels: Tensor) => F.crossEntropy(out, labels).add(out.mul(0).sqrt().sum());
     expect(() => fit(model, new optim.Adam(model.parameters(), { lr: 0.01 }), { x, y }, { epochs: 1, batchSize: 16, rng: new Rng(0), loss }))
-      .toThrow(/fit: parameter 0\.weight\[0\] became NaN \(gradient NaN\) at epoch 0, batch 0, with a finite loss/);
+      .toThrow(/fit: parameter 0\.weight\[0\] became NaN \(gradient NaN\) at epoch 1, batch 1, with a finite loss/);
   });
 
   it('rejects bad options by name', () => {
