@@ -31,7 +31,7 @@ import { Rng } from '../tensor/rng.js';
 import { rowRange, rowsByClass, sliceRows, takeRows } from '../tensor/rows.js';
 import { Tensor } from '../tensor/tensor.js';
 import { meanWithSe, type Quantity } from './claims.js';
-import { reportProgress, trainingCheckpoint } from './progress.js';
+import { experimentRun } from './progress.js';
 import type { Experiment, ExperimentContext, ExperimentFindings } from './types.js';
 
 /** 'discriminative': log p(x^d|x⁰) only; 'eq21': + log q(x⁰|x^d); 'eq22': + log q(x⁰|x^{d−1}), x^{d−1} ~ p(·|x⁰). */
@@ -219,24 +219,18 @@ export function trainDcim(
   const order = ctx.rng.fork();
   const sampling = ctx.rng.fork(); // x^{d−1} draws of eq 22
   const evalRng = ctx.rng.fork();
-  // Epoch checkpoints as in `train` (common.ts), with all three Rngs: a rerun resumes bit for bit.
-  const checkpoint = trainingCheckpoint<DcimEpoch>(ctx, label, {
-    net: model, optimizer, batchOrder: [order, sampling, evalRng],
-    data: { x: data.xTrain, y: data.yTrain, xTest: data.xTest, yTest: data.yTest },
-    options: { ...options, lr, batchSize, reverseWeight, sampler, curveSize, dcim: true },
-    needRecords: true,
-  });
   const classes = model.sizes[model.depth];
   const first = (n: number) => rowRange(0, Math.min(n, curveSize));
   const [xProbe, yProbe] = [takeRows(data.xTrain, first(data.yTrain.size)), takeRows(data.yTrain, first(data.yTrain.size))];
   const [xCurve, yCurve] = curveSize >= data.yTest.size ? [data.xTest, data.yTest] : [takeRows(data.xTest, first(data.yTest.size)), takeRows(data.yTest, first(data.yTest.size))];
   return trainEpochs<DcimEpoch>({
-    name: `trainDcim (${label}, ${objective})`,
-    model,
-    optimizer,
+    // Epoch checkpoints as in `train` (common.ts), with all three Rngs: a rerun resumes bit for bit.
+    ...experimentRun(ctx, label, {
+      net: model, optimizer, batchOrder: [order, sampling, evalRng],
+      data: { x: data.xTrain, y: data.yTrain, xTest: data.xTest, yTest: data.yTest },
+      options: { ...options, lr, batchSize, reverseWeight, sampler, curveSize, dcim: true },
+    }),
     epochs,
-    checkpoint,
-    onProgress: reportProgress(ctx, label),
     beginEpoch: () => {
       const rows = batches(data.xTrain, data.yTrain, batchSize, order);
       return {

@@ -17,7 +17,7 @@ import { takeRows } from '../tensor/rows.js';
 import { DRMM, type DRMMLevel, type Nonnegativity } from '../prob/drmm/drmm.js';
 import { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { reportProgress, trainingCheckpoint } from './progress.js';
+import { experimentRun } from './progress.js';
 import type { Experiment, ExperimentContext, ExperimentFindings } from './types.js';
 
 /**
@@ -157,15 +157,10 @@ function trainLoop(
   const { net, optimizer, data, epochs, evalsPerEpoch } = run;
   if (!Number.isInteger(evalsPerEpoch) || evalsPerEpoch < 1) throw new Error(`${label}: evalsPerEpoch must be a positive integer, got ${evalsPerEpoch}`);
   const rng = ctx.rng.fork();
-  const checkpoint = trainingCheckpoint<EpochRecord>(ctx, label, { net, optimizer, batchOrder: rng, data, options: { ...run.options, epochs, evalsPerEpoch }, needRecords: true });
   let points: Evaluation[] = [];
   return trainEpochs<EpochRecord>({
-    name: label,
-    model: net,
-    optimizer,
+    ...experimentRun(ctx, label, { net, optimizer, batchOrder: rng, data, options: { ...run.options, epochs, evalsPerEpoch } }),
     epochs,
-    checkpoint,
-    onProgress: reportProgress(ctx, label),
     beginEpoch: (epoch) => {
       const { batches, step } = epochBatches(rng);
       points = [];

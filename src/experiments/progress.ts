@@ -21,7 +21,7 @@ import { encodeCheckpoint } from '../layers/checkpoint.js';
 import { readCheckpoint, writeAtomic } from '../node/checkpoint-file.js';
 import type { Module } from '../layers/module.js';
 import type { Optimizer } from '../layers/optim.js';
-import type { EpochCheckpoint, EpochLog, Progress } from '../layers/loop.js';
+import type { EpochCheckpoint, EpochLog, Progress, TrainingLoop } from '../layers/loop.js';
 import { Rng, type RngState } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { ExperimentContext, Mode } from './types.js';
@@ -99,23 +99,31 @@ export interface TrainingCheckpoint<R> extends EpochCheckpoint<R> {
 
 const labelsInUse = new WeakMap<ExperimentContext, Set<string>>();
 
+/** What a training run's checkpoint holds and is fingerprinted by. */
+export interface CheckpointedRun {
+  net: Module;
+  optimizer: Optimizer;
+  /** The Rng (or each Rng) the run draws from: batch order, and e.g. sampling and evaluation. */
+  batchOrder: Rng | readonly Rng[];
+  data: { x: Tensor; y: Tensor; xTest: Tensor; yTest: Tensor };
+  options: object;
+  /** A checkpoint lacking a record for some epoch (null: an afterEpoch that returned nothing cannot be replayed) is ignored. */
+  needRecords?: boolean;
+}
+
+/**
+ * The part of the training loop (src/layers/loop.ts) an experiment's run `label` supplies besides
+ * its steps: its name, model and optimiser, its checkpoint and its progress reports.
+ */
+export function experimentRun<R>(ctx: ExperimentContext, label: string, run: CheckpointedRun): Pick<TrainingLoop<R>, 'name' | 'model' | 'optimizer' | 'checkpoint' | 'onProgress'> {
+  return { name: label, model: run.net, optimizer: run.optimizer, checkpoint: trainingCheckpoint<R>(ctx, label, run), onProgress: reportProgress(ctx, label) };
+}
+
 /**
  * The checkpoint of the training run `label` of this experiment, or null when the context has no
  * checkpoint folder (a direct call of run(), a test). Labels must be unique within an experiment.
  */
-export function trainingCheckpoint<R>(
-  ctx: ExperimentContext,
-  label: string,
-  run: {
-    net: Module;
-    optimizer: Optimizer;
-    batchOrder: Rng | readonly Rng[];
-    data: { x: Tensor; y: Tensor; xTest: Tensor; yTest: Tensor };
-    options: object;
-    /** A checkpoint lacking a record for some epoch (null: an afterEpoch that returned nothing cannot be replayed) is ignored. */
-    needRecords?: boolean;
-  },
-): TrainingCheckpoint<R> | null {
+export function trainingCheckpoint<R>(ctx: ExperimentContext, label: string, run: CheckpointedRun): TrainingCheckpoint<R> | null {
   const used = labelsInUse.get(ctx) ?? new Set<string>();
   labelsInUse.set(ctx, used);
   if (used.has(label)) throw new Error(`train: the label '${label}' is used twice in one experiment; labels name the checkpoints, so each training run needs its own`);
