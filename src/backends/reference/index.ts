@@ -6,7 +6,7 @@
 import type { AdamHyper, BinaryKernel, Conv2dGeometry, Kernels, MatmulDims, ReduceKernel, SgdHyper, UnaryKernel } from '../../tensor/kernels.js';
 import { registerBackend } from '../../tensor/kernels.js';
 import { broadcastStrides, sameShape, sizeOf, stridesOf, type Shape } from '../../tensor/shape.js';
-import { stridedRead, stridedWrite, walk } from '../../tensor/strided.js';
+import { stridedRead, stridedWrite, walk } from './strided.js';
 
 /** sigmoid(x) = 1/(1+e^−x), written so that e^{|x|} never overflows (stable for |x| ≫ 100). */
 export function sigmoid(x: number): number {

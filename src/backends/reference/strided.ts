@@ -2,7 +2,7 @@
  * Strided copies: walk an output of `shape` in row-major order while a source (or destination)
  * index advances by `strides` — the odometer behind permute, expand, slice and pad.
  */
-import { sizeOf, type Shape } from './shape.js';
+import { sizeOf, type Shape } from '../../tensor/shape.js';
 
 /** out[i] = src[offset + Σ_d idx_d · strides_d] for every index of `shape`, in row-major order. */
 export function stridedRead(src: Float32Array, strides: readonly number[], shape: Shape, offset: number, out: Float32Array): Float32Array {
