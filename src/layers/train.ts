@@ -62,12 +62,7 @@ export function fit<R = void>(model: Module, optimizer: Optimizer, data: { x: Te
   const n = data.x.shape[0];
   let hits = 0;
   return trainEpochs<R | null>({
-    name: 'fit',
-    model,
-    optimizer,
-    epochs,
-    checkpoint: opts.checkpoint,
-    onProgress: opts.onProgress,
+    name: 'fit', model, optimizer, epochs, checkpoint: opts.checkpoint, onProgress: opts.onProgress,
     onRestored: (log, record) => afterEpoch?.(log, record as R),
     beginEpoch: () => {
       model.train();
