@@ -72,7 +72,7 @@ function fromJsonSafe(v: unknown): unknown {
 
 /** Every Rng owned by a module of the tree (e.g. Dropout's), in a fixed order. */
 function moduleRngs(m: Module): Rng[] {
-  return [...Object.values(m).filter((v): v is Rng => v instanceof Rng), ...m.children().flatMap(moduleRngs)];
+  return m.rngs();
 }
 
 interface Meta {
