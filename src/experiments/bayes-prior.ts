@@ -60,6 +60,7 @@ import { hashArrays } from './progress.js';
 import { lineChart } from './figures.js';
 import { pictureGrid } from './picture-grid.js';
 import { ClaimList, errorRate, type Comparison, type Quantity } from './claims.js';
+import { runEveryUnit } from './units.js';
 import type { Experiment, ExperimentContext, ExperimentFindings, Figure, Mode } from './types.js';
 
 export interface Scale {
@@ -503,13 +504,7 @@ export const bayesPrior: Experiment = {
   units: () => UNITS,
   run(ctx) {
     const scale: Scale = byMode<Scale>(ctx.mode, SCALES);
-    if (ctx.unit === undefined) {
-      // called directly, not by the runner: every unit in order, each from the same start of the stream
-      const start = ctx.rng.getState();
-      const done = new Map<string, ExperimentFindings>();
-      for (const unit of UNITS) done.set(unit, this.run({ ...ctx, unit, rng: Rng.fromState(start), readUnit: (u) => done.get(u) ?? null }) as ExperimentFindings);
-      return mergeUnits(UNITS.map((unit) => ({ unit, findings: done.get(unit)! })), ctx.mode);
-    }
+    if (ctx.unit === undefined) return runEveryUnit(bayesPrior, ctx);
     if (ctx.unit === 'foe') return runFoE(ctx, scale);
     const cfg = CONFIGS.find((c) => c.key === ctx.unit);
     if (!cfg) throw new Error(`bayes-prior: no unit '${ctx.unit}' (units: ${UNITS.join(', ')})`);

@@ -16,7 +16,6 @@
  */
 import { gaussianDigitsFromMnist } from '../data/gaussian-digits.js';
 import { getBackend } from '../tensor/kernels.js';
-import { Rng } from '../tensor/rng.js';
 import { sliceRows } from '../tensor/rows.js';
 import { Tensor } from '../tensor/tensor.js';
 import { ClaimList, decreasingIn, errorRate, quantity, type Comparison, type Quantity } from './claims.js';
@@ -42,6 +41,7 @@ import {
 import { byMode, num, pct, train } from './common.js';
 import { describeComparisons } from './comparison-text.js';
 import { barChart, histogramPanels, imageGrid, lineChart } from './figures.js';
+import { runEveryUnit } from './units.js';
 import type { Experiment, ExperimentContext, ExperimentFindings, Figure, Mode } from './types.js';
 
 interface Network {
@@ -371,12 +371,7 @@ export const capacity: Experiment = {
   paper: 'LB-bayes §4.3 (Fig. 3); LB-hidden App. K.3 (Fig. 26, Table 10); LB-repr §5.2.1 (Fig. 4)',
   units: () => NETWORKS.map((n) => n.unit),
   run(ctx) {
-    if (ctx.unit === undefined) {
-      // run directly (not through the runner): every unit in turn, then the merge
-      // (each from a fresh stream of the seed, as the runner gives every unit)
-      const parts = NETWORKS.map((n) => ({ unit: n.unit, findings: runNetwork({ ...ctx, rng: new Rng(ctx.seed), unit: n.unit }, n) }));
-      return this.merge!(parts, ctx.mode);
-    }
+    if (ctx.unit === undefined) return runEveryUnit(capacity, ctx);
     const network = NETWORKS.find((n) => n.unit === ctx.unit);
     if (!network) throw new Error(`capacity: no unit '${ctx.unit}' (units: ${NETWORKS.map((n) => n.unit).join(', ')})`);
     return runNetwork(ctx, network);

@@ -31,7 +31,6 @@ import {
   learnedEnough,
   pairedAccuracyDifference,
   reverseLossReferences,
-  runAllUnits,
   sampleCaptions,
   trainAndSummarise,
   type DcimRunSummary,
@@ -40,6 +39,7 @@ import {
 } from './dcim-common.js';
 import { barChart, lineChart } from './figures.js';
 import { pictureGrid } from './picture-grid.js';
+import { dispatchUnit } from './units.js';
 import type { Experiment, ExperimentContext, ExperimentFindings, Figure, Mode } from './types.js';
 
 /** A layer of the paper's notation: [window, stride, kernels] (convolution) or [units] (dense). */
@@ -191,9 +191,7 @@ export const dcimCnn: Experiment = {
   paper: 'DCIM §3.2, Fig. 3',
   units: () => UNITS,
   run(ctx) {
-    if (ctx.unit === undefined) return runAllUnits(dcimCnn, ctx);
-    if (!(UNITS as readonly string[]).includes(ctx.unit)) throw new Error(`dcim-cnn: unknown unit '${ctx.unit}' (units: ${UNITS.join(', ')})`);
-    return runUnit(ctx, ctx.unit as Unit);
+    return dispatchUnit(dcimCnn, ctx, (unit) => runUnit(ctx, unit as Unit));
   },
   merge(parts, mode) {
     const findings = (u: Unit) => {

@@ -32,7 +32,7 @@ import { rowRange, rowsByClass, sliceRows, takeRows } from '../tensor/rows.js';
 import { Tensor } from '../tensor/tensor.js';
 import { meanWithSe, type Quantity } from './claims.js';
 import { experimentRun } from './progress.js';
-import type { Experiment, ExperimentContext, ExperimentFindings } from './types.js';
+import type { ExperimentContext } from './types.js';
 
 /** 'discriminative': log p(x^d|x⁰) only; 'eq21': + log q(x⁰|x^d); 'eq22': + log q(x⁰|x^{d−1}), x^{d−1} ~ p(·|x⁰). */
 export type DcimObjective = 'discriminative' | 'eq21' | 'eq22';
@@ -456,16 +456,3 @@ export function trainAndSummarise(
   return { summary, samples };
 }
 
-/**
- * An experiment split into units, run whole (`run` without `ctx.unit`): each unit with a fresh
- * Rng of the seed, as the runner runs it, then merged.
- */
-export function runAllUnits(exp: Experiment, ctx: ExperimentContext): ExperimentFindings {
-  if (!exp.units || !exp.merge) throw new Error(`${exp.name}: runAllUnits needs units and merge`);
-  const parts = exp.units(ctx.mode).map((unit) => {
-    const findings = exp.run({ ...ctx, rng: new Rng(ctx.seed), unit });
-    if (findings instanceof Promise) throw new Error(`${exp.name}: runAllUnits runs synchronous units only`);
-    return { unit, findings };
-  });
-  return exp.merge(parts, ctx.mode);
-}

@@ -25,7 +25,6 @@ import {
   learnedEnough,
   pairedAccuracyDifference,
   reverseLossReferences,
-  runAllUnits,
   sampleCaptions,
   trainAndSummarise,
   type DcimRunSummary,
@@ -33,6 +32,7 @@ import {
 } from './dcim-common.js';
 import { barChart, lineChart } from './figures.js';
 import { pictureGrid } from './picture-grid.js';
+import { dispatchUnit } from './units.js';
 import type { Experiment, ExperimentContext, ExperimentFindings, Figure, Mode } from './types.js';
 
 /** The largest accuracy drop (validation) still called insignificant: 1 point. */
@@ -126,9 +126,7 @@ export const dcimDense: Experiment = {
   paper: 'DCIM §3.1, Fig. 1–2',
   units: () => UNITS,
   run(ctx) {
-    if (ctx.unit === undefined) return runAllUnits(dcimDense, ctx);
-    if (!(UNITS as string[]).includes(ctx.unit)) throw new Error(`dcim-dense: unknown unit '${ctx.unit}' (units: ${UNITS.join(', ')})`);
-    return runUnit(ctx, ctx.unit as Variant);
+    return dispatchUnit(dcimDense, ctx, (unit) => runUnit(ctx, unit as Variant));
   },
   merge(parts, mode) {
     const findings = (u: Variant) => {

@@ -18,7 +18,7 @@ import { DRMM, type DRMMLevel, type Nonnegativity } from '../prob/drmm/drmm.js';
 import { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { experimentRun } from './progress.js';
-import type { Experiment, ExperimentContext, ExperimentFindings } from './types.js';
+import type { ExperimentContext, ExperimentFindings } from './types.js';
 
 /**
  * The EG setting of the main claims, the one closest to the paper's text. The paper's G-step
@@ -269,17 +269,6 @@ export function convergence(records: readonly EpochRecord[], nTest: number): { e
   return { epoch, final, margin };
 }
 
-/**
- * An experiment's findings when it is called without a unit (`exp.run` outside the runner):
- * every unit in order, each with the context the runner would give it (a fresh Rng of the seed),
- * merged. The runner itself always passes one unit.
- */
-export async function runEveryUnit(exp: Experiment, ctx: ExperimentContext): Promise<ExperimentFindings> {
-  if (!exp.units || !exp.merge) throw new Error(`runEveryUnit: experiment '${exp.name}' has no units`);
-  const parts: { unit: string; findings: ExperimentFindings }[] = [];
-  for (const unit of exp.units(ctx.mode)) parts.push({ unit, findings: await exp.run({ ...ctx, rng: new Rng(ctx.seed), unit, readUnit: (u) => parts.find((p) => p.unit === u)?.findings ?? null }) });
-  return exp.merge(parts, ctx.mode);
-}
 
 /** The findings of each unit by name; a missing one is an error naming it. */
 export function byUnit(parts: readonly { unit: string; findings: ExperimentFindings }[], units: readonly string[], experiment: string): Record<string, ExperimentFindings> {

@@ -11,8 +11,9 @@
 import { takeRows } from '../tensor/rows.js';
 import { ClaimList, errorRate } from './claims.js';
 import { byMode, pct } from './common.js';
-import { balancedLabelled, buildDcn, buildDrmm, byUnit, describeConfig, describeEg, digitImages, EG, runEveryUnit, trainDcn, trainEg, type DrmmConfig, type EpochRecord } from './drmm-common.js';
+import { balancedLabelled, buildDcn, buildDrmm, byUnit, describeConfig, describeEg, digitImages, EG, trainDcn, trainEg, type DrmmConfig, type EpochRecord } from './drmm-common.js';
 import { lineChart } from './figures.js';
+import { runEveryUnit } from './units.js';
 import type { Experiment, Mode } from './types.js';
 
 /** Table 1, test error (%) on MNIST with N_U = 60,000: the 2-layer semi-supervised DRMM and the Convnet (labelled only). */

@@ -11,11 +11,12 @@
  * flip the EG-vs-DCN verdict?), and because the main claims must not wait for it. One unit per
  * configuration (~30 and ~40 minutes at full scale on this machine).
  */
+import { runEveryUnit } from './units.js';
 import type { Nonnegativity } from '../prob/drmm/drmm.js';
 import { Rng } from '../tensor/rng.js';
 import { ClaimList, errorRate, type Quantity } from './claims.js';
 import { byMode, pct } from './common.js';
-import { buildDcn, buildDrmm, byUnit, convergence, describeConfig, digitImages, EG, runEveryUnit, trainDcn, trainEg, type EpochRecord } from './drmm-common.js';
+import { buildDcn, buildDrmm, byUnit, convergence, describeConfig, digitImages, EG, trainDcn, trainEg, type EpochRecord } from './drmm-common.js';
 import { supervisedConfigs } from './drmm-supervised.js';
 import type { Experiment, Figure, Mode } from './types.js';
 

@@ -15,8 +15,9 @@
  */
 import { ClaimList, errorRate, quantity } from './claims.js';
 import { byMode, pct } from './common.js';
-import { buildDcn, buildDrmm, byUnit, convergence, describeConfig, describeEg, digitImages, EG, evaluations, plateauEpochs, runEveryUnit, trainDcn, trainEg, type DrmmConfig, type EpochRecord } from './drmm-common.js';
+import { buildDcn, buildDrmm, byUnit, convergence, describeConfig, describeEg, digitImages, EG, evaluations, plateauEpochs, trainDcn, trainEg, type DrmmConfig, type EpochRecord } from './drmm-common.js';
 import { lineChart } from './figures.js';
+import { runEveryUnit } from './units.js';
 import type { Experiment, ExperimentFindings, Figure, Mode } from './types.js';
 
 /**

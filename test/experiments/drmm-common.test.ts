@@ -2,7 +2,8 @@
 // against a curve's own final error, per-image MSE, the rescaled NN-DRMM and the DCN of the same
 // configuration, and running an experiment's units outside the runner.
 import { describe, expect, it } from 'vitest';
-import { balancedLabelled, buildDcn, buildDrmm, convergence, epochsToReach, perImageMse, plateauEpochs, runEveryUnit } from '../../src/experiments/drmm-common.js';
+import { balancedLabelled, buildDcn, buildDrmm, convergence, epochsToReach, perImageMse, plateauEpochs } from '../../src/experiments/drmm-common.js';
+import { dispatchUnit, runEveryUnit } from '../../src/experiments/units.js';
 import type { Experiment } from '../../src/experiments/types.js';
 import { noGrad, rand, Rng, tensor, Tensor } from '../../src/index.js';
 
@@ -73,10 +74,15 @@ describe('drmm-common', () => {
         return { data: parts.map((p) => p.findings.data).join('+'), metrics: {}, claims: [], figures: [] };
       },
     };
-    const merged = await runEveryUnit(exp, { mode: 'tiny', seed: 7, rng: new Rng(99), report: () => {} });
+    const merged = runEveryUnit(exp, { mode: 'tiny', seed: 7, rng: new Rng(99), report: () => {} });
     expect(merged.data).toBe('a+b');
     const first = new Rng(7).uniform().toFixed(6);
     expect(seen).toEqual([`a:${first}:no-a`, `b:${first}:a-read`]);
+    // dispatchUnit: no unit runs them all; one unit runs alone; a unit it does not have is named
+    const ctx = { mode: 'tiny' as const, seed: 7, rng: new Rng(7), report: () => {} };
+    expect(dispatchUnit(exp, ctx, () => ({ data: 'x', metrics: {}, claims: [], figures: [] })).data).toBe('a+b');
+    expect(dispatchUnit(exp, { ...ctx, unit: 'b' }, (u) => ({ data: `only ${u}`, metrics: {}, claims: [], figures: [] })).data).toBe('only b');
+    expect(() => dispatchUnit(exp, { ...ctx, unit: 'c' }, () => ({ data: '', metrics: {}, claims: [], figures: [] }))).toThrow(/probe: no unit 'c' \(units: a, b\)/);
   });
 
   it('perImageMse is the mean squared difference of each row', () => {
