@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { writeAtomic } from '../node/checkpoint-file.js';
 import { formatValues } from '../experiments/claims.js';
 import type { Claim, Experiment, ExperimentResult, Verdict } from '../experiments/types.js';
-import { loadResult } from './runner.js';
+import { MODE_PREFERENCE } from './merge.js';
+import { loadResult, loadRuns } from './runner.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -60,6 +61,15 @@ export function buildReport(outDir: string, registry: readonly Experiment[]): { 
   };
   const rows = results.flatMap((r) => r.claims.map((c) => `<tr><td>${esc(r.name)}</td><td>${esc(c.claim)}${c.note ? `<br><span class="meta">${esc(c.note)}</span>` : ''}</td><td>${esc(c.paperValue)}</td><td>${measured(c)}</td><td>${c.seeds}</td><td>${scale(r)}</td><td>${verdict(c)}</td></tr>`));
   const missing = registry.filter((e) => !results.some((r) => r.name === e.name));
+  // an experiment split into units shows how far its runs got before it has a result
+  const progressOf = (e: Experiment) => {
+    const runs = loadRuns(outDir, e.name);
+    if (!e.units || runs.length === 0) return esc(e.name);
+    const mode = MODE_PREFERENCE.find((m) => runs.some((r) => r.mode === m))!;
+    const seed = Math.min(...runs.filter((r) => r.mode === mode).map((r) => r.seed));
+    const done = runs.filter((r) => r.mode === mode && r.seed === seed).length;
+    return `${esc(e.name)} (${mode}, seed ${seed}: ${done} of ${e.units(mode).length} units)`;
+  };
   const sections = results.map((r) => {
     const figs = r.figures
       .map((f) => {
@@ -75,7 +85,7 @@ export function buildReport(outDir: string, registry: readonly Experiment[]): { 
   });
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8">${MARKER}<title>gibbsgrad: the papers' experiments</title><style>${STYLE}</style></head><body>
 <h1>gibbsgrad: the papers' experiments</h1>
-<p class="meta">Generated ${new Date().toISOString()} · ${results.length} of ${registry.length} experiments${missing.length ? ` (not run: ${missing.map((e) => esc(e.name)).join(', ')})` : ''}</p>
+<p class="meta">Generated ${new Date().toISOString()} · ${results.length} of ${registry.length} experiments${missing.length ? ` (not run: ${missing.map(progressOf).join(', ')})` : ''}</p>
 <h2>Claims</h2>
 <p class="meta">A claim holds (or does not) when the difference it asserts is beyond 2 standard errors: binomial SEs of error rates on the test set for one seed, the SE of the per-seed differences across seeds; inconclusive otherwise. Values are mean ± SE over the seeds.</p>
 <table><thead><tr><th>experiment</th><th>paper's claim</th><th>paper value</th><th>measured (mean ± SE)</th><th>seeds</th><th>train / test</th><th>verdict</th></tr></thead><tbody>

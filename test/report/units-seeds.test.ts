@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClaimList, errorRate } from '../../src/experiments/claims.js';
 import type { Experiment, ExperimentFindings } from '../../src/experiments/types.js';
+import { buildReport } from '../../src/report/html.js';
 import { loadResult, loadRuns, runExperiment, runFile, writeMergedResult } from '../../src/report/runner.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gg-units-'));
@@ -57,6 +58,8 @@ describe('units', () => {
     expect(first.complete).toBe(false);
     expect(existsSync(runFile(out, split.name, { mode: 'quick', seed: 0, unit: 'prior' }))).toBe(true);
     expect(loadResult(out, split.name)).toBeNull();
+    // the report names how far the units got
+    expect(readFileSync(buildReport(out, [split]).path, 'utf8')).toContain('not run: units-probe (quick, seed 0: 1 of 2 units)');
     const second = await runExperiment(split, { mode: 'quick', seed: 0, unit: 'model', outDir: out });
     expect(second.complete).toBe(true);
     const merged = loadResult(out, split.name)!;
