@@ -54,6 +54,8 @@ declare module '../tensor/tensor.js' {
     slice(spec: SliceSpec): Tensor;
     pad(pads: readonly (readonly [number, number])[], value?: number): Tensor;
     gather(axis: number, index: Tensor): Tensor;
+    /** The slices at positions `index` (1-D) along `axis`, as PyTorch's index_select. */
+    indexSelect(axis: number, index: Tensor): Tensor;
     expand(shape: readonly number[]): Tensor;
     unsqueeze(axis: number): Tensor;
     squeeze(axis?: number): Tensor;
@@ -155,6 +157,7 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
   },
   pad(pads: readonly (readonly [number, number])[], value = 0) { return S.pad([this], { pads, value }); },
   gather(axis: number, index: Tensor) { return S.gather([this, index], { axis }); },
+  indexSelect(axis: number, index: Tensor) { return S.indexSelect([this, index], { axis }); },
   expand(shape: readonly number[]) { return S.expand([this], { shape }); },
   unsqueeze(axis: number) {
     const a = normAxis('unsqueeze', axis, this.ndim + 1, this.shape);

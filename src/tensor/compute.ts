@@ -216,6 +216,34 @@ export function scatterAddRaw(g: Tensor, axis: number, index: Tensor, shape: Sha
   return new Tensor(out, shape);
 }
 
+/** [outer, len, inner] around `axis` of `shape`. */
+function around(shape: Shape, a: number): [number, number, number] {
+  return [sizeOf(shape.slice(0, a)), shape[a], sizeOf(shape.slice(a + 1))];
+}
+
+/** PyTorch's index_select: the slices of x at positions `index` (1-D, integers) along `axis`. */
+export function indexSelectRaw(x: Tensor, axis: number, index: Tensor): Tensor {
+  if (index.ndim !== 1) throw new Error(`indexSelect: the index must be 1-D, got shape ${fmt(index.shape)}`);
+  const a = normAxis('indexSelect', axis, x.ndim, x.shape);
+  for (const v of index.data) {
+    if (!Number.isInteger(v) || v < 0 || v >= x.shape[a]) throw new Error(`indexSelect: index value ${v} is out of range [0, ${x.shape[a] - 1}] for axis ${axis} of shape ${fmt(x.shape)}`);
+  }
+  const [outer, len, inner] = around(x.shape, a);
+  const shape = x.shape.map((d, i) => (i === a ? index.size : d));
+  const out = new Float32Array(sizeOf(shape));
+  kernels().indexSelect(x.data, outer, len, inner, index.data, out);
+  return new Tensor(out, shape);
+}
+
+/** The adjoint of indexSelect: g's slices added into zeros of `shape` at positions `index` along `axis`. */
+export function indexAddRaw(g: Tensor, axis: number, index: Tensor, shape: Shape): Tensor {
+  const a = normAxis('indexAdd', axis, shape.length, shape);
+  const [outer, len, inner] = around(shape, a);
+  const out = new Float32Array(sizeOf(shape));
+  kernels().indexAdd(g.data, outer, len, inner, index.data, out);
+  return new Tensor(out, shape);
+}
+
 /** out = cond ≠ 0 ? a : b, all three broadcast together. */
 export function whereRaw(cond: Tensor, a: Tensor, b: Tensor): Tensor {
   const shape = broadcastShapes('where', cond.shape, a.shape, b.shape);

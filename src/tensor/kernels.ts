@@ -94,6 +94,13 @@ export interface Kernels {
   gather(x: Float32Array, shape: Shape, axis: number, index: Float32Array, indexShape: Shape, out: Float32Array): void;
   /** The adjoint of gather: adds g (shaped like the index) into out (shape `shape`, not zeroed here) at the gathered positions. */
   scatterAdd(g: Float32Array, index: Float32Array, indexShape: Shape, axis: number, shape: Shape, out: Float32Array): void;
+  /**
+   * Whole slices by position along an axis (PyTorch's index_select): x is [outer, len, inner] and
+   * out [outer, index.length, inner] with out[o, j, :] = x[o, index[j], :].
+   */
+  indexSelect(x: Float32Array, outer: number, len: number, inner: number, index: Float32Array, out: Float32Array): void;
+  /** The adjoint of indexSelect: adds g[o, j, :] into out[o, index[j], :] (out is [outer, len, inner], not zeroed here). */
+  indexAdd(g: Float32Array, outer: number, len: number, inner: number, index: Float32Array, out: Float32Array): void;
   /** out[i] = cond[i] ≠ 0 ? a[i] : b[i] (all of one length; broadcasting is done before). */
   where(cond: Float32Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** Σ x[i]² accumulated in float64 (a gradient's norm for explain()). */

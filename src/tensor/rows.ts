@@ -1,22 +1,21 @@
 /**
  * Row gathering along the first axis, the one place the code copies rows of a tensor (batches,
- * subsets, splits). Not differentiable: the results are new leaf tensors. An `indexSelect` op with
- * a VJP in the registry could replace it where a gradient must flow through the gather.
+ * subsets, splits), through the indexSelect kernel. Not differentiable: the results are new leaf
+ * tensors; where a gradient must flow through the selection, use the `indexSelect` op
+ * (`x.indexSelect(0, index)`), whose VJP is in the registry.
  */
+import { indexSelectRaw } from './compute.js';
 import { fmt } from './shape.js';
 import { Tensor } from './tensor.js';
 
 /** Rows `idx` of x (along the first axis), in that order (a copy). */
 export function takeRows(x: Tensor, idx: ArrayLike<number>): Tensor {
   const n = x.shape[0];
-  const row = x.size / n;
-  const out = new Float32Array(idx.length * row);
   for (let k = 0; k < idx.length; k++) {
     const i = idx[k];
     if (!(Number.isInteger(i) && i >= 0 && i < n)) throw new Error(`takeRows: row ${i} is out of range for ${fmt(x.shape)}`);
-    out.set(x.data.subarray(i * row, (i + 1) * row), k * row);
   }
-  return new Tensor(out, [idx.length, ...x.shape.slice(1)]);
+  return indexSelectRaw(x, 0, new Tensor(Float32Array.from(idx), [idx.length]));
 }
 
 /** The indices start, start + 1, …, start + count − 1. */

@@ -33,6 +33,26 @@ describe('data-movement kernels (reference)', () => {
     }), { numRuns: 200 });
   });
 
+  it('indexSelect copies x[o, index[j], :] and indexAdd is its adjoint, repeated positions included', () => {
+    fc.assert(fc.property(seed, (s) => {
+      const rng = new Rng(s);
+      const [outer, len, inner] = [1 + rng.int(3), 1 + rng.int(5), 1 + rng.int(4)];
+      const index = Float32Array.from({ length: 1 + rng.int(6) }, () => rng.int(len));
+      const x = normals(rng, outer * len * inner);
+      const selected = new Float32Array(outer * index.length * inner);
+      K.indexSelect(x, outer, len, inner, index, selected);
+      const direct = selected.every((v, i) => {
+        const o = Math.floor(i / (index.length * inner));
+        const j = Math.floor(i / inner) % index.length;
+        return v === x[(o * len + index[j]) * inner + (i % inner)];
+      });
+      const g = normals(rng, selected.length);
+      const added = new Float32Array(x.length);
+      K.indexAdd(g, outer, len, inner, index, added);
+      return direct && adjoint(dot(selected, g), dot(x, added), selected.length);
+    }), { numRuns: 200 });
+  });
+
   it('stridedWrite puts back what stridedRead took from a sub-block, and nothing else', () => {
     fc.assert(fc.property(seed, (s) => {
       const rng = new Rng(s);

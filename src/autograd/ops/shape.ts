@@ -4,7 +4,7 @@
  * pad ↔ slice, gather ↔ scatter-add, expand ↔ sum.
  */
 import {
-  concatRaw, embedRaw, expandRaw, gatherRaw, padRaw, permuteRaw, reshapeRaw, scatterAddRaw, sliceRaw, sumToShape,
+  concatRaw, embedRaw, expandRaw, gatherRaw, indexAddRaw, indexSelectRaw, padRaw, permuteRaw, reshapeRaw, scatterAddRaw, sliceRaw, sumToShape,
 } from '../../tensor/compute.js';
 import { normAxis } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -105,6 +105,20 @@ export const gather = defineOp<{ axis: number }>({
     ishape[axis] = 1 + rng.int(4);
     const index = new Tensor(Float32Array.from({ length: ishape.reduce((p, d) => p * d, 1) }, () => rng.int(shape[axis])), ishape);
     return { inputs: [values(rng, shape), index], attrs: { axis } };
+  },
+  nondiff: [1],
+});
+
+export const indexSelect = defineOp<{ axis: number }>({
+  name: 'indexSelect',
+  derivative: 'whole slices by position, with repeats: vjp adds each slice of g back at its position',
+  forward: ([x, index], { axis }) => indexSelectRaw(x, axis, index),
+  vjp: (g, [x, index], _y, { axis }) => [indexAddRaw(g, axis, index, x.shape), null],
+  probe: (rng) => {
+    const shape = randShape(rng, { minRank: 1 });
+    const axis = rng.int(shape.length);
+    const positions = Float32Array.from({ length: 1 + rng.int(4) }, () => rng.int(shape[axis]));
+    return { inputs: [values(rng, shape), new Tensor(positions, [positions.length])], attrs: { axis } };
   },
   nondiff: [1],
 });

@@ -323,6 +323,28 @@ function scatterAdd(g: Float32Array, index: Float32Array, indexShape: Shape, axi
   }
 }
 
+/** Copies whole runs of `inner` values: out[o, j, :] = x[o, index[j], :]. */
+function indexSelect(x: Float32Array, outer: number, len: number, inner: number, index: Float32Array, out: Float32Array): void {
+  const k = index.length;
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < k; j++) {
+      const from = (o * len + index[j]) * inner;
+      out.set(x.subarray(from, from + inner), (o * k + j) * inner);
+    }
+  }
+}
+
+function indexAdd(g: Float32Array, outer: number, len: number, inner: number, index: Float32Array, out: Float32Array): void {
+  const k = index.length;
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < k; j++) {
+      const to = (o * len + index[j]) * inner;
+      const from = (o * k + j) * inner;
+      for (let r = 0; r < inner; r++) out[to + r] += g[from + r];
+    }
+  }
+}
+
 function where(cond: Float32Array, a: Float32Array, b: Float32Array, out: Float32Array): void {
   for (let i = 0; i < out.length; i++) out[i] = cond[i] !== 0 ? a[i] : b[i];
 }
@@ -382,7 +404,7 @@ function unpoolBackward(g: Float32Array, mask: Float32Array, h: number, w: numbe
 const dataMovement = {
   stridedRead: (x: Float32Array, strides: readonly number[], shape: Shape, offset: number, out: Float32Array) => { stridedRead(x, strides, shape, offset, out); },
   stridedWrite: (src: Float32Array, strides: readonly number[], shape: Shape, offset: number, out: Float32Array) => { stridedWrite(src, strides, shape, offset, out); },
-  concat, gather, scatterAdd, where,
+  concat, gather, scatterAdd, indexSelect, indexAdd, where,
 };
 
 type ConvKernels = Pick<Kernels, 'conv2dForward' | 'conv2dWeightGrad' | 'conv2dInputGrad'>;
