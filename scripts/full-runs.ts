@@ -12,7 +12,7 @@
  *   npm run full-runs -- --only weight-correlation,energy-min
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
@@ -80,6 +80,7 @@ for (const it of mine) {
   }
   const file = runFile(opts.work, it.name, { mode: 'full', ...it });
   mkdirSync(from, { recursive: true });
-  copyFileSync(file, runFile(results, it.name, { mode: 'full', ...it }));
+  // on one line whatever the CLI's version wrote (runs are committed; their figures inline data)
+  writeFileSync(runFile(results, it.name, { mode: 'full', ...it }), JSON.stringify(JSON.parse(readFileSync(file, 'utf8'))));
   console.log(`== ${new Date().toISOString()} ${label(it)} done → docs/results (commit it)`);
 }

@@ -250,7 +250,8 @@ async function runOnce(exp: Experiment, key: RunKey, opts: RunOptions): Promise<
   };
   // the run's file last: its presence marks the run as finished
   mkdirSync(join(dir, 'runs'), { recursive: true });
-  writeAtomic(runFile(opts.outDir, exp.name, key), new TextEncoder().encode(JSON.stringify(result, null, 2)));
+  // one line: runs are committed (docs/results), and their figures inline thousands of data points
+  writeAtomic(runFile(opts.outDir, exp.name, key), new TextEncoder().encode(JSON.stringify(result)));
   closeProgressFolder(progress);
   return result;
 }
