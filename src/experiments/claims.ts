@@ -175,8 +175,9 @@ export function mergeSeeds(perSeed: readonly Claim[]): Claim {
   if (perSeed.length === 1) return first;
   const keys = Object.keys(first.values);
   const values: Record<string, Quantity> = Object.fromEntries(keys.map((k) => [k, { ...meanWithSe(perSeed.map((c) => numberOrNaN(c.values[k]?.value))), unit: first.values[k].unit }]));
-  const outcomes = first.test.map((t) => {
-    const perSeedD = perSeed.map((c) => difference(t, c.values).d);
+  const outcomes = first.test.map((t, i) => {
+    // each seed's own comparison: a margin may come from that run (e.g. 2 SE of its final error)
+    const perSeedD = perSeed.map((c) => difference(c.test[i] ?? t, c.values).d);
     const m = meanWithSe(perSeedD);
     return { d: m.value, se: m.se };
   });

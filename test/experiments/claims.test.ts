@@ -93,6 +93,13 @@ describe('claims: merging seeds', () => {
     expect(mergeSeeds([claimOf(1, 1.1), claimOf(2, 1.9), claimOf(3, 3.05)]).verdict).toBe('inconclusive');
   });
 
+  it("uses each seed's own margin", () => {
+    const withMargin = (a: number, b: number, margin: number): Claim => new ClaimList('x').add({ claim: 'a < b + m', paperValue: '', measured: '', values: { a: quantity(a), b: quantity(b) }, test: [{ left: 'a', op: '<', right: 'b', margin }] });
+    // gaps a − b − m: −0.1, −0.1, −0.1 with the seeds' own margins; with seed 0's margin for all: −0.1, +0.9, +1.9
+    const m = mergeSeeds([withMargin(1, 1, 0.1), withMargin(2, 1, 1.1), withMargin(3, 1, 2.1)]);
+    expect(m.verdict).toBe('holds');
+  });
+
   it('one seed is returned as it is', () => {
     const c = claimOf(1, 2);
     expect(mergeSeeds([c])).toBe(c);
