@@ -1,5 +1,5 @@
 /**
- * Sensitivity of the DRMM experiments to two settings the paper leaves open (issue 18): the
+ * Sensitivity of the DRMM experiments to two settings the paper leaves open: the
  * weight of the reconstruction term in the EG objective, w ∈ {0, 0.1, 1, 10} (the paper names the
  * term, Algorithm 1 and §4, but not its weight), and how the NN-DRMM's intermediate templates are
  * kept nonnegative: by clipping μ and W^(ℓ≥2) at 0 after each G-step, or by the paper's ReLU in
