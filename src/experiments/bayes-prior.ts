@@ -60,7 +60,7 @@ import { hashArrays } from './progress.js';
 import { lineChart } from './figures.js';
 import { pictureGrid } from './picture-grid.js';
 import { ClaimList, errorRate, type Comparison, type Quantity } from './claims.js';
-import { runEveryUnit } from './units.js';
+import { dispatchUnit, unitFindings } from './units.js';
 import type { Experiment, ExperimentContext, ExperimentFindings, Figure, Mode } from './types.js';
 
 export interface Scale {
@@ -371,11 +371,7 @@ function runConfig(ctx: ExperimentContext, scale: Scale, key: ConfigKey): Experi
 
 /** The claims, figures and metrics of one seed from its units (see the module comment on the SE). */
 function mergeUnits(parts: readonly { unit: string; findings: ExperimentFindings }[], mode: Mode): ExperimentFindings {
-  const part = (unit: string) => {
-    const p = parts.find((q) => q.unit === unit);
-    if (!p) throw new Error(`bayes-prior: merge needs unit '${unit}' (got ${parts.map((q) => q.unit).join(', ') || 'none'})`);
-    return p.findings;
-  };
+  const part = unitFindings('bayes-prior', parts);
   const foeFindings = part('foe');
   const foe = foeFindings.metrics.foe as FoeMetrics;
   const results = Object.fromEntries(CONFIGS.map((c) => [c.key, part(c.key).metrics as unknown as ConfigMetrics])) as Record<ConfigKey, ConfigMetrics>;
@@ -504,11 +500,7 @@ export const bayesPrior: Experiment = {
   units: () => UNITS,
   run(ctx) {
     const scale: Scale = byMode<Scale>(ctx.mode, SCALES);
-    if (ctx.unit === undefined) return runEveryUnit(bayesPrior, ctx);
-    if (ctx.unit === 'foe') return runFoE(ctx, scale);
-    const cfg = CONFIGS.find((c) => c.key === ctx.unit);
-    if (!cfg) throw new Error(`bayes-prior: no unit '${ctx.unit}' (units: ${UNITS.join(', ')})`);
-    return runConfig(ctx, scale, cfg.key);
+    return dispatchUnit(bayesPrior, ctx, (unit) => (unit === 'foe' ? runFoE(ctx, scale) : runConfig(ctx, scale, unit as ConfigKey)));
   },
   merge: mergeUnits,
 };

@@ -41,7 +41,7 @@ import {
 import { byMode, num, pct, train } from './common.js';
 import { describeComparisons } from './comparison-text.js';
 import { barChart, histogramPanels, imageGrid, lineChart } from './figures.js';
-import { runEveryUnit } from './units.js';
+import { dispatchUnit } from './units.js';
 import type { Experiment, ExperimentContext, ExperimentFindings, Figure, Mode } from './types.js';
 
 interface Network {
@@ -371,10 +371,7 @@ export const capacity: Experiment = {
   paper: 'LB-bayes §4.3 (Fig. 3); LB-hidden App. K.3 (Fig. 26, Table 10); LB-repr §5.2.1 (Fig. 4)',
   units: () => NETWORKS.map((n) => n.unit),
   run(ctx) {
-    if (ctx.unit === undefined) return runEveryUnit(capacity, ctx);
-    const network = NETWORKS.find((n) => n.unit === ctx.unit);
-    if (!network) throw new Error(`capacity: no unit '${ctx.unit}' (units: ${NETWORKS.map((n) => n.unit).join(', ')})`);
-    return runNetwork(ctx, network);
+    return dispatchUnit(capacity, ctx, (unit) => runNetwork(ctx, NETWORKS.find((n) => n.unit === unit)!));
   },
   merge(parts) {
     const units = Object.fromEntries(

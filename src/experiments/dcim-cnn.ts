@@ -39,7 +39,7 @@ import {
 } from './dcim-common.js';
 import { barChart, lineChart } from './figures.js';
 import { pictureGrid } from './picture-grid.js';
-import { dispatchUnit } from './units.js';
+import { dispatchUnit, unitFindings } from './units.js';
 import type { Experiment, ExperimentContext, ExperimentFindings, Figure, Mode } from './types.js';
 
 /** A layer of the paper's notation: [window, stride, kernels] (convolution) or [units] (dense). */
@@ -194,11 +194,7 @@ export const dcimCnn: Experiment = {
     return dispatchUnit(dcimCnn, ctx, (unit) => runUnit(ctx, unit as Unit));
   },
   merge(parts, mode) {
-    const findings = (u: Unit) => {
-      const p = parts.find((x) => x.unit === u);
-      if (!p) throw new Error(`dcim-cnn: merge needs unit '${u}'`);
-      return p.findings;
-    };
+    const findings: (u: Unit) => ExperimentFindings = unitFindings('dcim-cnn', parts);
     const s = settings(mode);
     const runs = { eq21: findings('eq21').metrics.run, eq22: findings('eq22').metrics.run, chain: findings('eq22-chain').metrics.run } as Record<'eq21' | 'eq22' | 'chain', DcimRunSummary>;
     const sweep = { eq21: findings('weights-eq21').metrics.sweep, eq22: findings('weights-eq22').metrics.sweep } as Record<'eq21' | 'eq22', DcimRunSummary[]>;

@@ -32,7 +32,7 @@ import {
 } from './dcim-common.js';
 import { barChart, lineChart } from './figures.js';
 import { pictureGrid } from './picture-grid.js';
-import { dispatchUnit } from './units.js';
+import { dispatchUnit, unitFindings } from './units.js';
 import type { Experiment, ExperimentContext, ExperimentFindings, Figure, Mode } from './types.js';
 
 /** The largest accuracy drop (validation) still called insignificant: 1 point. */
@@ -129,11 +129,7 @@ export const dcimDense: Experiment = {
     return dispatchUnit(dcimDense, ctx, (unit) => runUnit(ctx, unit as Variant));
   },
   merge(parts, mode) {
-    const findings = (u: Variant) => {
-      const p = parts.find((x) => x.unit === u);
-      if (!p) throw new Error(`dcim-dense: merge needs unit '${u}'`);
-      return p.findings;
-    };
+    const findings: (u: Variant) => ExperimentFindings = unitFindings('dcim-dense', parts);
     const runs = Object.fromEntries(UNITS.map((u) => [u, findings(u).metrics.run as DcimRunSummary])) as Record<Variant, DcimRunSummary>;
     const references = findings('discriminative').metrics.references as References;
     const s = settings(mode);

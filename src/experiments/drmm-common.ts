@@ -270,14 +270,6 @@ export function convergence(records: readonly EpochRecord[], nTest: number): { e
 }
 
 
-/** The findings of each unit by name; a missing one is an error naming it. */
-export function byUnit(parts: readonly { unit: string; findings: ExperimentFindings }[], units: readonly string[], experiment: string): Record<string, ExperimentFindings> {
-  const found = Object.fromEntries(parts.map((p) => [p.unit, p.findings]));
-  const missing = units.filter((u) => !found[u]);
-  if (missing.length > 0) throw new Error(`${experiment}: merge is missing the unit(s) ${missing.join(', ')}`);
-  return found;
-}
-
 /**
  * Splits a training pool into n labelled digits, balanced over the 10 classes (the first digits of
  * each class in the pool's order, as in the usual N_L protocol), and the rest (unlabelled).

@@ -11,10 +11,10 @@
 import { takeRows } from '../tensor/rows.js';
 import { ClaimList, errorRate } from './claims.js';
 import { byMode, pct } from './common.js';
-import { balancedLabelled, buildDcn, buildDrmm, byUnit, describeConfig, describeEg, digitImages, EG, trainDcn, trainEg, type DrmmConfig, type EpochRecord } from './drmm-common.js';
+import { balancedLabelled, buildDcn, buildDrmm, describeConfig, describeEg, digitImages, EG, trainDcn, trainEg, type DrmmConfig, type EpochRecord } from './drmm-common.js';
 import { lineChart } from './figures.js';
-import { runEveryUnit } from './units.js';
-import type { Experiment, Mode } from './types.js';
+import { byUnit, dispatchUnit } from './units.js';
+import type { Experiment, ExperimentContext, ExperimentFindings, Mode } from './types.js';
 
 /** Table 1, test error (%) on MNIST with N_U = 60,000: the 2-layer semi-supervised DRMM and the Convnet (labelled only). */
 export const TABLE1: Record<number, { drmm2: string; convnet: string }> = {
@@ -95,36 +95,38 @@ export function semiClaims(units: readonly UnitMetrics[]): ClaimList {
   return claims;
 }
 
+/** One unit: N_L labelled digits, trained semi-supervised, and EG and the DCN on the labelled digits only. */
+function runLabelled(ctx: ExperimentContext, nL: number): ExperimentFindings {
+  const s = semiSettings(ctx.mode);
+  const digits = digitImages(ctx, s.pool, s.test);
+  const config = semiConfig(ctx.mode);
+  const test = { xTest: digits.xTest, yTest: digits.yTest };
+  const { labelled, rest } = balancedLabelled(digits.yTrain, nL);
+  const data = { x: takeRows(digits.xTrain, labelled), y: takeRows(digits.yTrain, labelled), ...test };
+  const unlabelled = takeRows(digits.xTrain, rest);
+  // Same number of G-steps for all three: one epoch = one pass over the unlabelled pool, so
+  // the labelled-only models see the labelled digits repeated to the pool's length per epoch.
+  const steps = Math.ceil(rest.length / s.batchSize);
+  const repeated = Array.from({ length: steps * s.batchSize }, (_, i) => labelled[i % nL]);
+  const repeatedData = { x: takeRows(digits.xTrain, repeated), y: takeRows(digits.yTrain, repeated), ...test };
+  const eg = { epochs: s.epochs, lr: EG.lr, batchSize: s.batchSize, klWeight: EG.klWeight, reconWeight: EG.reconWeight };
+  ctx.report({ kind: 'stage', label: `N_L = ${nL}: semi-supervised EG (${rest.length} unlabelled)` });
+  const semi = trainEg(ctx, `semi N_L=${nL}`, buildDrmm(config, ctx.rng.fork(), { nonnegativity: EG.nonnegativity }), data, { ...eg, unlabelled });
+  ctx.report({ kind: 'stage', label: `N_L = ${nL}: EG on the labelled digits only` });
+  const labelledOnlyEg = trainEg(ctx, `labelled-only EG N_L=${nL}`, buildDrmm(config, ctx.rng.fork(), { nonnegativity: EG.nonnegativity }), repeatedData, eg);
+  ctx.report({ kind: 'stage', label: `N_L = ${nL}: DCN on the labelled digits only` });
+  const labelledOnlyDcn = trainDcn(ctx, `labelled-only DCN N_L=${nL}`, buildDcn(config, ctx.rng.fork()), repeatedData, { epochs: s.epochs, lr: EG.lr, batchSize: s.batchSize });
+  const metrics: UnitMetrics = { nL, unlabelled: rest.length, nTest: digits.yTest.size, gSteps: s.epochs * steps, semi, labelledOnlyEg, labelledOnlyDcn };
+  return { data: digits.description, metrics: { ...metrics }, claims: [], figures: [] };
+}
+
 export const drmmSemi: Experiment = {
   name: 'drmm-semi',
   title: 'Semi-supervised DRMM: labelled EG plus reconstruction of unlabelled digits',
   paper: 'DRMM §4 (Semi-Supervised Training), Table 1',
   units: (mode) => semiSettings(mode).labelled.map(unitName),
   run(ctx) {
-    if (ctx.unit === undefined) return runEveryUnit(drmmSemi, ctx);
-    const s = semiSettings(ctx.mode);
-    const nL = s.labelled.find((n) => unitName(n) === ctx.unit);
-    if (nL === undefined) throw new Error(`drmm-semi: unknown unit '${ctx.unit}' in ${ctx.mode} mode (units: ${s.labelled.map(unitName).join(', ')})`);
-    const digits = digitImages(ctx, s.pool, s.test);
-    const config = semiConfig(ctx.mode);
-    const test = { xTest: digits.xTest, yTest: digits.yTest };
-    const { labelled, rest } = balancedLabelled(digits.yTrain, nL);
-    const data = { x: takeRows(digits.xTrain, labelled), y: takeRows(digits.yTrain, labelled), ...test };
-    const unlabelled = takeRows(digits.xTrain, rest);
-    // Same number of G-steps for all three: one epoch = one pass over the unlabelled pool, so
-    // the labelled-only models see the labelled digits repeated to the pool's length per epoch.
-    const steps = Math.ceil(rest.length / s.batchSize);
-    const repeated = Array.from({ length: steps * s.batchSize }, (_, i) => labelled[i % nL]);
-    const repeatedData = { x: takeRows(digits.xTrain, repeated), y: takeRows(digits.yTrain, repeated), ...test };
-    const eg = { epochs: s.epochs, lr: EG.lr, batchSize: s.batchSize, klWeight: EG.klWeight, reconWeight: EG.reconWeight };
-    ctx.report({ kind: 'stage', label: `N_L = ${nL}: semi-supervised EG (${rest.length} unlabelled)` });
-    const semi = trainEg(ctx, `semi N_L=${nL}`, buildDrmm(config, ctx.rng.fork(), { nonnegativity: EG.nonnegativity }), data, { ...eg, unlabelled });
-    ctx.report({ kind: 'stage', label: `N_L = ${nL}: EG on the labelled digits only` });
-    const labelledOnlyEg = trainEg(ctx, `labelled-only EG N_L=${nL}`, buildDrmm(config, ctx.rng.fork(), { nonnegativity: EG.nonnegativity }), repeatedData, eg);
-    ctx.report({ kind: 'stage', label: `N_L = ${nL}: DCN on the labelled digits only` });
-    const labelledOnlyDcn = trainDcn(ctx, `labelled-only DCN N_L=${nL}`, buildDcn(config, ctx.rng.fork()), repeatedData, { epochs: s.epochs, lr: EG.lr, batchSize: s.batchSize });
-    const metrics: UnitMetrics = { nL, unlabelled: rest.length, nTest: digits.yTest.size, gSteps: s.epochs * steps, semi, labelledOnlyEg, labelledOnlyDcn };
-    return { data: digits.description, metrics: { ...metrics }, claims: [], figures: [] };
+    return dispatchUnit(drmmSemi, ctx, (unit) => runLabelled(ctx, semiSettings(ctx.mode).labelled.find((n) => unitName(n) === unit)!));
   },
   merge(parts, mode) {
     const s = semiSettings(mode);

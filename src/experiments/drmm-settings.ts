@@ -11,14 +11,14 @@
  * flip the EG-vs-DCN verdict?), and because the main claims must not wait for it. One unit per
  * configuration (~30 and ~40 minutes at full scale on this machine).
  */
-import { runEveryUnit } from './units.js';
+import { byUnit, dispatchUnit } from './units.js';
 import type { Nonnegativity } from '../prob/drmm/drmm.js';
 import { Rng } from '../tensor/rng.js';
 import { ClaimList, errorRate, type Quantity } from './claims.js';
 import { byMode, pct } from './common.js';
-import { buildDcn, buildDrmm, byUnit, convergence, describeConfig, digitImages, EG, trainDcn, trainEg, type EpochRecord } from './drmm-common.js';
+import { buildDcn, buildDrmm, convergence, describeConfig, digitImages, EG, trainDcn, trainEg, type EpochRecord } from './drmm-common.js';
 import { supervisedConfigs } from './drmm-supervised.js';
-import type { Experiment, Figure, Mode } from './types.js';
+import type { Experiment, ExperimentContext, ExperimentFindings, Figure, Mode } from './types.js';
 
 /** The swept reconstruction weights and non-negativity forms. */
 export const RECON_WEIGHTS = [0, 0.1, 1, 10] as const;
@@ -93,38 +93,40 @@ function sweepChart(rows: SweepRow[], nTest: number, title: string): Record<stri
   };
 }
 
+/** One configuration's unit: EG at every reconstruction weight and non-negativity, then its DCN. */
+function runSetting(ctx: ExperimentContext, key: ConfigKey): ExperimentFindings {
+  const s = settingsScale(ctx.mode);
+  const digits = digitImages(ctx, s.train, s.test);
+  const data = { x: digits.xTrain, y: digits.yTrain, xTest: digits.xTest, yTest: digits.yTest };
+  const config = supervisedConfigs(ctx.mode)[key];
+  const nTest = digits.yTest.size;
+  // Every setting starts from the same initial parameters and batch order (one Rng state), so
+  // the sweep points differ only in their setting.
+  const init = ctx.rng.fork().getState();
+  const rows: SweepRow[] = [];
+  for (const nonnegativity of NONNEGATIVITY) {
+    for (const reconWeight of RECON_WEIGHTS) {
+      ctx.report({ kind: 'stage', label: `${config.name}: EG, w = ${reconWeight}, ${NN_LABEL[nonnegativity]}` });
+      const rng = Rng.fromState(init);
+      const perEpoch = trainEg({ ...ctx, rng }, `${key} EG w=${reconWeight} ${nonnegativity}`, buildDrmm(config, rng.fork(), { nonnegativity }), data, { epochs: s.epochs, lr: EG.lr, batchSize: s.batchSize, klWeight: EG.klWeight, reconWeight });
+      const { final, epoch } = convergence(perEpoch, nTest);
+      rows.push({ reconWeight, nonnegativity, finalTestError: final, convergenceEpoch: epoch, perEpoch });
+    }
+  }
+  ctx.report({ kind: 'stage', label: `${config.name}: DCN back-propagation` });
+  const perEpoch = trainDcn(ctx, `${key} DCN`, buildDcn(config, ctx.rng.fork()), data, { epochs: s.epochs, lr: EG.lr, batchSize: s.batchSize });
+  const dcn = convergence(perEpoch, nTest);
+  rows.push({ reconWeight: null, nonnegativity: null, finalTestError: dcn.final, convergenceEpoch: dcn.epoch, perEpoch });
+  return { data: digits.description, metrics: { configuration: describeConfig(config), nTrain: digits.yTrain.size, nTest, rows }, claims: [], figures: [] };
+}
+
 export const drmmSettings: Experiment = {
   name: 'drmm-settings',
   title: 'DRMM sensitivity: reconstruction weight and non-negativity by clipping vs the top-down ReLU',
   paper: 'DRMM §3.2 (NN-DRMM), §4 and Algorithm 1 (EG objective)',
   units: () => CONFIGS,
   run(ctx) {
-    if (ctx.unit === undefined) return runEveryUnit(drmmSettings, ctx);
-    const key = ctx.unit as ConfigKey;
-    if (!CONFIGS.includes(key)) throw new Error(`drmm-settings: unknown unit '${ctx.unit}' (units: ${CONFIGS.join(', ')})`);
-    const s = settingsScale(ctx.mode);
-    const digits = digitImages(ctx, s.train, s.test);
-    const data = { x: digits.xTrain, y: digits.yTrain, xTest: digits.xTest, yTest: digits.yTest };
-    const config = supervisedConfigs(ctx.mode)[key];
-    const nTest = digits.yTest.size;
-    // Every setting starts from the same initial parameters and batch order (one Rng state), so
-    // the sweep points differ only in their setting.
-    const init = ctx.rng.fork().getState();
-    const rows: SweepRow[] = [];
-    for (const nonnegativity of NONNEGATIVITY) {
-      for (const reconWeight of RECON_WEIGHTS) {
-        ctx.report({ kind: 'stage', label: `${config.name}: EG, w = ${reconWeight}, ${NN_LABEL[nonnegativity]}` });
-        const rng = Rng.fromState(init);
-        const perEpoch = trainEg({ ...ctx, rng }, `${key} EG w=${reconWeight} ${nonnegativity}`, buildDrmm(config, rng.fork(), { nonnegativity }), data, { epochs: s.epochs, lr: EG.lr, batchSize: s.batchSize, klWeight: EG.klWeight, reconWeight });
-        const { final, epoch } = convergence(perEpoch, nTest);
-        rows.push({ reconWeight, nonnegativity, finalTestError: final, convergenceEpoch: epoch, perEpoch });
-      }
-    }
-    ctx.report({ kind: 'stage', label: `${config.name}: DCN back-propagation` });
-    const perEpoch = trainDcn(ctx, `${key} DCN`, buildDcn(config, ctx.rng.fork()), data, { epochs: s.epochs, lr: EG.lr, batchSize: s.batchSize });
-    const dcn = convergence(perEpoch, nTest);
-    rows.push({ reconWeight: null, nonnegativity: null, finalTestError: dcn.final, convergenceEpoch: dcn.epoch, perEpoch });
-    return { data: digits.description, metrics: { configuration: describeConfig(config), nTrain: digits.yTrain.size, nTest, rows }, claims: [], figures: [] };
+    return dispatchUnit(drmmSettings, ctx, (unit) => runSetting(ctx, unit as ConfigKey));
   },
   merge(parts, mode) {
     const found = byUnit(parts, CONFIGS, 'drmm-settings');

@@ -15,10 +15,10 @@
  */
 import { ClaimList, errorRate, quantity } from './claims.js';
 import { byMode, pct } from './common.js';
-import { buildDcn, buildDrmm, byUnit, convergence, describeConfig, describeEg, digitImages, EG, evaluations, plateauEpochs, trainDcn, trainEg, type DrmmConfig, type EpochRecord } from './drmm-common.js';
+import { buildDcn, buildDrmm, convergence, describeConfig, describeEg, digitImages, EG, evaluations, plateauEpochs, trainDcn, trainEg, type DrmmConfig, type EpochRecord } from './drmm-common.js';
 import { lineChart } from './figures.js';
-import { runEveryUnit } from './units.js';
-import type { Experiment, ExperimentFindings, Figure, Mode } from './types.js';
+import { byUnit, dispatchUnit } from './units.js';
+import type { Experiment, ExperimentContext, ExperimentFindings, Figure, Mode } from './types.js';
 
 /**
  * Sizes per mode. Full: the paper's 60,000 / 10,000 digits; the shallow pair trains 40 epochs (the
@@ -115,27 +115,29 @@ export function supervisedClaims(curves: Record<ConfigKey, { eg: EpochRecord[]; 
   return { claims, summary };
 }
 
+/** One unit: one configuration trained by one method (EG or back-propagation of the DCN). */
+function runTraining(ctx: ExperimentContext, key: ConfigKey, method: 'eg' | 'dcn'): ExperimentFindings {
+  const s = supervisedSettings(ctx.mode);
+  const digits = digitImages(ctx, s.train, s.test);
+  const data = { x: digits.xTrain, y: digits.yTrain, xTest: digits.xTest, yTest: digits.yTest };
+  const config = supervisedConfigs(ctx.mode)[key];
+  const epochs = s.epochs[key];
+  ctx.report({ kind: 'stage', label: `${config.name}: ${method === 'eg' ? 'EG' : 'DCN back-propagation'}` });
+  const perEpoch =
+    method === 'eg'
+      ? trainEg(ctx, `${key} EG`, buildDrmm(config, ctx.rng.fork(), { nonnegativity: EG.nonnegativity }), data, { epochs, lr: EG.lr, batchSize: s.batchSize, klWeight: EG.klWeight, reconWeight: EG.reconWeight, evalsPerEpoch: s.evalsPerEpoch })
+      : trainDcn(ctx, `${key} DCN`, buildDcn(config, ctx.rng.fork()), data, { epochs, lr: EG.lr, batchSize: s.batchSize, evalsPerEpoch: s.evalsPerEpoch });
+  const metrics: UnitMetrics = { configuration: describeConfig(config), method, nTrain: digits.yTrain.size, nTest: digits.yTest.size, epochs, perEpoch };
+  return { data: digits.description, metrics: { ...metrics }, claims: [], figures: [] };
+}
+
 export const drmmSupervised: Experiment = {
   name: 'drmm-supervised',
   title: 'EG training of rendering models against back-propagation of DCNs of the same configuration',
   paper: 'DRMM §4 (Supervised Training), Fig. 2 middle/right, Algorithm 1',
   units: () => UNITS,
   run(ctx) {
-    if (ctx.unit === undefined) return runEveryUnit(drmmSupervised, ctx);
-    const [key, method] = ctx.unit.split('-') as [ConfigKey, 'eg' | 'dcn'];
-    if (!CONFIGS.includes(key) || !METHODS.includes(method)) throw new Error(`drmm-supervised: unknown unit '${ctx.unit}' (units: ${UNITS.join(', ')})`);
-    const s = supervisedSettings(ctx.mode);
-    const digits = digitImages(ctx, s.train, s.test);
-    const data = { x: digits.xTrain, y: digits.yTrain, xTest: digits.xTest, yTest: digits.yTest };
-    const config = supervisedConfigs(ctx.mode)[key];
-    const epochs = s.epochs[key];
-    ctx.report({ kind: 'stage', label: `${config.name}: ${method === 'eg' ? 'EG' : 'DCN back-propagation'}` });
-    const perEpoch =
-      method === 'eg'
-        ? trainEg(ctx, `${key} EG`, buildDrmm(config, ctx.rng.fork(), { nonnegativity: EG.nonnegativity }), data, { epochs, lr: EG.lr, batchSize: s.batchSize, klWeight: EG.klWeight, reconWeight: EG.reconWeight, evalsPerEpoch: s.evalsPerEpoch })
-        : trainDcn(ctx, `${key} DCN`, buildDcn(config, ctx.rng.fork()), data, { epochs, lr: EG.lr, batchSize: s.batchSize, evalsPerEpoch: s.evalsPerEpoch });
-    const metrics: UnitMetrics = { configuration: describeConfig(config), method, nTrain: digits.yTrain.size, nTest: digits.yTest.size, epochs, perEpoch };
-    return { data: digits.description, metrics: { ...metrics }, claims: [], figures: [] };
+    return dispatchUnit(drmmSupervised, ctx, (unit) => runTraining(ctx, ...(unit.split('-') as [ConfigKey, 'eg' | 'dcn'])));
   },
   merge(parts, mode) {
     const units = byUnit(parts, UNITS, 'drmm-supervised');

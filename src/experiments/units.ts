@@ -29,3 +29,23 @@ export function dispatchUnit(exp: Experiment, ctx: ExperimentContext, runUnit: (
   if (!units.includes(ctx.unit)) throw new Error(`${exp.name}: no unit '${ctx.unit}' (units: ${units.join(', ')})`);
   return runUnit(ctx.unit);
 }
+
+/**
+ * A merge's lookup of one unit's findings: `findings(unit)` for the parts the runner passed, and a
+ * missing unit is an error naming the units that did arrive.
+ */
+export function unitFindings(name: string, parts: readonly { unit: string; findings: ExperimentFindings }[]): (unit: string) => ExperimentFindings {
+  return (unit) => {
+    const part = parts.find((p) => p.unit === unit);
+    if (!part) throw new Error(`${name}: merge needs unit '${unit}' (got ${parts.map((p) => p.unit).join(', ') || 'none'})`);
+    return part.findings;
+  };
+}
+
+/** The findings of each unit by name; a missing one is an error naming it. */
+export function byUnit(parts: readonly { unit: string; findings: ExperimentFindings }[], units: readonly string[], experiment: string): Record<string, ExperimentFindings> {
+  const found = Object.fromEntries(parts.map((p) => [p.unit, p.findings]));
+  const missing = units.filter((u) => !found[u]);
+  if (missing.length > 0) throw new Error(`${experiment}: merge is missing the unit(s) ${missing.join(', ')}`);
+  return found;
+}
