@@ -12,6 +12,7 @@ import { crossEntropy } from '../layers/losses.js';
 import type { Sequential } from '../layers/layers.js';
 import { energyOfLabel } from '../prob/mrf.js';
 import { getBackend } from '../tensor/kernels.js';
+import type { Rng } from '../tensor/rng.js';
 import { sliceRows } from '../tensor/rows.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ClaimList, meanWithSe, quantity, type Comparison, type Quantity } from './claims.js';
@@ -19,7 +20,7 @@ import { buildCnn, LB_HIDDEN_TABLE9_CNN } from './cnn.js';
 import { byMode, mnistFor, sigmoidMlp, train } from './common.js';
 import { describeComparisons } from './comparison-text.js';
 import { lineChart } from './figures.js';
-import type { Experiment, ExperimentContext } from './types.js';
+import type { Experiment, ExperimentContext, Figure, Mode } from './types.js';
 
 /** One label's mean energy over its test images at one epoch (0: before training). */
 export interface EnergyPoint {
@@ -72,12 +73,6 @@ export function measureEnergies(net: Sequential, x: Tensor, y: Tensor, epoch: nu
   return { points, identityError, testError: wrong / n };
 }
 
-interface Model {
-  key: 'cnn' | 'mlp';
-  name: string;
-  figure: string;
-}
-
 /** Trains one model with the energy recorded before training and after every epoch. */
 function trajectory(ctx: ExperimentContext, label: string, net: Sequential, data: { x: Tensor; y: Tensor; xTest: Tensor; yTest: Tensor }, epochs: number, lr: number) {
   const records: EnergyEpoch[] = [measureEnergies(net, data.xTest, data.yTest, 0)];
@@ -124,57 +119,135 @@ function addClaims(claims: ClaimList, model: Model, records: EnergyEpoch[], epoc
   });
 }
 
-const CNN: Model = { key: 'cnn', name: 'CNN of LB-hidden Table 9 on the synthetic Gaussian digits', figure: 'LB-hidden Fig. 23 top row' };
-const MLP: Model = { key: 'mlp', name: 'MLP 784-128-64-10 on MNIST', figure: 'LB-hidden Fig. 23 bottom row' };
+/** Epochs per mode (Fig. 23: 30). */
+const EPOCHS: Record<Mode, number> = { tiny: 2, quick: 5, full: 30 };
+
+// Fig. 23 top row: "we use the entire training dataset to train the CNN over 30 epochs"
+// tiny: 1 + 1 source digits per class (20 + 20 images); quick: 30 + 30 (600 + 600);
+// full: the gaussian-digits default, 500 + 500 official MNIST digits per class (10,000 + 10,000 images)
+const SOURCES_PER_CLASS: Record<Mode, number | undefined> = { tiny: 2, quick: 60, full: undefined };
+
+type ModelData = { x: Tensor; y: Tensor; xTest: Tensor; yTest: Tensor; description: string };
+
+/** One of Fig. 23's two rows: its data and network, how it is trained, and how the run describes it. */
+interface Model {
+  key: 'cnn' | 'mlp';
+  name: string;
+  figure: string;
+  /** Its short name: the training run's label (checkpoints are keyed by it) and its prefix in the data and scale lines. */
+  label: 'CNN' | 'MLP';
+  /** Adam's step size. */
+  lr: number;
+  /** What its images are called in the claims and the scale line. */
+  images: string;
+  dataset: string;
+  /** Its data, drawn with one fork of the context's RNG. */
+  load(ctx: ExperimentContext): ModelData;
+  build(rng: Rng): Sequential;
+  /** What the data line says of the network and its training, after the data's description. */
+  setup: string;
+  /** Its two figures: the mean energy per label and the test error, over the epochs. */
+  figures: { energy: { name: string; title: string }; error: { name: string; title: string } };
+}
+
+/** Fig. 23 top row: the CNN of Table 9 on the synthetic Gaussian digits (eq 91). */
+const CNN: Model = {
+  key: 'cnn',
+  name: 'CNN of LB-hidden Table 9 on the synthetic Gaussian digits',
+  figure: 'LB-hidden Fig. 23 top row',
+  label: 'CNN',
+  lr: 0.001,
+  images: 'synthetic images',
+  dataset: 'synthetic',
+  load(ctx) {
+    const synthetic = gaussianDigitsFromMnist({ rng: ctx.rng.fork(), sourcesPerClass: byMode(ctx.mode, SOURCES_PER_CLASS) });
+    return { x: synthetic.xTrain, y: synthetic.yTrain, xTest: synthetic.xTest, yTest: synthetic.yTest, description: synthetic.description };
+  },
+  build: (rng) => buildCnn(LB_HIDDEN_TABLE9_CNN, rng).net,
+  setup: "LB-hidden Table 9's CNN (conv 3×3×20 + ReLU, maxpool, conv 5×5×60 + ReLU, maxpool, softmax 10), Adam lr 0.001, batch 32 (the paper: SGD, hyper-parameters not stated); raw N(0, 1024) pixels in, f1's initial weights divided by 32.",
+  figures: {
+    energy: { name: 'cnn-energy-per-label', title: 'CNN (LB-hidden Table 9) on the synthetic digits: mean energy −logit of the true label over its test images, per label, over epochs (Fig. 23 top)' },
+    error: { name: 'cnn-test-error', title: 'CNN on the synthetic digits: test error per epoch (Fig. 23 top left)' },
+  },
+};
+
+/** Fig. 23 bottom row: the MLP of Table 3 on MNIST (eq 92). */
+const MLP: Model = {
+  key: 'mlp',
+  name: 'MLP 784-128-64-10 on MNIST',
+  figure: 'LB-hidden Fig. 23 bottom row',
+  label: 'MLP',
+  lr: 0.002,
+  images: 'digits',
+  dataset: 'MNIST',
+  load(ctx) {
+    const mnist = mnistFor(ctx);
+    return { x: mnist.xTrain, y: mnist.yTrain, xTest: mnist.xTest, yTest: mnist.yTest, description: mnist.description };
+  },
+  build: (rng) => sigmoidMlp([784, 128, 64, 10], rng),
+  setup: 'Adam lr 0.002, batch 32.',
+  figures: {
+    energy: { name: 'energy-per-label', title: 'MLP on MNIST: mean energy −logit of the true label over its test images, per label, over epochs (Fig. 23 bottom)' },
+    error: { name: 'mlp-test-error', title: 'MLP on MNIST: test error per epoch (Fig. 23 bottom left)' },
+  },
+};
+
+/** Fig. 23's rows in the order they run (each draws its data and weights from the context's RNG in turn). */
+const MODELS: readonly Model[] = [CNN, MLP];
+
+/** One model's run: its data and its per-epoch energy records. */
+interface ModelRun {
+  model: Model;
+  data: ModelData;
+  records: EnergyEpoch[];
+  seconds: number[];
+}
+
+/** Loads one model's data, builds it and trains it with the energy recorded before training and after every epoch. */
+function runModel(ctx: ExperimentContext, model: Model, epochs: number): ModelRun {
+  const data = model.load(ctx);
+  ctx.report({ kind: 'stage', label: `${model.name}` });
+  const net = model.build(ctx.rng.fork());
+  return { model, data, ...trajectory(ctx, model.label, net, data, epochs, model.lr) };
+}
+
+const thousands = (v: number) => v.toLocaleString('en-US');
+
+/** Both claims of every model, in MODELS order. */
+function claimsOf(experiment: string, runs: readonly ModelRun[], epochs: number): ClaimList {
+  const claims = new ClaimList(experiment);
+  for (const { model, data, records } of runs) addClaims(claims, model, records, epochs, `${thousands(data.y.size)} train / ${thousands(data.yTest.size)} test ${model.images}, ${epochs} epochs`);
+  return claims;
+}
+
+/** Per model: the energy curve, the test error per epoch, the identity's largest error and the wall time per epoch. */
+function metricsOf(runs: readonly ModelRun[]): Record<string, unknown> {
+  return Object.fromEntries(runs.map(({ model, records, seconds }) => [model.key, { curve: records.map((r) => r.points), testError: records.map((r) => r.testError), identityMaxRelativeError: Math.max(...records.map((r) => r.identityError)), seconds }]));
+}
+
+/** Fig. 23: per model, the mean energy per label and the test error over the epochs. */
+function figuresOf(runs: readonly ModelRun[]): Figure[] {
+  const curve = (records: EnergyEpoch[]) => records.flatMap((r) => r.points.map((p) => ({ epoch: p.epoch, label: p.label, energy: +p.energy.toFixed(4) })));
+  const errors = (records: EnergyEpoch[]) => records.map((r, i) => ({ epoch: i, testError: r.testError }));
+  return runs.flatMap(({ model, records }) => [
+    { ...model.figures.energy, spec: lineChart(curve(records), 'epoch', 'energy', 'label') },
+    { ...model.figures.error, spec: lineChart(errors(records), 'epoch', 'testError') },
+  ]);
+}
 
 export const energyMin: Experiment = {
   name: 'energy-min',
   title: 'SGD on cross-entropy minimises the energy of the true label',
   paper: 'LB-hidden App. J (eq 89–92), K.1 (Fig. 23, Table 9)',
   run(ctx) {
-    const epochs = byMode(ctx.mode, { tiny: 2, quick: 5, full: 30 });
-    const claims = new ClaimList(this.name);
-
-    // Fig. 23 top row: "we use the entire training dataset to train the CNN over 30 epochs"
-    // tiny: 1 + 1 source digits per class (20 + 20 images); quick: 30 + 30 (600 + 600);
-    // full: the gaussian-digits default, 500 + 500 official MNIST digits per class (10,000 + 10,000 images)
-    const synthetic = gaussianDigitsFromMnist({ rng: ctx.rng.fork(), sourcesPerClass: byMode<number | undefined>(ctx.mode, { tiny: 2, quick: 60, full: undefined }) });
-    ctx.report({ kind: 'stage', label: `${CNN.name}` });
-    const cnn = buildCnn(LB_HIDDEN_TABLE9_CNN, ctx.rng.fork());
-    const cnnData = { x: synthetic.xTrain, y: synthetic.yTrain, xTest: synthetic.xTest, yTest: synthetic.yTest };
-    const cnnRun = trajectory(ctx, 'CNN', cnn.net, cnnData, epochs, 0.001);
-    const cnnSize = `${synthetic.yTrain.size.toLocaleString('en-US')} train / ${synthetic.yTest.size.toLocaleString('en-US')} test synthetic images, ${epochs} epochs`;
-    addClaims(claims, CNN, cnnRun.records, epochs, cnnSize);
-
-    // Fig. 23 bottom row: the MLP of Table 3 on MNIST
-    const mnist = mnistFor(ctx);
-    ctx.report({ kind: 'stage', label: `${MLP.name}` });
-    const mlp = sigmoidMlp([784, 128, 64, 10], ctx.rng.fork());
-    const mlpRun = trajectory(ctx, 'MLP', mlp, { x: mnist.xTrain, y: mnist.yTrain, xTest: mnist.xTest, yTest: mnist.yTest }, epochs, 0.002);
-    const mlpSize = `${mnist.yTrain.size.toLocaleString('en-US')} train / ${mnist.yTest.size.toLocaleString('en-US')} test digits, ${epochs} epochs`;
-    addClaims(claims, MLP, mlpRun.records, epochs, mlpSize);
-
-    const curve = (records: EnergyEpoch[]) => records.flatMap((r) => r.points.map((p) => ({ epoch: p.epoch, label: p.label, energy: +p.energy.toFixed(4) })));
-    const errors = (records: EnergyEpoch[]) => records.map((r, i) => ({ epoch: i, testError: r.testError }));
-    const n = (v: number) => v.toLocaleString('en-US');
+    const epochs = byMode(ctx.mode, EPOCHS);
+    const runs = MODELS.map((model) => runModel(ctx, model, epochs));
     return {
-      data:
-        `CNN: ${synthetic.description} LB-hidden Table 9's CNN (conv 3×3×20 + ReLU, maxpool, conv 5×5×60 + ReLU, maxpool, softmax 10), Adam lr 0.001, batch 32 (the paper: SGD, hyper-parameters not stated); raw N(0, 1024) pixels in, f1's initial weights divided by 32. ` +
-        `MLP: ${mnist.description} Adam lr 0.002, batch 32.`,
-      scale: { ours: `CNN ${n(synthetic.yTrain.size)} / ${n(synthetic.yTest.size)} (synthetic); MLP ${n(mnist.yTrain.size)} / ${n(mnist.yTest.size)} (MNIST)`, paper: 'CNN 10,000 / 10,000 (synthetic); MLP 60,000 / 10,000 (MNIST)' },
-      metrics: {
-        epochs,
-        backend: getBackend(),
-        cnn: { curve: cnnRun.records.map((r) => r.points), testError: cnnRun.records.map((r) => r.testError), identityMaxRelativeError: Math.max(...cnnRun.records.map((r) => r.identityError)), seconds: cnnRun.seconds },
-        mlp: { curve: mlpRun.records.map((r) => r.points), testError: mlpRun.records.map((r) => r.testError), identityMaxRelativeError: Math.max(...mlpRun.records.map((r) => r.identityError)), seconds: mlpRun.seconds },
-      },
-      claims: claims.rows,
-      figures: [
-        { name: 'cnn-energy-per-label', title: 'CNN (LB-hidden Table 9) on the synthetic digits: mean energy −logit of the true label over its test images, per label, over epochs (Fig. 23 top)', spec: lineChart(curve(cnnRun.records), 'epoch', 'energy', 'label') },
-        { name: 'cnn-test-error', title: 'CNN on the synthetic digits: test error per epoch (Fig. 23 top left)', spec: lineChart(errors(cnnRun.records), 'epoch', 'testError') },
-        { name: 'energy-per-label', title: 'MLP on MNIST: mean energy −logit of the true label over its test images, per label, over epochs (Fig. 23 bottom)', spec: lineChart(curve(mlpRun.records), 'epoch', 'energy', 'label') },
-        { name: 'mlp-test-error', title: 'MLP on MNIST: test error per epoch (Fig. 23 bottom left)', spec: lineChart(errors(mlpRun.records), 'epoch', 'testError') },
-      ],
+      data: runs.map(({ model, data }) => `${model.label}: ${data.description} ${model.setup}`).join(' '),
+      scale: { ours: runs.map(({ model, data }) => `${model.label} ${thousands(data.y.size)} / ${thousands(data.yTest.size)} (${model.dataset})`).join('; '), paper: 'CNN 10,000 / 10,000 (synthetic); MLP 60,000 / 10,000 (MNIST)' },
+      metrics: { epochs, backend: getBackend(), ...metricsOf(runs) },
+      claims: claimsOf(this.name, runs, epochs).rows,
+      figures: figuresOf(runs),
     };
   },
 };
