@@ -29,9 +29,23 @@ export function unsharedSource(text: string): string {
   return text.replace(shared, '(import "env" "memory" (memory $1 $2))');
 }
 
-/** WebAssembly text (SIMD, threads and bulk memory enabled) → binary bytes. */
+/**
+ * gemm.wat with its micro-kernel's multiply-adds fused: each `acc + a·b` of `$kernel` (an f32x4.mul
+ * then an f32x4.add, two roundings) becomes `f32x4.relaxed_madd` (WebAssembly relaxed SIMD), which
+ * an engine on a CPU with FMA runs as one fused instruction (one rounding). Nothing else changes,
+ * so the packing, blocking and split over threads (and their bit-identity) are the plain kernel's.
+ * Only engines that validate relaxed SIMD (Node ≥ 22 without a flag, current browsers) can load it.
+ */
+export function fusedSource(text: string): string {
+  const multiplyAdd = /\(f32x4\.add \(local\.get (\$c\d\d)\) \(f32x4\.mul \(local\.get (\$av)\) \(local\.get (\$b\d)\)\)\)/g;
+  const count = text.match(multiplyAdd)?.length ?? 0;
+  if (count !== 8) throw new Error(`fusedSource: expected the micro-kernel's 8 multiply-adds, found ${count}`);
+  return text.replace(multiplyAdd, '(f32x4.relaxed_madd (local.get $2) (local.get $3) (local.get $1))');
+}
+
+/** WebAssembly text (SIMD, relaxed SIMD, threads and bulk memory enabled) → binary bytes. */
 export function assembleBytes(name: string, text: string): Uint8Array {
-  const parsed = wabt.parseWat(`${name}.wat`, text, { simd: true, threads: true, bulk_memory: true });
+  const parsed = wabt.parseWat(`${name}.wat`, text, { simd: true, relaxed_simd: true, threads: true, bulk_memory: true });
   try {
     return parsed.toBinary({}).buffer;
   } finally {

@@ -10,6 +10,7 @@ import './backends/index.js'; // registers the backends and chooses the default 
 export { Tensor, tensor, zeros, ones, full, arange, eye, rand, randn, zerosLike, onesLike, type NestedArray, type TensorOptions } from './tensor/tensor.js';
 export { Rng, type RngState } from './tensor/rng.js';
 export { DEFAULT_BACKEND } from './backends/index.js';
+export { configureWasm } from './backends/wasm/backend.js';
 export { setBackend, withBackend, getBackend, backendInfo, ready, listBackends, registerBackend, kernels, type Kernels, type MatmulDims, type Conv2dGeometry, type BackendInfo, type BackendHooks } from './tensor/kernels.js';
 export { oneHot } from './tensor/compute.js';
 export { fromNdarray, toNdarray } from './tensor/ndarray.js';

@@ -57,6 +57,8 @@ export interface Provenance {
   loadAtStart: number;
   backend: string;
   threads: number;
+  /** Whether the GEMM fused its multiply-adds (wasm on an engine with relaxed SIMD); absent in runs made before it could. */
+  fusedMultiplyAdd?: boolean;
   startedAt: string;
 }
 

@@ -48,6 +48,7 @@ export function provenance(): Provenance {
     loadAtStart: Math.round(loadavg()[0] * 100) / 100,
     backend: info.name,
     threads: info.threads,
+    fusedMultiplyAdd: info.fusedMultiplyAdd,
     startedAt: new Date().toISOString(),
   };
 }

@@ -145,12 +145,16 @@ export interface BackendHooks {
   threads?: () => number;
   /** Asynchronous preparation (compiling, starting workers); `ready()` awaits it. */
   ready?: () => Promise<unknown>;
+  /** Whether the matrix products fuse multiply and add into one rounding (default false). */
+  fusedMultiplyAdd?: () => boolean;
 }
 
 /** The active backend and the threads its kernel calls use now. */
 export interface BackendInfo {
   name: string;
   threads: number;
+  /** The matrix products round once per multiply-add (wasm with relaxed SIMD): last bits differ from unfused ones. */
+  fusedMultiplyAdd: boolean;
 }
 
 const backends = new Map<string, { kernels: Kernels; hooks: BackendHooks }>();
@@ -197,7 +201,8 @@ export function getBackend(): string {
 
 /** The active backend's name and how many threads its calls use now (the wasm backend: 1 until its pool is up). */
 export function backendInfo(): BackendInfo {
-  return { name: engine.backend, threads: backends.get(engine.backend)?.hooks.threads?.() ?? 1 };
+  const hooks = backends.get(engine.backend)?.hooks;
+  return { name: engine.backend, threads: hooks?.threads?.() ?? 1, fusedMultiplyAdd: hooks?.fusedMultiplyAdd?.() ?? false };
 }
 
 /**

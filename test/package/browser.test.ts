@@ -25,7 +25,7 @@ beforeAll(async () => {
     const isolated = req.url?.startsWith('/isolated/') ?? false;
     const headers = isolated ? isolation : {};
     if (req.url?.endsWith('/app.js')) res.writeHead(200, { 'Content-Type': 'text/javascript', ...headers }).end(bundle);
-    else if (req.url?.endsWith('/')) res.writeHead(200, { 'Content-Type': 'text/html', ...headers }).end('<!doctype html><title>gibbsgrad</title><script type="module" src="app.js"></script>');
+    else if (req.url?.replace(/\?.*$/, '').endsWith('/')) res.writeHead(200, { 'Content-Type': 'text/html', ...headers }).end('<!doctype html><title>gibbsgrad</title><script type="module" src="app.js"></script>');
     else if (req.url === '/favicon.ico') res.writeHead(204).end();
     else res.writeHead(404).end();
   });
@@ -46,14 +46,15 @@ describe('the engine bundled for a browser', () => {
       const browser = await launchChromium();
       try {
         const { page: tab, problems } = await watchedPage(browser);
-        await tab.goto(`${origin}/${page === 'isolated' ? 'isolated/' : ''}`, { waitUntil: 'load' });
+        const here = await trainProgram();
+        const fma = here.wasm.fusedMultiplyAdd ? 1 : 0; // the page uses the same GEMM kernel as this process
+        await tab.goto(`${origin}/${page === 'isolated' ? 'isolated/' : ''}?fma=${fma}`, { waitUntil: 'load' });
         await tab.waitForFunction(() => 'gibbsgradResult' in globalThis, null, { timeout: 30_000 });
         const there = await tab.evaluate(() => (globalThis as unknown as { gibbsgradResult: Promise<unknown> }).gibbsgradResult) as {
-          result: Record<string, { losses: number[]; gradSum: number; productSum: number; threads: number; readyThreads: number }>;
+          result: Record<string, { losses: number[]; gradSum: number; productSum: number; threads: number; readyThreads: number; fusedMultiplyAdd: boolean }>;
           crossOriginIsolated: boolean;
         };
         const cores = await tab.evaluate(() => (globalThis as unknown as { navigator: { hardwareConcurrency: number } }).navigator.hardwareConcurrency);
-        const here = await trainProgram();
         expect(there.crossOriginIsolated).toBe(page === 'isolated');
         for (const backend of ['reference', 'wasm']) {
           const { threads: _t, readyThreads: _r, ...numbers } = there.result[backend];

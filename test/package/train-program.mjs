@@ -6,7 +6,8 @@ import { backendInfo, F, getBackend, nn, optim, randn, ready, Rng, setBackend, t
 /**
  * Trains a conv → max-pool → ReLU → linear network for a few Adam steps on each backend, and
  * returns the losses, the first conv's gradient checksum after the last step, a 256³ product's
- * sum (big enough to be split across threads), and the threads the backend reported.
+ * sum (big enough to be split across threads), the threads the backend reported and whether its
+ * matrix products fuse multiply-adds (which changes the last bits).
  */
 export async function trainProgram(backends = ['reference', 'wasm']) {
   const out = {};
@@ -39,6 +40,7 @@ export async function trainProgram(backends = ['reference', 'wasm']) {
       productSum: a.matmul(a.transpose()).sum().item(),
       threads: backendInfo().threads,
       readyThreads: info.threads,
+      fusedMultiplyAdd: info.fusedMultiplyAdd,
     };
   }
   setBackend(before);

@@ -7,18 +7,20 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { backendInfo, getBackend, kernels, listBackends, ready, Rng, withBackend } from '../../src/index.js';
 import type { Conv2dGeometry, Kernels, MatmulDims } from '../../src/tensor/kernels.js';
 import { referenceKernels } from '../../src/backends/reference/index.js';
-import { assembleAll, assembleBytes, KERNEL_FILES, unsharedSource, watSource, type KernelFile } from '../../scripts/assemble-wat.js';
-import { kernelBytes } from '../../src/backends/wasm/binaries.js';
-import { createWasmKernels, type WasmKernels } from '../../src/backends/wasm/backend.js';
+import { assembleAll, assembleBytes, fusedSource, KERNEL_FILES, unsharedSource, watSource, type KernelFile } from '../../scripts/assemble-wat.js';
+import { kernelBytes, relaxedSimdAvailable } from '../../src/backends/wasm/binaries.js';
+import { createWasmKernels, defaultFusedMultiplyAdd, type WasmKernels } from '../../src/backends/wasm/backend.js';
 
 const runtimes: WasmKernels[] = [];
-function wasmKernels(threads: number, sources: Partial<Record<KernelFile, string>> = {}): Kernels {
+/** Kernels from the .wat sources (or the mutants given); `fused`: the GEMM with fused multiply-adds. */
+function wasmKernels(threads: number, sources: Partial<Record<KernelFile, string>> = {}, fused = false): Kernels {
+  const modules = assembleAll(fused ? { ...sources, gemm: fusedSource(sources.gemm ?? watSource('gemm')) } : sources);
   // thresholds 0: every call goes to WebAssembly and, with 2 threads, is split
-  const w = createWasmKernels({ threads, modules: assembleAll(sources), gemmMinWork: 0, parallelMinWork: 0, windowMinSize: 0 });
+  const w = createWasmKernels({ threads, modules, gemmMinWork: 0, parallelMinWork: 0, windowMinSize: 0 });
   runtimes.push(w);
   return { ...referenceKernels, ...w.kernels };
 }
@@ -106,7 +108,7 @@ describe('wasm backend', () => {
   });
 
   it('gives the same bits on an unshared memory (a page without cross-origin isolation), which allows one thread only', async () => {
-    const unshared = createWasmKernels({ threads: 1, shared: false, gemmMinWork: 0, windowMinSize: 0 });
+    const unshared = createWasmKernels({ threads: 1, shared: false, fusedMultiplyAdd: false, gemmMinWork: 0, windowMinSize: 0 });
     const shared = { ...referenceKernels, ...two };
     const { a, b, d } = gemmInputs({ seed: 3, m: 65, k: 129, n: 63, transA: true, transB: false, batch: 2, broadcast: 'none' });
     const out1 = new Float32Array(d.batch * d.m * d.n), out2 = new Float32Array(out1.length);
@@ -194,6 +196,84 @@ describe('wasm GEMM', () => {
       expect(fc.check(gemmProperty(mutant), { numRuns: 60 }).failed).toBe(true);
     });
   }
+});
+
+const withoutRelaxed = relaxedSimdAvailable() ? '' : ' (skipped: this engine does not validate WebAssembly relaxed SIMD; Node ≥ 22 does)';
+
+describe('wasm GEMM with fused multiply-adds (relaxed SIMD)', () => {
+  it('is chosen by default exactly where relaxed SIMD validates, and GIBBSGRAD_FMA=0 turns it off', () => {
+    expect(defaultFusedMultiplyAdd()).toBe(relaxedSimdAvailable());
+    expect(withBackend('wasm', backendInfo).fusedMultiplyAdd).toBe(relaxedSimdAvailable());
+    expect(withBackend('reference', backendInfo).fusedMultiplyAdd).toBe(false);
+    vi.stubEnv('GIBBSGRAD_FMA', '0');
+    try {
+      expect(defaultFusedMultiplyAdd()).toBe(false);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it.skipIf(relaxedSimdAvailable())('is an error to ask for where relaxed SIMD is missing', () => {
+    expect(() => createWasmKernels({ threads: 1, fusedMultiplyAdd: true })).toThrow(/fused multiply-add needs WebAssembly relaxed SIMD/);
+  });
+
+  it('embeds the bytes the fused source assembles to now', () => {
+    const fused = fusedSource(watSource('gemm'));
+    expect(fused.match(/f32x4\.relaxed_madd/g)).toHaveLength(8);
+    expect(fused).not.toMatch(/f32x4\.mul/);
+    expect(kernelBytes('gemm', true, true)).toEqual(assembleBytes('gemm', fused));
+    expect(kernelBytes('gemm', false, true)).toEqual(assembleBytes('gemm', unsharedSource(fused)));
+    expect(kernelBytes('im2col', true, true)).toEqual(kernelBytes('im2col', true)); // only the GEMM has a fused variant
+  });
+
+  describe.skipIf(!relaxedSimdAvailable())(`kernels${withoutRelaxed}`, () => {
+    const fusedOne = relaxedSimdAvailable() ? wasmKernels(1, {}, true) : referenceKernels;
+    const fusedTwo = relaxedSimdAvailable() ? wasmKernels(2, {}, true) : referenceKernels;
+
+    it('stay within the float32 summation bound of the reference (1 and 2 threads, across the cache blocks)', () => {
+      fc.assert(gemmProperty(fusedOne), { numRuns: 60 });
+      fc.assert(gemmProperty(fusedTwo), { numRuns: 60 });
+      for (const [m, k, n] of blockCrossing) {
+        const { a, b, d } = gemmInputs({ seed: m + k + n, m, k, n, transA: true, transB: false, batch: 1, broadcast: 'none' });
+        expect(gemmViolation(fusedTwo, a, b, d), `${m}×${k}×${n}`).toBe(0);
+      }
+    });
+
+    it('give bit-identical results on 1 and 2 threads, and the process-wide backend runs them', () => {
+      fc.assert(
+        fc.property(gemmCase, (c) => {
+          const { a, b, d } = gemmInputs(c);
+          const x = new Float32Array(d.batch * d.m * d.n);
+          const y = new Float32Array(d.batch * d.m * d.n);
+          const z = new Float32Array(d.batch * d.m * d.n);
+          fusedOne.matmul(a, b, x, d);
+          fusedTwo.matmul(a, b, y, d);
+          expect(new Uint32Array(y.buffer)).toEqual(new Uint32Array(x.buffer));
+          if (d.batch * d.m * d.n * d.k >= 64) {
+            withBackend('wasm', kernels).matmul(a, b, z, d);
+            expect(new Uint32Array(z.buffer)).toEqual(new Uint32Array(x.buffer));
+          }
+        }),
+        { numRuns: 30 },
+      );
+    });
+
+    // a fused kernel that drops one of its multiply-adds, and one whose packing keeps a row too few
+    const mutants: [string, (fused: string) => string][] = [
+      ['a lost multiply-add', (fused) => fused.replace('(f32x4.relaxed_madd (local.get $av) (local.get $b1) (local.get $c21))', '(local.get $c21)')],
+      ['packed A keeps one row too few', (fused) => fused.replace('(if (i32.lt_s (local.get $row) (local.get $mb)) ;; TAIL-A', '(if (i32.lt_s (i32.add (local.get $row) (i32.const 1)) (local.get $mb)) ;; TAIL-A')],
+    ];
+    for (const [what, plant] of mutants) {
+      it(`catch a planted bug: ${what}`, () => {
+        const fused = fusedSource(watSource('gemm'));
+        const planted = plant(fused);
+        expect(planted).not.toBe(fused);
+        const w = createWasmKernels({ threads: 1, modules: assembleAll({ gemm: planted }), gemmMinWork: 0, parallelMinWork: 0, windowMinSize: 0 });
+        runtimes.push(w);
+        expect(fc.check(gemmProperty({ ...referenceKernels, ...w.kernels }), { numRuns: 60 }).failed).toBe(true);
+      });
+    }
+  });
 });
 
 /** A conv (or pool) geometry with stride and padding; sizes include the edge values. */

@@ -14,8 +14,8 @@
 import type { Conv2dGeometry, Kernels, MatmulDims } from '../../tensor/kernels.js';
 import { registerBackend } from '../../tensor/kernels.js';
 import { convByIm2col, referenceKernels } from '../reference/index.js';
-import { compileKernels, compileKernelsAsync, simdAvailable, type KernelFile } from './binaries.js';
-import { sharedMemoryAvailable, threadStart } from './host.js';
+import { compileKernels, compileKernelsAsync, relaxedSimdAvailable, simdAvailable, type KernelFile } from './binaries.js';
+import { envVar, sharedMemoryAvailable, threadStart } from './host.js';
 import { elementwiseKernels } from './elementwise.js';
 import { permute } from './permute.js';
 import { reduceKernels } from './reduce.js';
@@ -25,6 +25,13 @@ import type { WasmModule } from './wasm-api.js';
 export interface WasmKernelOptions {
   /** Threads including the calling one (default GIBBSGRAD_THREADS or every core; 1 without shared memory). */
   threads?: number;
+  /**
+   * The GEMM micro-kernel with fused multiply-adds (relaxed SIMD's f32x4.relaxed_madd: one rounding
+   * per multiply-add instead of two, so results differ from the plain kernel's in the last bits).
+   * Default: wherever this engine validates relaxed SIMD, unless GIBBSGRAD_FMA=0 (Node). Asking for
+   * it where relaxed SIMD is missing is an error. Ignored when `modules` is given.
+   */
+  fusedMultiplyAdd?: boolean;
   /** Compiled modules (tests pass mutated ones); default: the embedded binaries. They must import a memory shared as `shared` says. */
   modules?: Record<KernelFile, WasmModule>;
   /** Whether the memory is shared (default: wherever the host can share memory). */
@@ -57,12 +64,26 @@ export function splitRange(total: number, parts: number, align: number): [number
 export interface WasmKernels {
   kernels: Partial<Kernels>;
   runtime: WasmRuntime;
+  /** Whether the GEMM's micro-kernel fuses its multiply-adds (false when the modules were given). */
+  fusedMultiplyAdd: boolean;
+}
+
+/** Relaxed SIMD validates here and GIBBSGRAD_FMA is not '0'. */
+export function defaultFusedMultiplyAdd(): boolean {
+  return relaxedSimdAvailable() && envVar('GIBBSGRAD_FMA') !== '0';
+}
+
+/** The fused GEMM where asked for and available; asking for it without relaxed SIMD is an error. */
+function fusedChoice(asked: boolean | undefined): boolean {
+  if (asked && !relaxedSimdAvailable()) throw new Error('wasm backend: fused multiply-add needs WebAssembly relaxed SIMD, which this engine does not validate (Node ≥ 22 or a current browser)');
+  return asked ?? defaultFusedMultiplyAdd();
 }
 
 export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
   const shared = opts.shared ?? sharedMemoryAvailable();
   const threads = opts.threads ?? (shared && threadStart() !== 'never' ? defaultThreads() : 1);
-  const runtime = new WasmRuntime(opts.modules ?? compileKernels(shared), threads, shared);
+  const fusedMultiplyAdd = opts.modules ? false : fusedChoice(opts.fusedMultiplyAdd);
+  const runtime = new WasmRuntime(opts.modules ?? compileKernels(shared, fusedMultiplyAdd), threads, shared);
   const gemmMinWork = opts.gemmMinWork ?? DEFAULT_GEMM_MIN_WORK;
   const parallelMinWork = opts.parallelMinWork ?? DEFAULT_PARALLEL_MIN_WORK;
   const scratchBytes = runtime.call('gemm', 'scratchBytes');
@@ -257,6 +278,7 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
   return {
     kernels: { matmul, im2col, col2im, maxPool2d, conv2dForward, conv2dWeightGrad, conv2dInputGrad, permute, ...elementwiseKernels, ...reduceKernels },
     runtime,
+    fusedMultiplyAdd,
   };
 }
 
@@ -270,9 +292,22 @@ const WASM_KERNELS = ['matmul', 'im2col', 'col2im', 'maxPool2d', 'conv2dForward'
  */
 let instance: WasmKernels | null = null;
 let pending: Promise<WasmKernels> | null = null;
+let fusedAsked: boolean | undefined;
 
 function wasm(): WasmKernels {
-  return (instance ??= createWasmKernels());
+  return (instance ??= createWasmKernels({ fusedMultiplyAdd: fusedAsked }));
+}
+
+/**
+ * Options of the process-wide 'wasm' backend, to be set before its first kernel call (or `ready()`):
+ * `fusedMultiplyAdd` picks the GEMM micro-kernel with fused multiply-adds (the default where
+ * relaxed SIMD validates) or the plain one, e.g. so that a browser page computes the same bits as
+ * a Node 20 process. Setting it after the modules were compiled, to another value, is an error.
+ */
+export function configureWasm({ fusedMultiplyAdd }: { fusedMultiplyAdd?: boolean }): void {
+  const wanted = fusedChoice(fusedMultiplyAdd);
+  if (instance && instance.fusedMultiplyAdd !== wanted) throw new Error('configureWasm: the wasm kernels are already compiled; call it before the first kernel call or ready()');
+  fusedAsked = fusedMultiplyAdd;
 }
 
 /** Compiles the modules asynchronously and starts the worker pool where threads exist; resolves to the runtime. */
@@ -280,8 +315,9 @@ export function wasmReady(): Promise<WasmKernels> {
   pending ??= (async () => {
     if (!instance) {
       const shared = sharedMemoryAvailable();
-      const modules = await compileKernelsAsync(shared);
-      instance ??= createWasmKernels({ modules, shared });
+      const fusedMultiplyAdd = fusedChoice(fusedAsked);
+      const modules = await compileKernelsAsync(shared, fusedMultiplyAdd);
+      instance ??= { ...createWasmKernels({ modules, shared }), fusedMultiplyAdd };
     }
     await instance.runtime.startPool();
     return instance;
@@ -292,6 +328,6 @@ export function wasmReady(): Promise<WasmKernels> {
 if (simdAvailable()) {
   const lazy: Partial<Kernels> = { permute, ...elementwiseKernels, ...reduceKernels };
   for (const name of WASM_KERNELS) (lazy as Record<string, unknown>)[name] = (...args: unknown[]) => (wasm().kernels[name] as (...a: unknown[]) => void)(...args);
-  registerBackend('wasm', lazy, { threads: () => wasm().runtime.activeThreads, ready: wasmReady });
+  registerBackend('wasm', lazy, { threads: () => wasm().runtime.activeThreads, fusedMultiplyAdd: () => wasm().fusedMultiplyAdd, ready: wasmReady });
 }
 export type { Conv2dGeometry };
