@@ -113,6 +113,25 @@ describe('bias and unpooling kernels (reference)', () => {
     }), { numRuns: 100 });
   });
 
+  it('channelSums and sumOfSquares equal plain float64 sums (odd lengths: the tails of their unrolled loops)', () => {
+    fc.assert(fc.property(seed, (s) => {
+      const rng = new Rng(s);
+      const [n, k, P] = [1 + rng.int(3), 1 + rng.int(4), 1 + rng.int(9)];
+      const G = normals(rng, n * k * P);
+      const sums = new Float32Array(k);
+      K.channelSums(G, n, P, sums);
+      for (let c = 0; c < k; c++) {
+        let plain = 0;
+        for (let b = 0; b < n; b++) for (let p = 0; p < P; p++) plain += G[(b * k + c) * P + p];
+        expect(Math.abs(sums[c] - plain)).toBeLessThanOrEqual(2 ** -23 * Math.abs(plain) + 1e-30);
+      }
+      const x = G.subarray(0, 1 + rng.int(G.length));
+      let squares = 0;
+      for (const v of x) squares += v * v;
+      expect(Math.abs(K.sumOfSquares(x) - squares)).toBeLessThanOrEqual(1e-12 * squares);
+    }), { numRuns: 100 });
+  });
+
   it('unpoolBackward is the adjoint of unpool in z, and unpool is 0 wherever the mask is (even for an infinite z)', () => {
     fc.assert(fc.property(seed, (s) => {
       const rng = new Rng(s);

@@ -278,15 +278,25 @@ function addChannelBias(y: Float32Array, bias: Float32Array, n: number, P: numbe
   }
 }
 
-/** Σ_{b,p} G[b, k, p] for G of shape [n, K, P], accumulated in float64 per channel. */
+/**
+ * Σ_{b,p} G[b, k, p] for G of shape [n, K, P], accumulated in float64 per channel (two running sums
+ * per run of P, as in sumOfSquares: a different float64 order changes the float32 result only when
+ * it lies within ~1e-16 of a rounding boundary, i.e. practically never).
+ */
 function channelSums(G: Float32Array, n: number, P: number, out: Float32Array): void {
   const K = out.length;
   const sums = new Float64Array(K);
   for (let b = 0; b < n; b++) {
     for (let k = 0; k < K; k++) {
-      let s = 0;
-      for (let p = (b * K + k) * P, end = p + P; p < end; p++) s += G[p];
-      sums[k] += s;
+      let s0 = 0, s1 = 0;
+      const start = (b * K + k) * P, end = start + P;
+      let p = start;
+      for (; p + 1 < end; p += 2) {
+        s0 += G[p];
+        s1 += G[p + 1];
+      }
+      if (p < end) s0 += G[p];
+      sums[k] += s0 + s1;
     }
   }
   out.set(sums);
@@ -349,10 +359,22 @@ function where(cond: Float32Array, a: Float32Array, b: Float32Array, out: Float3
   for (let i = 0; i < out.length; i++) out[i] = cond[i] !== 0 ? a[i] : b[i];
 }
 
+/**
+ * Σ x², in float64. Four running sums, so that consecutive additions do not wait for each other
+ * (a single sum is bound by the add's latency: this is 3–4× faster on long gradients); in float64
+ * the order changes the result by ~1e-16 relative, far below what a float32 input can show.
+ */
 function sumOfSquares(x: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
-  return s;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  const n = x.length, n4 = n - (n % 4);
+  for (let i = 0; i < n4; i += 4) {
+    s0 += x[i] * x[i];
+    s1 += x[i + 1] * x[i + 1];
+    s2 += x[i + 2] * x[i + 2];
+    s3 += x[i + 3] * x[i + 3];
+  }
+  for (let i = n4; i < n; i++) s0 += x[i] * x[i];
+  return s0 + s1 + (s2 + s3);
 }
 
 function sgdUpdate(w: Float32Array, g: Float32Array, v: Float32Array | null, h: SgdHyper): void {
