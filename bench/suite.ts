@@ -15,6 +15,8 @@
  * - a very slow case, whose warm-up call alone outlasted `slowBudget` (TF.js cpu's
  *   Conv2DBackpropFilter: a minute or more per CNN1 step), reports that one call: its one-time
  *   costs are negligible next to it, and repeating it would stretch the run by minutes per case.
+ * An external case (PyTorch, in a Python subprocess: bench/torch.ts) times itself by the same
+ * rules, with batches of calls in place of benny, and reports its mean.
  * No timing is asserted anywhere.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -45,11 +47,27 @@ interface CaseInfo {
   mayBeUnsupported?: boolean;
 }
 
+/** What an external case reports: mean seconds per call, its 95 % margin in percent (NaN: none), how timed. */
+export interface ExternalTiming {
+  seconds: number;
+  margin: number;
+  samples: number;
+  method: 'once' | 'loop' | 'batches';
+}
+
+/** Timing options with their defaults filled in (what an external case receives). */
+export type TimingOptions = Required<Pick<RunOptions, 'maxTime' | 'slowCall' | 'slowBudget' | 'slowSamples'>>;
+
 /**
  * `fn` is timed as is; `prepare` runs just before the case (e.g. to switch the TF.js backend and
- * create the inputs on it) and is not timed.
+ * create the inputs on it) and is not timed; `external` times the case elsewhere (another
+ * process) with the suite's options and reports the result.
  */
-export type BenchCase = CaseInfo & ({ fn: () => unknown } | { prepare: () => Prepared | Promise<Prepared> });
+export type BenchCase = CaseInfo &
+  ({ fn: () => unknown } | { prepare: () => Prepared | Promise<Prepared> } | { external: (timing: TimingOptions) => Promise<ExternalTiming> });
+
+/** The note of a peer that is not installed here (e.g. PyTorch); its cells say just that. */
+export const NOT_INSTALLED = 'not installed';
 
 export interface BenchRow {
   task: string;
@@ -61,7 +79,8 @@ export interface BenchRow {
   /** Relative margin of error of the mean (95 %), in percent. */
   margin: number;
   samples: number;
-  method: 'benny' | 'loop' | 'once' | 'unsupported';
+  /** 'batches': an external case's batches of calls (benny's counterpart). */
+  method: 'benny' | 'loop' | 'once' | 'batches' | 'unsupported';
   /** Why the implementation cannot run the task. */
   note?: string;
 }
@@ -104,6 +123,16 @@ export async function runSuite(name: string, cases: BenchCase[], opts: RunOption
 async function runCase(suite: string, c: BenchCase, opts: RunOptions): Promise<BenchRow> {
   const { maxTime = 1.5, slowCall = 0.25, slowBudget = 4, slowSamples = 2 } = opts;
   const base = { task: c.task, impl: c.impl, unit: c.unit };
+  if ('external' in c) {
+    let t: ExternalTiming;
+    try {
+      t = await c.external({ maxTime, slowCall, slowBudget, slowSamples });
+    } catch (e) {
+      if (!c.mayBeUnsupported) throw e;
+      return unsupported(base, e);
+    }
+    return { ...base, opsPerSec: 1 / t.seconds, throughput: c.work / t.seconds / scale[c.unit], margin: t.margin, samples: t.samples, method: t.method };
+  }
   let prepared: Prepared;
   try {
     prepared = 'prepare' in c ? await c.prepare() : { fn: c.fn };
@@ -172,15 +201,17 @@ export function machine(): { cpu: string; cores: number; memoryGB: number; node:
 
 /**
  * Markdown: one row per task, one column per implementation, then one ratio column per (ours, peer)
- * pair, where `ours` lists our implementations (a single baseline name is accepted too). A task an
- * implementation cannot run shows "n/a" with a numbered footnote giving the reason.
+ * pair, where `ours` lists our implementations (a single baseline name is accepted too) and
+ * `ratio(ours, peer)`, when given, picks the pairs that get a column. A task an implementation
+ * cannot run shows "n/a" with a numbered footnote giving the reason ("not installed" for a peer
+ * missing here), one it was not asked to run "—". A training step (images/s) also shows its ms.
  */
-export function table(rows: BenchRow[], ours?: string | readonly string[]): string {
+export function table(rows: BenchRow[], ours?: string | readonly string[], ratio: (ours: string, peer: string) => boolean = () => true): string {
   const mine = ours === undefined ? [] : typeof ours === 'string' ? [ours] : [...ours];
   const impls = [...new Set(rows.map((r) => r.impl))];
   const tasks = [...new Set(rows.map((r) => r.task))];
   const peers = impls.filter((i) => !mine.includes(i));
-  const pairs = mine.filter((m) => impls.includes(m)).flatMap((m) => peers.map((p) => [m, p] as const));
+  const pairs = mine.filter((m) => impls.includes(m)).flatMap((m) => peers.filter((p) => ratio(m, p)).map((p) => [m, p] as const));
   const short = (impl: string) => impl.split('/').pop();
   const head = ['task', ...impls, ...pairs.map(([m, p]) => `${short(m)} / ${short(p)}`)];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
@@ -194,8 +225,8 @@ export function table(rows: BenchRow[], ours?: string | readonly string[]): stri
     const cells = impls.map((i) => {
       const r = by.get(i);
       if (!r) return '—';
-      if (r.method === 'unsupported') return `n/a [${footnote(`${i}: ${r.note}`)}]`;
-      return `${fmt(r.throughput)} ${r.unit}`;
+      if (r.method === 'unsupported') return r.note === NOT_INSTALLED ? NOT_INSTALLED : `n/a [${footnote(`${i}: ${r.note}`)}]`;
+      return `${fmt(r.throughput)} ${r.unit}${r.unit === 'images/s' ? `, ${fmt(1000 / r.opsPerSec)} ms` : ''}`;
     });
     const ratios = pairs.map(([m, p]) => {
       const a = by.get(m)?.throughput ?? NaN;
