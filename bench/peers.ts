@@ -1,21 +1,26 @@
 /**
- * Our backends against TF.js (cpu and wasm backends) in one run, on the same random inputs: matmul,
- * the two convolutions of CNN1 at batch 64 (forward, and forward + input and filter gradients),
- * 2×2 max-pool on the CNN1 shapes, and the full CNN1 training step.
+ * Our backends against TF.js (cpu and wasm backends), jax-js (wasm device) and PyTorch (CPU, in a
+ * Python subprocess) in one run, on the same random inputs: matmul, the two convolutions of CNN1 at
+ * batch 64 (forward, and forward + input and filter gradients), 2×2 max-pool on the CNN1 shapes,
+ * the full CNN1 training step, and a training step (Adam) of bayes-prior's Table 11 CNN at batch 32.
  *
  * Every backend `listBackends()` reports is measured, so a fast backend appears here as soon as it
  * registers. Each implementation uses its native layout: NCHW with [out, in, kh, kw] filters for
- * gibbsgrad, NHWC with [kh, kw, in, out] filters for TF.js (the same numbers, transposed before
- * timing starts). FLOPs count multiply and add separately: 2·m·k·n for a matmul, 2·N·O·OH·OW·C·KH·KW
- * for a convolution, three times that for forward + both gradients. Max-pool counts input elements.
+ * gibbsgrad and PyTorch, NHWC with [kh, kw, in, out] filters for TF.js (the same numbers, transposed
+ * before timing starts); jax-js's formulation is described in bench/jaxjs.ts. FLOPs count multiply
+ * and add separately: 2·m·k·n for a matmul, 2·N·O·OH·OW·C·KH·KW for a convolution, three times that
+ * for forward + both gradients. Max-pool counts input elements, a training step images.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { F, Rng, Tensor, listBackends, optim, randn, setBackend, tensor } from '../src/index.js';
+import { F, Rng, Tensor, listBackends, optim, randn, setBackend, tensor, type nn } from '../src/index.js';
+import { SCALES, table11Cnn } from '../src/experiments/bayes-prior.js';
 import { cnn1 } from './cnn1.js';
-import type { BenchCase, Prepared, Unit } from './suite.js';
+import * as jax from './jaxjs.js';
+import type { BenchCase, ExternalTiming, Prepared, TimingOptions, Unit } from './suite.js';
 import { registerTfjsGradients, softmaxCrossEntropy } from './tfjs-gradients.js';
+import { defaultPython, timeTorch, torchImpl, type TorchCase } from './torch.js';
 
 export const tfjsBackends = ['cpu', 'wasm'] as const;
 type TfjsBackend = (typeof tfjsBackends)[number];
@@ -23,6 +28,22 @@ type TfjsBackend = (typeof tfjsBackends)[number];
 /** Implementation names as they appear in the table. */
 export const ourImpl = (backend: string) => `gibbsgrad/${backend}`;
 const tfjsImpl = (backend: TfjsBackend) => `tfjs-${backend}`;
+export const { jaxImpl, jaxLaxConvImpl } = jax;
+export { torchImpl };
+
+/** Every peer implementation, in column order; `jaxLaxConvImpl` is measured beside jax-js but kept out of the table. */
+export const peerImpls = [...tfjsBackends.map(tfjsImpl), jaxImpl, jaxLaxConvImpl, torchImpl] as const;
+
+/**
+ * The ratio columns of the table: every fast backend against every peer, the reference backend
+ * against TF.js cpu only. The reference is plain TypeScript written to be read; its one telling
+ * comparison is with TF.js's plain-JavaScript backend, and next to compiled code it is ≈ 0.1×
+ * everywhere, which three more columns would only repeat.
+ */
+export const peerRatio = (mine: string, peer: string): boolean => mine !== ourImpl('reference') || peer === tfjsImpl('cpu');
+
+/** Rows measured for the text above the table, not for a column: jax-js's lax.conv. */
+export const peerAside = (row: { impl: string }): boolean => row.impl === jaxLaxConvImpl;
 
 interface Task {
   name: string;
@@ -31,14 +52,23 @@ interface Task {
   unit: Unit;
   ours: () => Prepared;
   /** Runs with the TF.js backend already active; creates its inputs there. */
-  tfjs: () => Prepared;
+  tfjs?: () => Prepared;
+  /** Runs with jax-js's wasm device started. */
+  jax?: () => Prepared;
+  /** jax-js's own `lax.conv`, for the forward convolutions (the other formulation: bench/jaxjs.ts). */
+  jaxLaxConv?: () => Prepared;
+  /** What PyTorch runs, in its subprocess. */
+  torch?: () => TorchCase;
 }
 
 const BATCH = 64;
 const LR = 0.01;
+/** bayes-prior trains its Table 11 CNN with Adam, lr 2·10⁻³, batch 32 (runConfig in src/experiments/bayes-prior.ts). */
+const BAYES_BATCH = 32;
+const BAYES_LR = 2e-3;
 
-/** The tasks of the peer suite; smaller sizes and batch make a quick run (the harness test). */
-export function peerTasks({ matmulSizes = [128, 256, 512, 1024], batch = BATCH, seed = 0 } = {}): Task[] {
+/** The tasks of the peer suite; smaller sizes and batches make a quick run (`--quick`, the harness test). */
+export function peerTasks({ matmulSizes = [128, 256, 512, 1024], batch = BATCH, bayesBatch = BAYES_BATCH, seed = 0 } = {}): Task[] {
   registerTfjsGradients();
   const rng = new Rng(seed);
   const tasks: Task[] = [];
@@ -56,6 +86,8 @@ export function peerTasks({ matmulSizes = [128, 256, 512, 1024], batch = BATCH, 
         const [ta, tb] = [tf.tensor2d(a.data, [n, n]), tf.tensor2d(b.data, [n, n])];
         return { fn: () => tf.tidy(() => void tf.matMul(ta, tb)), dispose: () => tf.dispose([ta, tb]) };
       },
+      jax: () => jax.matmul(a, b),
+      torch: () => ({ kind: 'matmul', inputs: { a, b } }),
     });
   }
 
@@ -86,6 +118,9 @@ export function peerTasks({ matmulSizes = [128, 256, 512, 1024], batch = BATCH, 
         const t = tfInputs();
         return { fn: () => tf.tidy(() => void tf.conv2d(t.x, t.w, 1, 'valid')), dispose: () => tf.dispose(Object.values(t)) };
       },
+      jax: () => jax.convForward(x, w, 'gather'),
+      jaxLaxConv: () => jax.convForward(x, w, 'lax.conv'),
+      torch: () => ({ kind: 'conv', inputs: { x, w } }),
     });
     tasks.push({
       name: `${label} forward+backward`,
@@ -103,6 +138,8 @@ export function peerTasks({ matmulSizes = [128, 256, 512, 1024], batch = BATCH, 
         const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid'));
         return { fn: () => tf.tidy(() => void grads([t.x, t.w], t.dy)), dispose: () => tf.dispose(Object.values(t)) };
       },
+      jax: () => jax.convBackward(x, w, dy),
+      torch: () => ({ kind: 'conv-grad', inputs: { x, w, dy } }),
     });
   }
 
@@ -123,6 +160,8 @@ export function peerTasks({ matmulSizes = [128, 256, 512, 1024], batch = BATCH, 
         const tx = nhwc(x);
         return { fn: () => tf.tidy(() => void tf.maxPool(tx, 2, 2, 'valid')), dispose: () => tx.dispose() };
       },
+      jax: () => jax.maxPool(x),
+      torch: () => ({ kind: 'maxpool', inputs: { x } }),
     });
     tasks.push({
       name: `maxpool [${xs}] forward+backward`,
@@ -140,6 +179,8 @@ export function peerTasks({ matmulSizes = [128, 256, 512, 1024], batch = BATCH, 
         const grads = tf.grads((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'));
         return { fn: () => tf.tidy(() => void grads([tx], tdy)), dispose: () => tf.dispose([tx, tdy]) };
       },
+      jax: () => jax.maxPool(x, dy),
+      torch: () => ({ kind: 'maxpool-grad', inputs: { x, dy } }),
     });
   }
 
@@ -152,17 +193,7 @@ export function peerTasks({ matmulSizes = [128, 256, 512, 1024], batch = BATCH, 
     task: `CNN1 training step, batch ${batch}`,
     work: batch,
     unit: 'images/s',
-    ours: () => {
-      const model = cnn1(new Rng(modelSeed));
-      const opt = new optim.SGD(model.parameters(), { lr: LR });
-      return {
-        fn: () => {
-          opt.zeroGrad();
-          F.crossEntropy(model.forward(images), labels).backward();
-          opt.step();
-        },
-      };
-    },
+    ours: () => trainStep(cnn1(new Rng(modelSeed)), images, labels, (ps) => new optim.SGD(ps, { lr: LR })),
     tfjs: () => {
       // The same initial weights as ours, in TF.js layout.
       const [w1, b1, w2, b2, w3, b3] = cnn1(new Rng(modelSeed)).parameters();
@@ -189,28 +220,78 @@ export function peerTasks({ matmulSizes = [128, 256, 512, 1024], batch = BATCH, 
         },
       };
     },
+    jax: () => jax.cnn1Trainer(cnn1(new Rng(modelSeed)).parameters(), images, labels, LR),
+    torch: () => ({ kind: 'train-step', inputs: { x: images, y: labels }, net: cnn1(new Rng(modelSeed)), optimizer: { name: 'sgd', lr: LR } }),
+  });
+
+  // bayes-prior's network (LB-hidden Table 11, full scale: 1×32×32 input, conv 3×3×12 → ReLU →
+  // conv 5×5×32 → ReLU → maxpool 2 → conv 5×5×128 → ReLU → maxpool 2 → Linear 2048→512 → ReLU →
+  // Linear 512→32 → ReLU → Linear 32→10), built by the experiment's own constructor, trained as
+  // the experiment trains it (no regulariser): forward, cross-entropy, backward, Adam. Ours and
+  // PyTorch only: TF.js wasm lacks the filter gradient, TF.js cpu would take minutes per step.
+  const bayesImages = randn([bayesBatch, 1, SCALES.full.side, SCALES.full.side], rng);
+  const bayesLabels = tensor(Float32Array.from({ length: bayesBatch }, () => rng.int(10)));
+  const bayesSeed = rng.int(2 ** 31);
+  const bayesNet = () => table11Cnn(SCALES.full, new Rng(bayesSeed), null).net;
+  tasks.push({
+    name: 'bayes-prior training step',
+    task: `bayes-prior CNN (Table 11) training step, Adam, batch ${bayesBatch}`,
+    work: bayesBatch,
+    unit: 'images/s',
+    ours: () => trainStep(bayesNet(), bayesImages, bayesLabels, (ps) => new optim.Adam(ps, { lr: BAYES_LR })),
+    torch: () => ({ kind: 'train-step', inputs: { x: bayesImages, y: bayesLabels }, net: bayesNet(), optimizer: { name: 'adam', lr: BAYES_LR } }),
   });
   return tasks;
 }
 
-/** Cases in task order; within a task, our backends first, then the TF.js peers. */
-export function peerCases(tasks = peerTasks(), backends = listBackends()): BenchCase[] {
-  return tasks.flatMap((t) => [
-    ...backends.map((be): BenchCase => ({
-      name: `${t.name} (${ourImpl(be)})`, task: t.task, impl: ourImpl(be), work: t.work, unit: t.unit,
-      prepare: () => {
-        setBackend(be);
-        return t.ours();
-      },
-    })),
-    ...tfjsBackends.map((be): BenchCase => ({
-      name: `${t.name} (${tfjsImpl(be)})`, task: t.task, impl: tfjsImpl(be), work: t.work, unit: t.unit, mayBeUnsupported: true,
-      prepare: async () => {
-        if (!(await tf.setBackend(be))) throw new Error(`TF.js backend '${be}' failed to initialise`);
-        return t.tfjs();
-      },
-    })),
-  ]);
+/** One training step of `net` on a fixed batch: zero the gradients, cross-entropy, backward, update. */
+function trainStep(net: nn.Sequential, images: Tensor, labels: Tensor, makeOptimizer: (params: Tensor[]) => optim.SGD | optim.Adam): Prepared {
+  const optimizer = makeOptimizer(net.parameters());
+  return {
+    fn: () => {
+      optimizer.zeroGrad();
+      F.crossEntropy(net.forward(images), labels).backward();
+      optimizer.step();
+    },
+  };
+}
+
+export interface PeerOptions {
+  /** Which peers to run (default all of `peerImpls`). */
+  peers?: readonly string[];
+  /** The Python interpreter with torch (default /usr/bin/python3). */
+  python?: string;
+}
+
+/**
+ * Cases in task order; within a task, our backends first, then the peers in `peerImpls` order
+ * (each only where the task has it: the table shows "—" elsewhere).
+ */
+export function peerCases(tasks = peerTasks(), backends = listBackends(), { peers = peerImpls, python = defaultPython }: PeerOptions = {}): BenchCase[] {
+  return tasks.flatMap((t) => {
+    const info = { task: t.task, work: t.work, unit: t.unit };
+    const peer = (impl: string, c: { prepare: () => Promise<Prepared> } | { external: (timing: TimingOptions) => Promise<ExternalTiming> }): BenchCase[] =>
+      peers.includes(impl) ? [{ name: `${t.name} (${impl})`, ...info, impl, mayBeUnsupported: true, ...c }] : [];
+    const { tfjs, jax: jaxCase, jaxLaxConv, torch } = t;
+    return [
+      ...backends.map((be): BenchCase => ({
+        name: `${t.name} (${ourImpl(be)})`, ...info, impl: ourImpl(be),
+        prepare: () => {
+          setBackend(be);
+          return t.ours();
+        },
+      })),
+      ...(tfjs ? tfjsBackends.flatMap((be) => peer(tfjsImpl(be), {
+        prepare: async () => {
+          if (!(await tf.setBackend(be))) throw new Error(`TF.js backend '${be}' failed to initialise`);
+          return tfjs();
+        },
+      })) : []),
+      ...(jaxCase ? peer(jaxImpl, { prepare: async () => (await jax.jaxReady(), jaxCase()) }) : []),
+      ...(jaxLaxConv ? peer(jaxLaxConvImpl, { prepare: async () => (await jax.jaxReady(), jaxLaxConv()) }) : []),
+      ...(torch ? peer(torchImpl, { external: (timing) => timeTorch(torch(), timing, python) }) : []),
+    ];
+  });
 }
 
 /** What the TF.js wasm backend can use here (Node gives it SIMD; threads need a browser's SharedArrayBuffer setup). */

@@ -1,44 +1,56 @@
 /**
- * `npm run bench [-- suite… [--write-readme]]`: runs the benchmark suites (all by default), prints
- * markdown tables and writes JSON under bench/results/. Timings are never asserted anywhere; the
- * docs quote ratios measured in one run on one machine.
+ * `npm run bench [-- suite… [--quick] [--write-readme]]`: runs the benchmark suites (all by
+ * default), prints markdown tables and writes JSON under bench/results/. Timings are never asserted
+ * anywhere; the docs quote ratios measured in one run on one machine.
  *
  * The peers suite prints the README block between `<!-- bench:start -->` and `<!-- bench:end -->`;
- * `--write-readme` also replaces that block in README.md.
+ * `--write-readme` also replaces that block in README.md. `--quick` runs the peers suite on small
+ * sizes and batches with short time budgets (about two minutes): a check that every peer runs, not
+ * a measurement.
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { listBackends } from '../src/index.js';
-import { ourImpl, peerCases, tfjsWasmFeatures } from './peers.js';
+import { jaxInfo } from './jaxjs.js';
+import { jaxImpl, jaxLaxConvImpl, ourImpl, peerAside, peerCases, peerRatio, peerTasks, tfjsWasmFeatures } from './peers.js';
 import { benchBlock, writeReadmeBlock } from './readme.js';
 import { referenceCases } from './reference.js';
-import { machine, runSuite, table, type BenchCase, type BenchRow, type RunOptions } from './suite.js';
+import { fmt, machine, runSuite, table, type BenchCase, type BenchRow, type RunOptions } from './suite.js';
+import { TORCH_THREADS, defaultPython, torchInfo } from './torch.js';
 
 interface Suite {
   cases: () => BenchCase[] | Promise<BenchCase[]>;
   /** Our implementations: the table gets a ratio column for each of them against each peer. */
   ours?: () => string[];
+  /** Which (ours, peer) pairs get a ratio column (default all). */
+  ratio?: (ours: string, peer: string) => boolean;
+  /** Rows measured for the text above the table rather than for a column of it. */
+  aside?: (row: BenchRow) => boolean;
   options?: RunOptions;
   /** The text above the table in the README block. */
   describe?: (rows: BenchRow[], loadAtStart: number) => Promise<string>;
 }
 
+const args = process.argv.slice(2);
+const flags = new Set(args.filter((a) => a.startsWith('-')));
+const knownFlags = new Set(['--write-readme', '--quick']);
+const quick = flags.has('--quick');
+
 const suites: Record<string, Suite> = {
   reference: { cases: referenceCases },
   peers: {
-    cases: () => peerCases(),
+    cases: () => peerCases(quick ? peerTasks({ matmulSizes: [128, 256], batch: 8, bayesBatch: 4 }) : peerTasks()),
     ours: () => listBackends().map(ourImpl),
-    // ≈ 60 cases: a 1 s benny budget per fast case and 3 s (at least 2 calls) per slow one keep
-    // the whole run at a few minutes.
-    options: { maxTime: 1, slowCall: 0.25, slowBudget: 3, slowSamples: 2 },
+    ratio: peerRatio,
+    aside: peerAside,
+    // ≈ 80 cases: a 1 s budget per fast case and 3 s (at least 2 calls) per slow one keep the
+    // whole run at several minutes.
+    options: quick ? { maxTime: 0.2, slowCall: 0.1, slowBudget: 0.4, slowSamples: 2 } : { maxTime: 1, slowCall: 0.25, slowBudget: 3, slowSamples: 2 },
     describe: describePeers,
   },
 };
 
-const args = process.argv.slice(2);
-const flags = new Set(args.filter((a) => a.startsWith('-')));
-const knownFlags = new Set(['--write-readme']);
 const wanted = args.filter((a) => !a.startsWith('-'));
 const unknown = [...wanted.filter((w) => !(w in suites)), ...[...flags].filter((f) => !knownFlags.has(f))];
 if (unknown.length) {
@@ -50,10 +62,10 @@ if (flags.has('--write-readme') && !wanted.includes('peers')) {
   process.exit(2);
 }
 for (const name of wanted.length ? wanted : Object.keys(suites)) {
-  const { cases, ours, options, describe } = suites[name];
+  const { cases, ours, ratio, aside, options, describe } = suites[name];
   const loadAtStart = os.loadavg()[0];
   const rows = await runSuite(name, await cases(), options);
-  const md = table(rows, ours?.());
+  const md = table(aside ? rows.filter((r) => !aside(r)) : rows, ours?.(), ratio);
   if (!describe) {
     console.log(`\n## ${name} (${new Date().toISOString().slice(0, 10)}, Node ${process.version})\n\n${md}\n`);
     continue;
@@ -69,6 +81,8 @@ for (const name of wanted.length ? wanted : Object.keys(suites)) {
 async function describePeers(rows: BenchRow[], loadAtStart: number): Promise<string> {
   const m = machine();
   const wasm = await tfjsWasmFeatures();
+  const jx = jaxInfo();
+  const torch = await torchInfo(defaultPython);
   // The end-of-run load average counts the benchmark's own threads, so only the start tells
   // whether other jobs shared the machine.
   const shared = loadAtStart > 0.5
@@ -76,13 +90,25 @@ async function describePeers(rows: BenchRow[], loadAtStart: number): Promise<str
     : ` Load average before the run: ${loadAtStart.toFixed(1)} (no other jobs).`;
   const widest = Math.max(...rows.filter((r) => Number.isFinite(r.margin)).map((r) => r.margin));
   return [
-    `Measured by \`npm run bench peers\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC at ${revision()}:`,
+    `${quick ? '**Quick run (`--quick`: small sizes and batches, short budgets; not a measurement).** ' : ''}Measured by \`npm run bench peers\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC at ${revision()}:`,
     `${m.cores}× ${m.cpu}, ${m.memoryGB} GB, ${m.platform}, Node ${m.node}; TF.js ${tf.version_core}`,
-    `(wasm backend: SIMD ${wasm.simd ? 'on' : 'off'}, ${wasm.threads ? 'threads' : 'one thread'}).`,
+    `(wasm backend: SIMD ${wasm.simd ? 'on' : 'off'}, ${wasm.threads ? 'threads' : 'one thread'}); jax-js ${jx.version} (wasm device, ${jx.threads ? 'Web Workers' : 'one thread'});`,
+    `${torch.available ? `PyTorch ${torch.version} (${defaultPython}, ${TORCH_THREADS} threads)` : `PyTorch not installed (${defaultPython} cannot import torch)`}.`,
     `gibbsgrad backends: ${listBackends().join(', ')}. Throughput is GFLOP/s (multiply and add counted`,
-    'separately), input Melem/s for max-pool and images/s for the training step; ratios divide our',
-    `throughput by the peer's. Widest 95 % margin of a single mean: ±${widest.toFixed(0)} %.${shared}`,
+    'separately), input Melem/s for max-pool and images/s (and ms per step) for the training steps;',
+    "ratios divide our throughput by the peer's, the reference backend's by tfjs-cpu's only.",
+    ...laxConvNote(rows),
+    `"—": not run on that peer. Widest 95 % margin of a single mean: ±${widest.toFixed(0)} %.${shared}`,
   ].join('\n');
+}
+
+/** jax-js's convolutions in the table are gathers + matmul; its lax.conv, timed beside them, in words. */
+function laxConvNote(rows: BenchRow[]): string[] {
+  const pairs = rows.filter((r) => r.impl === jaxLaxConvImpl && Number.isFinite(r.throughput)).map((r) => {
+    const gather = rows.find((g) => g.task === r.task && g.impl === jaxImpl)?.throughput ?? NaN;
+    return `${r.task.split(' ')[0]} ${fmt(r.throughput)} GFLOP/s, ${(gather / r.throughput).toFixed(0)}× slower`;
+  });
+  return pairs.length ? [`jax-js convolutions are im2col gathers + \`np.matmul\` (its \`lax.conv\`, forward: ${pairs.join('; ')}).`] : [];
 }
 
 /** The commit measured, marked when the working tree had uncommitted changes. */

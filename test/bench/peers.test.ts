@@ -1,15 +1,20 @@
 /**
- * The benchmark harness, not the timings (no test asserts a timing): the TF.js peer computes the
- * same gradients as gibbsgrad (so the peer does the same work), the suite yields one row per task
- * and implementation with n/a rows naming the missing TF.js kernel, and the README block swaps in.
+ * The benchmark harness, not the timings (no test asserts a timing): the TF.js, jax-js and PyTorch
+ * peers compute the same numbers as gibbsgrad (so each peer does the same work), the suite yields
+ * one row per task and implementation with n/a rows naming the missing TF.js kernel and "not
+ * installed" for a missing PyTorch, and the README block swaps in.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { F, Rng, Tensor, listBackends, randn, tensor } from '../../src/index.js';
-import { ourImpl, peerCases, peerTasks } from '../../bench/peers.js';
+import { F, Rng, Tensor, listBackends, optim, randn, tensor, type nn } from '../../src/index.js';
+import { SCALES, table11Cnn } from '../../src/experiments/bayes-prior.js';
+import { cnn1 } from '../../bench/cnn1.js';
+import * as jax from '../../bench/jaxjs.js';
+import { jaxImpl, jaxLaxConvImpl, ourImpl, peerAside, peerCases, peerRatio, peerTasks, torchImpl } from '../../bench/peers.js';
 import { benchBlock, replaceBenchBlock } from '../../bench/readme.js';
-import { marginOfMean, runSuite, table } from '../../bench/suite.js';
+import { NOT_INSTALLED, marginOfMean, runSuite, table } from '../../bench/suite.js';
 import { registerTfjsGradients, softmaxCrossEntropy } from '../../bench/tfjs-gradients.js';
+import { checkTorch, torchInfo } from '../../bench/torch.js';
 
 const toTf4 = (t: Tensor, perm: number[]) => tf.transpose(tf.tensor4d(t.data, t.shape as [number, number, number, number]), perm);
 
@@ -55,26 +60,113 @@ describe('bench: TF.js peer gradients', () => {
   });
 });
 
+describe('bench: jax-js peer', () => {
+  it('its convolutions (gathers + matmul, and lax.conv), their gradients and its CNN1 SGD steps agree with gibbsgrad', async () => {
+    await jax.jaxReady();
+    const rng = new Rng(11);
+    const x = randn([2, 3, 7, 6], rng);
+    const w = randn([4, 3, 3, 2], rng);
+    const dy = randn([2, 4, 5, 5], rng);
+    const [xg, wg] = [tensor(x.data, { shape: x.shape, requiresGrad: true }), tensor(w.data, { shape: w.shape, requiresGrad: true })];
+    const y = xg.conv2d(wg);
+    y.backward(dy);
+    for (const formulation of ['gather', 'lax.conv'] as const) {
+      const c = jax.convForward(x, w, formulation);
+      expectClose(c.result(), y.data, `conv (${formulation})`);
+      c.dispose!();
+    }
+    const b = jax.convBackward(x, w, dy);
+    const [jy, jgx, jgw] = b.result();
+    b.dispose!();
+    expectClose(jy, y.data, 'conv');
+    expectClose(jgx, xg.grad!.data, '∂x');
+    expectClose(jgw, wg.grad!.data, '∂w');
+
+    // Three SGD steps of CNN1 from the same weights: the losses (each before its update) agree.
+    const images = randn([2, 1, 32, 32], rng);
+    const labels = tensor([3, 7]);
+    const model = cnn1(new Rng(5));
+    const trainer = jax.cnn1Trainer(cnn1(new Rng(5)).parameters(), images, labels, 0.05);
+    const opt = new optim.SGD(model.parameters(), { lr: 0.05 });
+    for (let step = 0; step < 3; step++) {
+      opt.zeroGrad();
+      const loss = F.crossEntropy(model.forward(images), labels);
+      loss.backward();
+      opt.step();
+      expect(Math.abs(trainer.step() - loss.item()), `step ${step}`).toBeLessThan(1e-5 * Math.max(1, loss.item()));
+    }
+    trainer.dispose!();
+  });
+});
+
+/** Losses of `steps` training steps of `net` on one batch (each before its update). */
+function ourLosses(net: nn.Sequential, x: Tensor, y: Tensor, opt: optim.SGD | optim.Adam, steps: number): number[] {
+  return Array.from({ length: steps }, () => {
+    opt.zeroGrad();
+    const loss = F.crossEntropy(net.forward(x), y);
+    loss.backward();
+    opt.step();
+    return loss.item();
+  });
+}
+
+describe.skipIf(!(await torchInfo()).available)('bench: PyTorch peer', () => {
+  it('PyTorch computes the same convolution and the same CNN1 (SGD) and bayes-prior (Adam) training steps from the same numbers', async () => {
+    const rng = new Rng(12);
+    const x = randn([2, 3, 7, 6], rng);
+    const w = randn([4, 3, 3, 2], rng);
+    const [conv] = await checkTorch({ kind: 'conv', inputs: { x, w } }, 1);
+    expectClose(Float32Array.from(conv), x.conv2d(w).data, 'conv');
+
+    const images = randn([2, 1, 32, 32], rng);
+    const labels = tensor([3, 7]);
+    const cnn1Losses = await checkTorch({ kind: 'train-step', inputs: { x: images, y: labels }, net: cnn1(new Rng(5)), optimizer: { name: 'sgd', lr: 0.05 } }, 3);
+    const model = cnn1(new Rng(5));
+    ourLosses(model, images, labels, new optim.SGD(model.parameters(), { lr: 0.05 }), 3).forEach((l, i) => expect(Math.abs(cnn1Losses[i][0] - l), `CNN1 step ${i}`).toBeLessThan(1e-5 * Math.max(1, l)));
+
+    const net = () => table11Cnn(SCALES.full, new Rng(6), null).net;
+    const bayesLosses = await checkTorch({ kind: 'train-step', inputs: { x: images, y: labels }, net: net(), optimizer: { name: 'adam', lr: 2e-3 } }, 3);
+    const ours = net();
+    ourLosses(ours, images, labels, new optim.Adam(ours.parameters(), { lr: 2e-3 }), 3).forEach((l, i) => expect(Math.abs(bayesLosses[i][0] - l), `bayes-prior step ${i}`).toBeLessThan(1e-4 * Math.max(1, l)));
+  }, 30_000);
+});
+
 describe('bench: harness', () => {
   it('one row per task and implementation; TF.js wasm shows n/a for the missing filter gradient; ratios per (ours, peer)', async () => {
-    const tasks = peerTasks({ matmulSizes: [8], batch: 1 }).filter((t) => /^(matmul|conv1|maxpool \[1,60)/.test(t.name));
+    const tasks = peerTasks({ matmulSizes: [8], batch: 1, bayesBatch: 1 }).filter((t) => /^(matmul|conv1|maxpool \[1,60)/.test(t.name));
     const ours = listBackends();
-    const cases = peerCases(tasks, ours);
+    // PyTorch starts a Python process per case: one task is enough to check its path.
+    const torchAvailable = (await torchInfo()).available;
+    const cases = [...peerCases(tasks, ours, { peers: ['tfjs-cpu', 'tfjs-wasm', jaxImpl, jaxLaxConvImpl] }), ...peerCases(tasks.slice(0, 1), [], { peers: [torchImpl] })];
     // slowCall 0 sends every case to the plain loop with one call: seconds, not benny's minutes.
     const rows = await runSuite('harness-test', cases, { slowCall: 0, slowBudget: 0, slowSamples: 1, write: false, log: false });
     expect(rows.map((r) => `${r.task} | ${r.impl}`)).toEqual(cases.map((c) => `${c.task} | ${c.impl}`));
-    expect(new Set(rows.map((r) => r.impl))).toEqual(new Set([...ours.map(ourImpl), 'tfjs-cpu', 'tfjs-wasm']));
-    const unsupported = rows.filter((r) => r.method === 'unsupported');
+    expect(new Set(rows.map((r) => r.impl))).toEqual(new Set([...ours.map(ourImpl), 'tfjs-cpu', 'tfjs-wasm', jaxImpl, jaxLaxConvImpl, torchImpl]));
+    // lax.conv is measured for the forward convolutions only.
+    expect(rows.filter((r) => r.impl === jaxLaxConvImpl).map((r) => r.task)).toEqual([tasks.find((t) => t.name === 'conv1 forward')!.task]);
+    const unsupported = rows.filter((r) => r.method === 'unsupported' && r.note !== NOT_INSTALLED);
     expect(unsupported.map((r) => `${r.task} | ${r.impl}`)).toEqual(['conv1 forward + ∂x + ∂w | tfjs-wasm']);
     expect(unsupported[0].note).toMatch(/Conv2DBackpropFilter/);
     for (const r of rows.filter((r) => r.method !== 'unsupported')) expect(r.throughput, `${r.task} ${r.impl}`).toBeGreaterThan(0);
+    expect(rows.find((r) => r.impl === torchImpl)!.method).toBe(torchAvailable ? 'once' : 'unsupported');
 
-    const md = table(rows, ours.map(ourImpl)).split('\n');
-    const ratioColumns = ours.flatMap((b) => [`${b} / tfjs-cpu`, `${b} / tfjs-wasm`]);
-    expect(md[0]).toBe(`| ${['task', ...ours.map(ourImpl), 'tfjs-cpu', 'tfjs-wasm', ...ratioColumns].join(' | ')} |`);
-    const convRow = md.find((l) => l.startsWith('| conv1 forward + ∂x + ∂w'))!;
-    expect(convRow).toMatch(new RegExp(`\\| n/a \\[1\\] (\\| [0-9.]+× \\| n/a ){${ours.length}}\\|$`));
+    const md = table(rows.filter((r) => !peerAside(r)), ours.map(ourImpl), peerRatio).split('\n');
+    const peers = ['tfjs-cpu', 'tfjs-wasm', jaxImpl, torchImpl];
+    const ratioColumns = ours.flatMap((b) => (b === 'reference' ? ['reference / tfjs-cpu'] : peers.map((p) => `${b} / ${p}`)));
+    expect(md[0]).toBe(`| ${['task', ...ours.map(ourImpl), ...peers, ...ratioColumns].join(' | ')} |`);
+    // conv1 forward + ∂x + ∂w: TF.js wasm n/a, PyTorch not asked (only matmul ran there).
+    const convRow = md.find((l) => l.startsWith('| conv1 forward + ∂x + ∂w'))!.split(' | ');
+    expect(convRow.slice(1 + ours.length, 1 + ours.length + peers.length)).toEqual([expect.stringMatching(/GFLOP\/s$/), 'n/a [1]', expect.stringMatching(/GFLOP\/s$/), '—']);
     expect(md.at(-1)).toMatch(/^- \[1\] tfjs-wasm: .*Conv2DBackpropFilter/);
+  });
+
+  it('without torch, every PyTorch cell says "not installed" and its ratios n/a', async () => {
+    const [matmul] = peerTasks({ matmulSizes: [8], batch: 1, bayesBatch: 1 });
+    const rows = await runSuite('harness-test', peerCases([matmul], ['reference'], { peers: [torchImpl], python: '/nonexistent/python3' }), { slowCall: 0, slowBudget: 0, slowSamples: 1, write: false, log: false });
+    expect(rows.map((r) => [r.impl, r.method, r.note])).toEqual([[ourImpl('reference'), 'once', undefined], [torchImpl, 'unsupported', NOT_INSTALLED]]);
+    const md = table(rows, [ourImpl('reference')]).split('\n');
+    expect(md[2]).toMatch(/ \| not installed \| n\/a \|$/);
+    expect(md).toHaveLength(3);
   });
 
   it('an error in one of our own cases stops the run instead of becoming n/a', async () => {
