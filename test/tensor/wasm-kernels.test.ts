@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { backendInfo, getBackend, kernels, listBackends, ready, Rng, withBackend } from '../../src/index.js';
 import type { Conv2dGeometry, Kernels, MatmulDims } from '../../src/tensor/kernels.js';
-import { referenceKernels } from '../../src/backends/reference/index.js';
+import { convByIm2col, referenceKernels } from '../../src/backends/reference/index.js';
 import { assembleAll, assembleBytes, fusedSource, KERNEL_FILES, unsharedSource, watSource, type KernelFile } from '../../scripts/assemble-wat.js';
 import { kernelBytes, relaxedSimdAvailable } from '../../src/backends/wasm/binaries.js';
 import { createWasmKernels, defaultFusedMultiplyAdd, type WasmKernels } from '../../src/backends/wasm/backend.js';
@@ -399,6 +399,88 @@ describe('wasm fused convolution kernels', () => {
   });
 });
 
+/**
+ * Convolutions whose GEMM packs the unfolded columns straight from the image ($packBImplicit),
+ * padding 0–2 in each direction (mostly padded, and up to 2 even for a 1-wide kernel, where whole
+ * output rows lie in the padding), odd sizes, strides 1–3, kernels 1–5, batch 1–3.
+ */
+const paddedConvCase = fc.record({
+  seed: fc.integer({ min: 0, max: 1e6 }),
+  n: fc.integer({ min: 1, max: 3 }),
+  c: fc.constantFrom(1, 3, 13), // 13·5·5 = 325 unfolded rows: more than one 256-deep block
+  kh: fc.integer({ min: 1, max: 5 }),
+  kw: fc.integer({ min: 1, max: 5 }),
+  strideH: fc.integer({ min: 1, max: 3 }),
+  strideW: fc.integer({ min: 1, max: 3 }),
+  padH: fc.integer({ min: 0, max: 2 }),
+  padW: fc.integer({ min: 0, max: 2 }),
+  h: fc.oneof(fc.constantFrom(1, 3, 5, 9, 17, 31), fc.integer({ min: 1, max: 12 })),
+  w: fc.oneof(fc.constantFrom(1, 3, 5, 9, 17, 33), fc.integer({ min: 1, max: 12 })),
+  K: fc.integer({ min: 1, max: 9 }),
+}).map(({ seed, K, ...r }) => {
+  const padH = r.padH === 0 && r.padW === 0 ? 1 : r.padH; // always padded somewhere
+  const h = Math.max(r.h, r.kh - 2 * padH);
+  const w = Math.max(r.w, r.kw - 2 * r.padW);
+  const g: Conv2dGeometry = {
+    n: r.n, c: r.c, h, w, kh: r.kh, kw: r.kw, strideH: r.strideH, strideW: r.strideW, padH, padW: r.padW,
+    outH: Math.floor((h + 2 * padH - r.kh) / r.strideH) + 1,
+    outW: Math.floor((w + 2 * r.padW - r.kw) / r.strideW) + 1,
+  };
+  return { seed, g, K };
+});
+
+/**
+ * The forward pass and the filter gradient of a padded convolution: bit for bit what the same
+ * backend computes through an im2col copy (im2col, then the same GEMM packing that copy), and
+ * within the float32 bound of the reference.
+ */
+const implicitConvProperty = (fast: Kernels) => {
+  const viaIm2col = convByIm2col(fast);
+  return fc.property(paddedConvCase, ({ seed, g, K }) => {
+    const rng = new Rng(seed);
+    const x = randomArray(rng, g.n * g.c * g.h * g.w);
+    const w = randomArray(rng, K * g.c * g.kh * g.kw);
+    const gy = randomArray(rng, g.n * K * g.outH * g.outW);
+    const P = g.n * g.outH * g.outW;
+    type Run = (k: Pick<Kernels, 'conv2dForward' | 'conv2dWeightGrad'>, x: Float32Array, other: Float32Array, out: Float32Array) => void;
+    const check = (run: Run, other: Float32Array, size: number, terms: number) => {
+      const [got, unfolded, want, bound] = [new Float32Array(size).fill(NaN), new Float32Array(size), new Float32Array(size), new Float32Array(size)];
+      run(fast, x, other, got);
+      run(viaIm2col, x, other, unfolded);
+      expect(bits(got)).toEqual(bits(unfolded));
+      run(referenceKernels, x, other, want);
+      run(referenceKernels, x.map(Math.abs), other.map(Math.abs), bound);
+      for (let i = 0; i < size; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual((terms + 2) * 2 * U * bound[i] + 1e-30);
+    };
+    check((k, x, w, y) => k.conv2dForward(x, w, g, K, y), w, gy.length, g.c * g.kh * g.kw);
+    check((k, x, gy, dw) => k.conv2dWeightGrad(gy, x, g, K, dw), gy, w.length, P);
+  });
+};
+
+describe('wasm padded convolutions without im2col', () => {
+  it('forward and filter gradient equal the im2col path bit for bit and the reference within bound (1 and 2 threads)', () => {
+    fc.assert(implicitConvProperty(one), { numRuns: 100 });
+    fc.assert(implicitConvProperty(two), { numRuns: 100 });
+  });
+
+  // Each mutant moves one bound of the padding test by one: an entry just outside the image is
+  // read (the next row, plane or image, or whatever follows) instead of 0.
+  const mutants: [string, string, string][] = [
+    ['a tested row lets the entry below the image through', '(local.get $hv)) ;; PAD-TEST', '(i32x4.add (local.get $hv) (i32x4.splat (i32.const 1)))) ;; PAD-TEST'],
+    ['a tested row lets the entry right of the image through', '(local.get $cx1)) (local.get $wv))))', '(local.get $cx1)) (i32x4.add (local.get $wv) (i32x4.splat (i32.const 1))))))'],
+    ['a row one below the inside range is packed without a test', '(local.get $spanY)) ;; PAD-ROW', '(i32.add (local.get $spanY) (i32.const 1))) ;; PAD-ROW'],
+    ['a panel reaching one row below the image counts as inside', '(local.get $spanY))) ;; PAD-PANEL', '(i32.add (local.get $spanY) (i32.const 1)))) ;; PAD-PANEL'],
+  ];
+  for (const [what, from, to] of mutants) {
+    it(`catches a planted bug: ${what}`, () => {
+      const source = watSource('gemm');
+      expect(source.split(from)).toHaveLength(2);
+      const mutant = wasmKernels(1, { gemm: source.replace(from, to) });
+      expect(fc.check(implicitConvProperty(mutant), { numRuns: 100 }).failed).toBe(true);
+    });
+  }
+});
+
 describe('wasm im2col, col2im and max-pool', () => {
   it('im2col equals the reference bit for bit (1 and 2 threads)', () => {
     fc.assert(im2colProperty(one), { numRuns: 80 });
@@ -422,8 +504,8 @@ describe('wasm im2col, col2im and max-pool', () => {
     ['the last valid column of a window row is dropped (im2col)', 'im2col', '(i32.const 1)) ;; TAIL-HI', '(i32.const 0)) ;; TAIL-HI', im2colProperty],
     ['the last valid column of a window row is dropped (col2im)', 'im2col', '(i32.const 1)) ;; TAIL-HI', '(i32.const 0)) ;; TAIL-HI', col2imProperty],
     ['col2im skips the last float of a run tail', 'im2col', '(i32.ge_s (local.get $ox) (local.get $hi))) ;; TAIL-COL2IM', '(i32.ge_s (local.get $ox) (i32.sub (local.get $hi) (i32.const 1)))) ;; TAIL-COL2IM', col2imProperty],
-    ['the fused convolution unfolds with the same dropped column', 'im2col', '(i32.const 1)) ;; TAIL-HI', '(i32.const 0)) ;; TAIL-HI', convProperty],
-    ['the implicit columns of an unpadded convolution keep one pixel too few', 'gemm', '(i32.lt_s (local.get $col) (local.get $nb)))) ;; TAIL-IMPLICIT', '(i32.lt_s (i32.add (local.get $col) (i32.const 1)) (local.get $nb)))) ;; TAIL-IMPLICIT', convProperty],
+    ['the fused input gradient folds back with the same dropped column (col2im)', 'im2col', '(i32.const 1)) ;; TAIL-HI', '(i32.const 0)) ;; TAIL-HI', convProperty],
+    ['the implicit columns of a convolution keep one pixel too few', 'gemm', '(local.get $nb)) ;; TAIL-IMPLICIT', '(i32.sub (local.get $nb) (i32.const 1))) ;; TAIL-IMPLICIT', convProperty],
     ['2×2 pooling skips the last output of a row', 'pool', '(br_if $tail_done (i32.ge_s (local.get $ox) (local.get $outW))) ;; TAIL-POOL2', '(br_if $tail_done (i32.ge_s (i32.add (local.get $ox) (i32.const 1)) (local.get $outW))) ;; TAIL-POOL2', pool2x2Property],
     ['a window clipped at the bottom loses its last row', 'pool', '(then (local.set $iy1 (local.get $h)))) ;; TAIL-POOL', '(then (local.set $iy1 (i32.sub (local.get $h) (i32.const 1))))) ;; TAIL-POOL', poolProperty],
   ];

@@ -4,9 +4,9 @@
  * memory, runs (split over the output rows or columns across the worker pool when the call is
  * big enough) and copies the output back; the copies are O(size) against the O(m·n·k) of a GEMM.
  * Calls too small to pay for the copies go to the reference kernel. The convolution kernels run
- * im2col (or col2im), the GEMM and the NCHW reordering back to back inside that memory, so only the
- * input and the result are copied; an unpadded convolution skips im2col altogether, its GEMM packing
- * the unfolded columns straight from the image (forward and filter gradient). permute, the elementwise
+ * the GEMM, col2im (input gradient) and the NCHW reordering back to back inside that memory, so only
+ * the input and the result are copied; the forward pass and the filter gradient have no im2col at
+ * all, their GEMM packing the unfolded columns straight from the image, zero padding included. permute, the elementwise
  * kernels and reduce stay JavaScript (faster loops than the reference's, see permute.ts,
  * elementwise.ts and reduce.ts), argReduce and the max-pool backward scatter are the reference's:
  * see "Fast kernels" in the README for the measurements behind each choice.
@@ -173,20 +173,16 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
   }
 
   /**
-   * Where the GEMM of conv2dForward / conv2dWeightGrad finds the unfolded columns. Unpadded: nowhere
-   * in memory — `geom` is the geometry block $packBImplicit reads to pack them from the image
-   * (forward: the columns of op(B) are pixels; filter gradient: its rows are). Padded: an im2col
-   * copy at `cols`, to be filled by im2colAt. Null when the arena is full.
+   * Where the GEMM of conv2dForward / conv2dWeightGrad finds the unfolded columns: nowhere in
+   * memory. The address returned is the geometry block $packBImplicit (gemm.wat) reads to pack
+   * them from the image at px, zero padding included (forward: the columns of op(B) are pixels;
+   * filter gradient: its rows are); -1 when the arena is full.
    */
-  function unfoldedColumns(px: number, g: Conv2dGeometry, columnsArePixels: boolean): { cols: number; geom: number } | null {
-    if (g.padH === 0 && g.padW === 0) {
-      const hw = g.h * g.w;
-      const geom = runtime.put(Int32Array.of(px, +columnsArePixels, g.c * hw, hw, g.w, g.kh * g.kw, g.kw, g.strideH * g.w, g.strideW, g.outH * g.outW, g.outW));
-      return geom < 0 ? null : { cols: 0, geom };
-    }
-    const { rows, P } = columns(g);
-    const cols = runtime.alloc(4 * rows * P);
-    return cols < 0 ? null : { cols, geom: 0 };
+  function unfoldedColumns(px: number, g: Conv2dGeometry, columnsArePixels: boolean): number {
+    const hw = g.h * g.w;
+    return runtime.put(Int32Array.of(px, +columnsArePixels, g.h, g.w,
+      g.c * hw, g.outH, g.outW, g.strideH, g.strideW, g.padH, g.padW, // pixels (b, oy, ox)
+      hw, g.kh, g.kw, 1, 1, 0, 0)); // kernel positions (ci, ki, kj)
   }
 
   /** [a, b, inner] at src → [b, a, inner] at dst, both in the arena (NCHW ↔ [K, N·H'·W']). */
@@ -202,9 +198,10 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
     return rows;
   }
 
-  // The convolution kernels keep the unfolded columns in the arena: im2col (or col2im) and the GEMM
-  // run back to back on it, so the biggest array of a convolution never crosses into JavaScript.
-  // Calls too small for either kernel, or too big for the arena, take the unfused path.
+  // The convolution kernels keep the unfolded columns in the arena (the input gradient's, between its
+  // GEMM and col2im) or never build them (forward, filter gradient: the GEMM packs them from the
+  // image), so the biggest array of a convolution never crosses into JavaScript. Calls too small
+  // for either kernel, or too big for the arena, take the unfused path (im2col or col2im, matmul).
   const unfused = convByIm2col({ im2col, col2im, matmul, permute });
   const fusable = (g: Conv2dGeometry, K: number) => {
     const { rows, P } = columns(g);
@@ -219,12 +216,11 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
     runtime.reset();
     const px = runtime.put(x, g.n * g.c * g.h * g.w);
     const pw = runtime.put(w, K * rows);
-    const unfolded = unfoldedColumns(px, g, true);
+    const geom = unfoldedColumns(px, g, true);
     const py = runtime.alloc(4 * K * P);
     const pn = runtime.alloc(4 * K * P);
-    if (px < 0 || pw < 0 || !unfolded || py < 0 || pn < 0 || !runtime.fits(scratchBytes * runtime.threads)) return unfused.conv2dForward(x, w, g, K, y);
-    if (!unfolded.geom) im2colAt(px, unfolded.cols, g);
-    gemmAt(pw, unfolded.cols, py, gemmDims(K, rows, P, false, false), unfolded.geom);
+    if (px < 0 || pw < 0 || geom < 0 || py < 0 || pn < 0 || !runtime.fits(scratchBytes * runtime.threads)) return unfused.conv2dForward(x, w, g, K, y);
+    gemmAt(pw, 0, py, gemmDims(K, rows, P, false, false), geom);
     swapAt(py, pn, K, g.n, g.outH * g.outW);
     runtime.get(pn, y.subarray(0, K * P));
   }
@@ -235,11 +231,10 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
     runtime.reset();
     const px = runtime.put(x, g.n * g.c * g.h * g.w);
     const pg = putRows(gy, g, K);
-    const unfolded = unfoldedColumns(px, g, false);
+    const geom = unfoldedColumns(px, g, false);
     const pd = runtime.alloc(4 * K * rows);
-    if (px < 0 || pg < 0 || !unfolded || pd < 0 || !runtime.fits(scratchBytes * runtime.threads)) return unfused.conv2dWeightGrad(gy, x, g, K, dw);
-    if (!unfolded.geom) im2colAt(px, unfolded.cols, g);
-    gemmAt(pg, unfolded.cols, pd, gemmDims(K, P, rows, false, true), unfolded.geom);
+    if (px < 0 || pg < 0 || geom < 0 || pd < 0 || !runtime.fits(scratchBytes * runtime.threads)) return unfused.conv2dWeightGrad(gy, x, g, K, dw);
+    gemmAt(pg, 0, pd, gemmDims(K, P, rows, false, true), geom);
     runtime.get(pd, dw.subarray(0, K * rows));
   }
 
