@@ -46,7 +46,7 @@ const suites: Record<string, Suite> = {
     aside: peerAside,
     // ≈ 80 cases: a 1 s budget per fast case and 3 s (at least 2 calls) per slow one keep the
     // whole run at several minutes.
-    options: quick ? { maxTime: 0.2, slowCall: 0.1, slowBudget: 0.4, slowSamples: 2 } : { maxTime: 1, slowCall: 0.25, slowBudget: 3, slowSamples: 2 },
+    options: quick ? { maxTime: 0.2, slowCall: 0.1, slowBudget: 0.4, slowSamples: 2, meta: { quick: true } } : { maxTime: 1, slowCall: 0.25, slowBudget: 3, slowSamples: 2 },
     describe: describePeers,
   },
 };
