@@ -11,9 +11,10 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { listBackends } from '../src/index.js';
+import { listBackends, registerBackend } from '../src/index.js';
+import { createWasmKernels, defaultFusedMultiplyAdd } from '../src/backends/wasm/backend.js';
 import { jaxInfo } from './jaxjs.js';
-import { jaxImpl, jaxLaxConvImpl, ourImpl, peerAside, peerCases, peerRatio, peerTasks, tfjsWasmFeatures } from './peers.js';
+import { jaxImpl, jaxLaxConvImpl, ourImpl, peerAside, peerCases, peerRatio, peerTasks, tfjsWasmFeatures, UNFUSED_BACKEND } from './peers.js';
 import { benchBlock, writeReadmeBlock } from './readme.js';
 import { referenceCases } from './reference.js';
 import { fmt, machine, runSuite, table, type BenchCase, type BenchRow, type RunOptions } from './suite.js';
@@ -61,6 +62,12 @@ if (flags.has('--write-readme') && !wanted.includes('peers')) {
   console.error('bench: --write-readme needs the peers suite (npm run bench -- peers --write-readme)');
   process.exit(2);
 }
+// Both GEMM kernels side by side where the fused one is the default (Node ≥ 22).
+if (defaultFusedMultiplyAdd() && (wanted.length === 0 || wanted.includes('peers'))) {
+  const unfused = createWasmKernels({ fusedMultiplyAdd: false });
+  registerBackend(UNFUSED_BACKEND, unfused.kernels, { threads: () => unfused.runtime.activeThreads });
+}
+
 for (const name of wanted.length ? wanted : Object.keys(suites)) {
   const { cases, ours, ratio, aside, options, describe } = suites[name];
   const loadAtStart = os.loadavg()[0];
@@ -98,6 +105,7 @@ async function describePeers(rows: BenchRow[], loadAtStart: number): Promise<str
     'separately), input Melem/s for max-pool and images/s (and ms per step) for the training steps;',
     "ratios divide our throughput by the peer's, the reference backend's by tfjs-cpu's only.",
     ...laxConvNote(rows),
+    ...fusedNote(rows),
     `"—": not run on that peer. Widest 95 % margin of a single mean: ±${widest.toFixed(0)} %.${shared}`,
   ].join('\n');
 }
@@ -109,6 +117,15 @@ function laxConvNote(rows: BenchRow[]): string[] {
     return `${r.task.split(' ')[0]} ${fmt(r.throughput)} GFLOP/s, ${(gather / r.throughput).toFixed(0)}× slower`;
   });
   return pairs.length ? [`jax-js convolutions are im2col gathers + \`np.matmul\` (its \`lax.conv\`, forward: ${pairs.join('; ')}).`] : [];
+}
+
+/** The fused-multiply-add GEMM (the 'wasm' backend on Node ≥ 22) against the unfused kernel, in words. */
+function fusedNote(rows: BenchRow[]): string[] {
+  const ratios = rows.filter((r) => r.impl === ourImpl(UNFUSED_BACKEND) && Number.isFinite(r.throughput)).map((r) => {
+    const fused = rows.find((f) => f.task === r.task && f.impl === ourImpl('wasm'))?.throughput ?? NaN;
+    return `${r.task} ${(fused / r.throughput).toFixed(2)}×`;
+  });
+  return ratios.length ? [`gibbsgrad/wasm fuses its GEMM's multiply-adds (relaxed SIMD); against the unfused kernel (${UNFUSED_BACKEND}, same run): ${ratios.join('; ')}.`] : [];
 }
 
 /** The commit measured, marked when the working tree had uncommitted changes. */

@@ -181,9 +181,11 @@ describe('bench: harness', () => {
     expect(marginOfMean([1, 3])).toBeCloseTo(635.5, 1);
   });
 
-  it('--write-readme replaces exactly the text between the markers', () => {
-    const readme = 'intro\n<!-- bench:start -->\nold table\n<!-- bench:end -->\noutro\n';
-    expect(replaceBenchBlock(readme, benchBlock('new table'))).toBe('intro\n<!-- bench:start -->\nnew table\n<!-- bench:end -->\noutro\n');
-    expect(() => replaceBenchBlock('no markers', benchBlock('x'))).toThrow(/bench:start/);
+  it('--write-readme replaces exactly the text between the markers of the running Node', () => {
+    const readme = 'intro\n<!-- bench:start node20 -->\nold 20\n<!-- bench:end node20 -->\nmiddle\n<!-- bench:start node24 -->\nold 24\n<!-- bench:end node24 -->\noutro\n';
+    expect(replaceBenchBlock(readme, benchBlock('new 24', 24))).toBe('intro\n<!-- bench:start node20 -->\nold 20\n<!-- bench:end node20 -->\nmiddle\n<!-- bench:start node24 -->\nnew 24\n<!-- bench:end node24 -->\noutro\n');
+    expect(replaceBenchBlock(readme, benchBlock('new 20', 20))).toBe('intro\n<!-- bench:start node20 -->\nnew 20\n<!-- bench:end node20 -->\nmiddle\n<!-- bench:start node24 -->\nold 24\n<!-- bench:end node24 -->\noutro\n');
+    expect(benchBlock('x')).toContain(`<!-- bench:start node${process.versions.node.split('.')[0]} -->`);
+    expect(() => replaceBenchBlock('no markers', benchBlock('x', 22))).toThrow(/bench:start node22/);
   });
 });
