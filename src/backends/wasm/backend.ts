@@ -6,10 +6,11 @@
  * Calls too small to pay for the copies go to the reference kernel. The convolution kernels run
  * the GEMM, col2im (input gradient) and the NCHW reordering back to back inside that memory, so only
  * the input and the result are copied; the forward pass and the filter gradient have no im2col at
- * all, their GEMM packing the unfolded columns straight from the image, zero padding included. permute, the elementwise
- * kernels and reduce stay JavaScript (faster loops than the reference's, see permute.ts,
- * elementwise.ts and reduce.ts), argReduce and the max-pool backward scatter are the reference's:
- * see "Fast kernels" in the README for the measurements behind each choice.
+ * all, their GEMM packing the unfolded columns straight from the image, zero padding included.
+ * Where the engine validates relaxed SIMD the GEMM fuses its multiply-adds (fusedMultiplyAdd).
+ * permute, the elementwise kernels and reduce stay JavaScript (faster loops than the reference's,
+ * see permute.ts, elementwise.ts and reduce.ts), argReduce and the max-pool backward scatter are the
+ * reference's: see "Fast kernels" in the README for the measurements behind each choice.
  */
 import type { Conv2dGeometry, Kernels, MatmulDims } from '../../tensor/kernels.js';
 import { registerBackend } from '../../tensor/kernels.js';
