@@ -9,7 +9,7 @@ import './ops/unpool.js';
 
 export { registry, apply, noGrad, isGradEnabled, setAnomalyMode, detectAnomaly, defineOp, type OpDef, type Node } from './engine.js';
 export { gradcheck, gradcheckParams, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
-export { explain } from './explain.js';
+export { explain, type ExplainOptions } from './explain.js';
 export { concat, stack, outer, matmul, linear, where, asTensor } from './methods.js';
 export type { Window2d, Pool2d } from './ops/conv.js';
 export { conv2dTranspose, type ConvTranspose2d } from './ops/conv-transpose.js';
