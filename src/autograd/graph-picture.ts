@@ -451,7 +451,7 @@ function textWidth(s: string, size: number, bold = false): number {
     if (ch === ' ') w += 0.32;
     else if (/[A-Z]/.test(ch)) w += 0.7;
     else if (/[0-9]/.test(ch)) w += 0.64;
-    else if (/[a-z]/.test(ch)) w += ch === 'm' || ch === 'w' ? 0.9 : /[ijlft]/.test(ch) ? 0.36 : 0.6;
+    else if (/[a-z]/.test(ch)) w += ch === 'm' || ch === 'w' ? 0.88 : /[ijlft]/.test(ch) ? 0.34 : 0.57;
     else if (/[.,:;|'!()[\]]/.test(ch)) w += 0.38;
     else w += 0.7;
   }

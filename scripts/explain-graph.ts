@@ -1,0 +1,36 @@
+/**
+ * Renders the README's first example (after backward()) with explain(y, { format: 'svg' }) and
+ * screenshots it in headless Chromium to docs/explain-graph.png, the picture the README shows.
+ * `npx tsx scripts/explain-graph.ts [out.png] [--svg out.svg]`
+ */
+import { writeFileSync } from 'node:fs';
+import { explain, tensor } from '../src/index.js';
+import { launchChromium } from '../test/chromium.js';
+
+export function readmeGraphSvg(): string {
+  const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+  const y = x.matmul(x).relu().sum();
+  y.backward();
+  return explain(y, { format: 'svg' });
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const svgAt = args.indexOf('--svg');
+  const svgOut = svgAt >= 0 ? args.splice(svgAt, 2)[1] : undefined;
+  const out = args[0] ?? 'docs/explain-graph.png';
+  const svg = readmeGraphSvg();
+  if (svgOut) writeFileSync(svgOut, svg);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ deviceScaleFactor: 1.5 });
+    await page.setContent(`<!doctype html><body style="margin:0;background:#fff">${svg}</body>`);
+    const png = await page.locator('svg').screenshot({ type: 'png' });
+    writeFileSync(out, png);
+    console.log(`${out}: ${png.length} bytes`);
+  } finally {
+    await browser.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
