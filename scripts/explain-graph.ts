@@ -1,7 +1,8 @@
 /**
  * Renders the README's first example (after backward()) with explain(y, { format: 'svg' }) and
  * screenshots it in headless Chromium to docs/explain-graph.png, the picture the README shows.
- * `npx tsx scripts/explain-graph.ts [out.png] [--svg out.svg]`
+ * It also checks, in the browser, that every line of text fits inside its box (the SVG estimates
+ * text widths instead of measuring them). `npx tsx scripts/explain-graph.ts [out.png] [--svg out.svg]`
  */
 import { writeFileSync } from 'node:fs';
 import { explain, tensor } from '../src/index.js';
@@ -25,9 +26,18 @@ async function main(): Promise<void> {
   try {
     const page = await browser.newPage({ deviceScaleFactor: 1.5 });
     await page.setContent(`<!doctype html><body style="margin:0;background:#fff">${svg}</body>`);
+    const slack = await page.evaluate(() => {
+      let least = Infinity;
+      for (const g of document.querySelectorAll('g.node')) {
+        const box = (g.querySelector('rect.box') as SVGRectElement).getBBox();
+        for (const t of g.querySelectorAll('text')) least = Math.min(least, box.width - (t as SVGTextElement).getBBox().width);
+      }
+      return least;
+    });
+    if (!(slack >= 4)) throw new Error(`a line of text overflows its box (least room ${slack} px)`);
     const png = await page.locator('svg').screenshot({ type: 'png' });
     writeFileSync(out, png);
-    console.log(`${out}: ${png.length} bytes`);
+    console.log(`${out}: ${png.length} bytes; text fits its boxes with ≥ ${slack.toFixed(0)} px to spare`);
   } finally {
     await browser.close();
   }

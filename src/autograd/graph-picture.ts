@@ -113,6 +113,8 @@ interface Run {
   ops: number[];
   period: number[]; // the op items of the first block
   count: number;
+  /** Leaves and constants the first block reads in place of the previous block's output. */
+  entry: Set<number>;
 }
 
 /**
@@ -120,7 +122,8 @@ interface Run {
  * graph then passes through that one tensor (every op of a chain, the output of a residual block).
  * The ops between consecutive cuts form a block; a block's signature is its ops and how each
  * input is reached (an op of the block, the previous cut, a leaf, a constant). Consecutive blocks
- * with equal signatures, repeating with a period of up to 8 blocks, form a run.
+ * with equal signatures, repeating with a period of up to 8 blocks, form a run; its first block
+ * may differ in where its inputs from outside the block come from.
  */
 function findRuns(items: Item[]): Run[] {
   const ops = items.map((_, i) => i).filter((i) => items[i].kind === 'op');
@@ -136,16 +139,23 @@ function findRuns(items: Item[]): Run[] {
     lastUse = Math.max(lastUse, ...items[i].consumers);
   }
   if (current.length > 0) segments.push(current);
-  const sigs = segments.map((seg) => {
+  const signatures = (loose: boolean) => segments.map((seg) => {
     const pos = new Map(seg.map((i, k) => [i, k]));
-    return seg.map((i) => `${nodeOf(items[i].t)!.op.name}(${items[i].inputs.map((j) => (pos.has(j) ? `i${pos.get(j)}` : items[j].kind === 'op' ? 'p' : items[j].kind)).join(',')})`).join(';');
+    const from = (j: number) => (pos.has(j) ? `i${pos.get(j)}` : loose ? 'e' : items[j].kind === 'op' ? 'p' : items[j].kind);
+    return seg.map((i) => `${nodeOf(items[i].t)!.op.name}(${items[i].inputs.map(from).join(',')})`).join(';');
   });
+  const sigs = signatures(false);
+  // The first block of a run may take from outside what the others take from the previous block
+  // (the first layer reads the data, a constant; the next ones read the previous layer).
+  const loose = signatures(true);
   const runs: Run[] = [];
+  const claimed = new Set<number>();
   for (let s = 0; s < segments.length; ) {
     let best: { p: number; count: number; cover: number } | null = null;
     for (let p = 1; p <= 8 && s + 2 * p <= segments.length; p++) {
-      let count = 1;
-      while (s + (count + 1) * p <= segments.length && sameBlock(sigs, s, s + count * p, p)) count++;
+      if (!sameBlock(loose, s, s + p, p)) continue;
+      let count = 2;
+      while (s + (count + 1) * p <= segments.length && sameBlock(sigs, s + (count - 1) * p, s + count * p, p)) count++;
       if (count < 2) continue;
       let cover = 0;
       for (let k = s; k < s + count * p; k++) cover += segments[k].length;
@@ -155,11 +165,40 @@ function findRuns(items: Item[]): Run[] {
       s++;
       continue;
     }
-    const segs = segments.slice(s, s + best.count * best.p);
-    runs.push({ ops: segs.flat(), period: segments.slice(s, s + best.p).flat(), count: best.count });
+    let runOps = segments.slice(s, s + best.count * best.p).flat();
+    let first = segments.slice(s, s + best.p).flat();
+    let second = segments.slice(s + best.p, s + 2 * best.p).flat();
+    let count = best.count;
+    // The first block may be cut differently (a residual block whose input is a constant has a cut
+    // after its first op): take the ops just before the run if they copy the first block.
+    const at = ops.indexOf(runOps[0]);
+    const before = ops.slice(Math.max(0, at - first.length), at);
+    if (before.length === first.length && before.every((i) => !claimed.has(i)) && copies(items, before, first, new Set([...before, ...runOps]))) {
+      [second, first, runOps, count] = [first, before, [...before, ...runOps], count + 1];
+    }
+    for (const i of runOps) claimed.add(i);
+    // What the first block reads where the second reads the block before it stays outside the box.
+    const entry = new Set<number>();
+    first.forEach((i, k) => items[i].inputs.forEach((j, a) => {
+      const jj = items[second[k]].inputs[a];
+      if (items[j].kind !== 'op' && items[jj].kind === 'op' && !second.includes(jj)) entry.add(j);
+    }));
+    runs.push({ ops: runOps, period: first, count, entry });
     s += best.count * best.p;
   }
   return runs;
+}
+
+/** Whether the ops `a` repeat the ops `b`: same ops, same wiring inside, read only by `within`. */
+function copies(items: Item[], a: number[], b: number[], within: Set<number>): boolean {
+  const posA = new Map(a.map((i, k) => [i, k]));
+  const posB = new Map(b.map((i, k) => [i, k]));
+  return a.every((i, k) => {
+    const [x, y] = [items[i], items[b[k]]];
+    if (nodeOf(x.t)!.op.name !== nodeOf(y.t)!.op.name || x.inputs.length !== y.inputs.length) return false;
+    if (!x.consumers.every((c) => within.has(c))) return false;
+    return x.inputs.every((j, m) => posA.get(j) === posB.get(y.inputs[m]));
+  });
 }
 
 function sameBlock(sigs: string[], a: number, b: number, p: number): boolean {
@@ -169,11 +208,19 @@ function sameBlock(sigs: string[], a: number, b: number, p: number): boolean {
 
 /** Applies the runs that save the most nodes until the picture fits, then elides if still too big. */
 function assemble(items: Item[], runs: Run[], maxNodes: number): Picture {
-  // A run's members: its ops, and the leaves and constants consumed only inside it.
+  // A run's members: its ops, and the leaves and constants consumed only inside one of its blocks.
   const candidates = runs.map((run) => {
-    const inRun = new Set(run.ops);
+    // The block of each op: a leaf read by one block only (a layer's weight) goes into the box, one
+    // read by several (a shared weight) stays outside.
+    const block = new Map(run.ops.map((i, k) => [i, Math.floor(k / run.period.length)]));
     const members = new Set(run.ops);
-    for (const i of run.ops) for (const j of items[i].inputs) if (items[j].kind !== 'op' && items[j].consumers.every((c) => inRun.has(c))) members.add(j);
+    for (const i of run.ops) {
+      for (const j of items[i].inputs) {
+        if (items[j].kind === 'op' || run.entry.has(j)) continue;
+        const blocks = new Set(items[j].consumers.map((c) => block.get(c) ?? -1));
+        if (blocks.size === 1 && !blocks.has(-1)) members.add(j);
+      }
+    }
     return { run, members: [...members].sort((a, b) => a - b) };
   });
   candidates.sort((a, b) => b.members.length - a.members.length);

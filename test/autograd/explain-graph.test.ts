@@ -352,20 +352,20 @@ describe('collapsing big graphs', () => {
     return nodes;
   }
 
-  it('a chain of 300 tanh becomes one box ×N within the default limit', () => {
+  it('a chain of 300 tanh becomes one box ×300 within the default limit', () => {
     const y = longChain(300);
     y.backward();
     const dot = parseDot(explain(y, { format: 'dot' }));
     expect(dot.nodes.size).toBeLessThanOrEqual(100);
     const boxes = [...dot.nodes.values()].filter((a) => a.class === 'node collapsed');
     expect(boxes).toHaveLength(1);
-    expect(boxes[0].label).toMatch(/^tanh\n×299 {2}\(299 ops\)/);
+    expect(boxes[0].label).toMatch(/^tanh\n×300 {2}\(300 ops\)/);
     expect(boxes[0].label).toContain('‖∂L/∂out‖ = ');
     const nodes = coverage(y, 100);
-    expect(nodes).toHaveLength(4); // x0, the first tanh (its input is a leaf), the box, sum
+    expect(nodes.map((n) => n.attrs['data-kind'])).toEqual(['leaf', 'collapsed', 'op']); // x0, tanh ×300, sum
     const svg = explain(y, { format: 'svg' });
     expect(svgProblems(svg)).toEqual([]);
-    expect(svg).toContain('×299');
+    expect(svg).toContain('×300');
     // Small enough to draw whole: nothing collapses.
     expect(parseDot(explain(longChain(50), { format: 'dot' })).nodes.size).toBe(52);
   });
@@ -386,6 +386,7 @@ describe('collapsing big graphs', () => {
     expect(dot.nodes.size).toBeLessThanOrEqual(60);
     const box = [...dot.nodes.values()].find((a) => a.class === 'node collapsed')!;
     expect(box.label.split('\n')[0]).toBe('linear → relu → matmul → add');
+    expect(box.label.split('\n')[1]).toBe('×40  (160 ops, 80 inputs)'); // the first block too, though its input is a constant
     expect(box.tooltip.split('\n')).toEqual(['linear', 'relu', 'matmul', 'add'].map((op) => `${op}: ${registry.get(op)!.derivative}`));
     expect(dot.nodes.get('S')!.class).toBe('node leaf'); // the shared weight is drawn, outside the box
     const fromS = dot.edges.filter((e) => e.from === 'S');
@@ -394,6 +395,22 @@ describe('collapsing big graphs', () => {
     coverage(y, 60);
     const svg = explain(y, { format: 'svg', maxNodes: 60 });
     expect(svgProblems(svg)).toEqual([]);
+  });
+
+  it('a deep MLP: its layers (each with its own weight and bias) become one box', () => {
+    const rng = new Rng(8);
+    let h = randn([3, 6], rng);
+    for (let i = 0; i < 60; i++) h = linear(h, param(randn([6, 6], rng).mul(0.3)), param(randn([6], rng).mul(0.1))).relu();
+    const y = h.sum();
+    const before = parseDot(explain(y, { format: 'dot' }));
+    expect(before.nodes.size).toBeLessThanOrEqual(100);
+    const box = [...before.nodes.values()].find((a) => a.class === 'node collapsed')!;
+    expect(box.label).toMatch(/^linear → relu\n×60 {2}\(120 ops, 120 inputs\)\n\[3, 6\]/);
+    expect(box.label).not.toContain('‖');
+    y.backward();
+    const after = parseDot(explain(y, { format: 'dot' }));
+    expect([...after.nodes.values()].find((a) => a.class === 'node collapsed')!.label).toContain('‖∂L/∂out‖ = ');
+    coverage(y, 100);
   });
 
   it('a graph with no repeats is cut to its last nodes plus one box for the rest', () => {
