@@ -63,7 +63,8 @@ export function mountBackward(root: HTMLElement): void {
   let grads = new Map<Tensor, number>();
   let last: { node: Tensor; g: number; outs: (number | null)[] } | null = null;
 
-  const presetSelect = h('select', { 'aria-label': 'preset expressions' }, ...PRESETS.map((p, i) => h('option', { value: i }, p.expr)));
+  const custom = h('option', { value: 'custom', disabled: true }, 'your expression');
+  const presetSelect = h('select', { 'aria-label': 'preset expressions' }, ...PRESETS.map((p, i) => h('option', { value: i }, p.expr)), custom);
   const note = h('div', { class: 'muted small' }, PRESETS[0].note);
   const exprInput = h('textarea', { rows: 2, spellcheck: false, 'aria-label': 'expression', 'data-expr': '' });
   exprInput.value = PRESETS[0].expr;
@@ -236,7 +237,7 @@ export function mountBackward(root: HTMLElement): void {
       const node = shown.node.ctx as Node;
       const name = G.names.get(shown.node)!;
       stepBox.replaceChildren(
-        h('div', { class: 'op' }, `step ${done} of ${G.steps.length}: ${name} ${G.lines.get(shown.node)!.replace(/ → \[\]$/, '')}`),
+        h('div', { class: 'op' }, `applied step ${done} of ${G.steps.length}: ${name} ${G.lines.get(shown.node)!.replace(/ → \[\]$/, '')}`),
         h('div', { class: 'deriv' }, node.op.derivative),
         h('table', {},
           h('tbody', {},
@@ -249,6 +250,7 @@ export function mountBackward(root: HTMLElement): void {
               h('td', { class: 'muted small' }, `now ${fmt(grads.get(x)!, 5)}`))).filter((r): r is HTMLTableRowElement => r !== null),
           ),
         ),
+        h('div', { class: 'small muted', style: 'margin-top:4px' }, active ? `Next (highlighted): ${G.names.get(active)} ${G.lines.get(active)!.replace(/ → \[\]$/, '')}, whose gradient is now complete: every consumer has added its share.` : 'Done: every leaf holds its gradient.'),
       );
     }
     renderCheck(G);
@@ -299,6 +301,8 @@ export function mountBackward(root: HTMLElement): void {
   let typing: ReturnType<typeof setTimeout> | undefined;
   exprInput.addEventListener('input', () => {
     clearTimeout(typing);
+    presetSelect.value = PRESETS.some((p) => p.expr === exprInput.value.trim()) ? String(PRESETS.findIndex((p) => p.expr === exprInput.value.trim())) : 'custom';
+    note.textContent = '';
     typing = setTimeout(() => timed('backward:expr', build), 250);
   });
   stepButton.addEventListener('click', () => timed('backward:step', step));

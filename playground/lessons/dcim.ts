@@ -21,8 +21,8 @@ export function mountDcim(root: HTMLElement): void {
   root.append(
     h('div', { class: 'side' },
       h('h2', {}, 'A sigmoid network is expectation propagation'),
-      h('p', {}, 'A DCIM is a chain of stochastic binary layers x⁰ → x¹ → … → x', h('sup', {}, 'd'), ', each unit drawn independently given the layer below. Computing the marginals exactly needs a sum over every configuration of every layer. Approximation (2) replaces each layer\'s input by its expectation; for {0,1} units this gives the recursion below, which is exactly the forward pass of the sigmoid network with the same weights.'),
-      h('div', { class: 'eq', html: '<span class="ref">DCIM eq 1, 13</span>p(x<sup>k</sup> | x<sup>k−1</sup>) = Π<sub>j</sub> exp(x<sup>k</sup><sub>j</sub> a<sup>k</sup><sub>j</sub>) / Z(a<sup>k</sup><sub>j</sub>), &nbsp; a<sup>k</sup> = W<sup>k</sup>x<sup>k−1</sup> + b<sup>k</sup>' }),
+      h('p', {}, 'A DCIM is a chain of stochastic binary layers x⁰ → x¹ → … → x', h('sup', {}, 'd'), ', each unit drawn independently given the layer below. Its exact marginals need a sum over every configuration of every layer. Approximation (2) feeds each layer the expectation of the one below; for {0,1} units that is exactly the sigmoid network\'s forward pass.'),
+      h('div', { class: 'eq', html: '<span class="ref">DCIM eq 1, 13</span>p(x<sup>k</sup> | x<sup>k−1</sup>) = Π<sub>j</sub> exp(x<sup>k</sup><sub>j</sub> a<sup>k</sup><sub>j</sub>) / Z(a<sup>k</sup><sub>j</sub>)<br>a<sup>k</sup> = W<sup>k</sup>x<sup>k−1</sup> + b<sup>k</sup>' }),
       h('div', { class: 'eq', html: '<span class="ref">eq 7, 14</span>x̄<sup>k</sup> = σ(W<sup>k</sup> x̄<sup>k−1</sup> + b<sup>k</sup>), &nbsp; top: softmax' }),
       h('p', { class: 'small muted' }, `The network ${DCIM_SIZES.join(' → ')} (softmax top) is `, h('code', {}, 'prob.dcim.DCIM.fromSequential(net)'), '; the exact marginals come from ', h('code', {}, 'exactMarginals'), ` (enumeration), the histogram from ${DCIM_SAMPLES} ancestral samples (`, h('code', {}, 'sample'), '). Shrink the weights: the error of (2) vanishes like O(s²).'),
       h('h3', {}, 'Input x⁰'),
@@ -34,12 +34,13 @@ export function mountDcim(root: HTMLElement): void {
     h('div', { class: 'stage' },
       h('div', { class: 'card' }, h('div', { class: 'title' }, h('span', {}, 'P(unit = 1) per layer (top layer: P(class)): forward pass vs exact marginal vs sample frequency')), barsEl),
       h('div', { class: 'row' },
-        h('div', { class: 'card', style: 'flex: 1 1 330px' }, h('div', { class: 'title' }, 'Error of approximation (2) against the weight scale s'), curveEl),
+        h('div', { class: 'card', style: 'flex: 1 1 330px' }, h('div', { class: 'title' }, 'Error of approximation (2) against the weight scale s'), curveEl,
+          h('div', { class: 'small muted' }, 'Layer 1 is exact at any scale: x⁰ is given. The error enters from layer 2 on, where (2) feeds x̄¹ instead of the random x¹.')),
         h('div', { class: 'card', style: 'flex: 1.25 1 360px' }, h('div', { class: 'title' }, 'The numbers'), tableBox),
       ),
     ),
   );
-  DCIM_X0.forEach((v, i) => xs.push(slider(xGrid, `x⁰<sub>${i + 1}</sub>`, { min: 0, max: 1, step: 0.01, value: v, q: `dcim.x.${i}`, onInput: () => void update() })));
+  DCIM_X0.forEach((v, i) => xs.push(slider(xGrid, `x<sub>${i + 1}</sub>`, { min: 0, max: 1, step: 0.01, value: v, q: `dcim.x.${i}`, onInput: () => void update() })));
   scale = slider(sGrid, 's', { min: 0, max: 1.5, step: 0.01, value: 1, q: 'dcim.scale', onInput: () => void update() });
 
   const unitLabel = (k: number, j: number) => `x${SUP[k]}${SUB[j + 1]}`;
@@ -87,7 +88,7 @@ export function mountDcim(root: HTMLElement): void {
       const sameAsNet = Math.max(...[...netOut.data].map((v, l) => Math.abs(v - fwd[fwd.length - 1].data[l])));
       summary.replaceChildren(
         h('div', {}, 'max |x̄ − exact| = ', num('dcim.maxerr', err, 4), ` at s = ${fmt(s, 2)}`),
-        h('div', { class: 'muted' }, 'net.forward(x⁰) vs the DCIM\'s x̄', h('sup', {}, 'd'), ': max difference ', num('dcim.netdiff', sameAsNet, 2)),
+        h('div', { class: 'muted' }, 'net.forward(x⁰) vs the DCIM\'s x̄', h('sup', {}, 'd'), ': ', sameAsNet === 0 ? h('span', { 'data-q': 'dcim.netdiff', 'data-value': '0' }, 'identical') : num('dcim.netdiff', sameAsNet, 2)),
       );
       // The error curve depends on x⁰ only; recompute it when x⁰ changes.
       const key = x0v.join(',');

@@ -76,13 +76,29 @@ async function lesson(id: string, drive: (page: Page) => Promise<void>): Promise
 describe('the playground page', () => {
   it.skipIf(!haveChromium)(`lesson 1: stepping through backward gives backward()'s gradients${skippedWithoutChromium}`, async () => {
     await lesson('backward', async (page) => {
-      // The first preset, a*b + tanh(a) at a = 0.5, b = −1.5: three VJPs.
+      // A typed expression with an edited input, run to the end.
+      await page.fill('[data-expr]', 'sigmoid(w*x + b) * log(1 + x^2)');
+      await page.waitForSelector('[data-var="w"]');
+      await page.fill('[data-var="w"]', '-0.7');
+      await page.dispatchEvent('[data-var="w"]', 'change');
+      await page.click('[data-action="run"]');
+      let q = await shown(page);
+      const [w, x, bb] = await Promise.all(['w', 'x', 'b'].map(async (v) => tensor(Number(await page.inputValue(`[data-var="${v}"]`)), { requiresGrad: true })));
+      expect(w.item()).toBeCloseTo(-0.7, 6);
+      const out = w.mul(x).add(bb).sigmoid().mul(tensor(1).add(x.pow(tensor(2))).log());
+      out.backward();
+      for (const [name, t] of [['w', w], ['x', x], ['b', bb]] as const) close(q[`backward.grad.${name}`], t.grad!.item(), `∂L/∂${name}`);
+      expect(await page.$eval('[data-q="backward.complete"]', (e) => e.textContent)).toContain('backward()');
+      expect(await page.$eval('[data-q="backward.gradcheck"]', (e) => (e as HTMLElement).dataset.value)).toBe('true');
+
+      // The first preset, a*b + tanh(a) at a = 0.5, b = −1.5: three VJPs, one press each.
+      await page.selectOption('select[aria-label="preset expressions"]', '0');
       const a = tensor(0.5, { requiresGrad: true }), b = tensor(-1.5, { requiresGrad: true });
       const y = a.mul(b).add(a.tanh());
       y.backward();
-      let q = await shown(page);
+      q = await shown(page);
       close(q['backward.y'], y.item(), 'y');
-      await page.click('[data-action="step"]'); // add: ∂L/∂t = 1 to both inputs
+      await page.click('[data-action="step"]'); // add: ∂L/∂out = 1 goes to both inputs
       q = await shown(page);
       expect(q['backward.step.g']).toBe(1);
       expect([q['backward.step.out.0'], q['backward.step.out.1']]).toEqual([1, 1]);
@@ -92,20 +108,12 @@ describe('the playground page', () => {
       q = await shown(page);
       close(q['backward.grad.a'], a.grad!.item(), '∂L/∂a');
       close(q['backward.grad.b'], b.grad!.item(), '∂L/∂b');
-      expect(await page.$eval('[data-q="backward.gradcheck"]', (e) => (e as HTMLElement).dataset.value)).toBe('true');
-      // A typed expression with edited inputs, run to the end.
-      await page.fill('[data-expr]', 'sigmoid(w*x + b) * log(1 + x^2)');
-      await page.waitForSelector('[data-var="w"]');
-      await page.fill('[data-var="w"]', '-0.7');
-      await page.dispatchEvent('[data-var="w"]', 'change');
-      await page.click('[data-action="run"]');
-      q = await shown(page);
-      const [w, x, bb] = await Promise.all(['w', 'x', 'b'].map(async (v) => tensor(Number(await page.inputValue(`[data-var="${v}"]`)), { requiresGrad: true })));
-      expect(w.item()).toBeCloseTo(-0.7, 6);
-      const out = w.mul(x).add(bb).sigmoid().mul(tensor(1).add(x.pow(tensor(2))).log());
-      out.backward();
-      for (const [name, t] of [['w', w], ['x', x], ['b', bb]] as const) close(q[`backward.grad.${name}`], t.grad!.item(), `∂L/∂${name}`);
-      expect(await page.$eval('[data-q="backward.complete"]', (e) => e.textContent)).toContain('backward()');
+      // Back to the seed, one step in: the node whose VJP is next is highlighted (table and picture).
+      await page.click('[data-action="reset"]');
+      await page.click('[data-action="step"]');
+      expect(await page.$$eval('.graph-table tr.active', (rows) => rows.length)).toBe(1);
+      const svg = await page.$$eval('.svg-graph svg', (els) => els.length);
+      if (svg > 0) expect(await page.$$eval('.svg-graph .node.active', (els) => els.length)).toBe(1);
     });
   });
 
