@@ -126,17 +126,19 @@ interface Run {
  * may differ in where its inputs from outside the block come from.
  */
 function findRuns(items: Item[]): Run[] {
-  const ops = items.map((_, i) => i).filter((i) => items[i].kind === 'op');
+  const ops = spineOrder(items);
+  const position = new Map(ops.map((i, k) => [i, k]));
   const segments: number[][] = [];
   let current: number[] = [];
   let lastUse = -1;
   for (const i of ops) {
+    const k = position.get(i)!;
     current.push(i);
-    if (lastUse <= i) {
+    if (lastUse <= k) {
       segments.push(current);
       current = [];
     }
-    lastUse = Math.max(lastUse, ...items[i].consumers);
+    for (const c of items[i].consumers) lastUse = Math.max(lastUse, position.get(c)!);
   }
   if (current.length > 0) segments.push(current);
   const signatures = (loose: boolean) => segments.map((seg) => {
@@ -187,6 +189,37 @@ function findRuns(items: Item[]): Run[] {
     s += best.count * best.p;
   }
   return runs;
+}
+
+/**
+ * The ops in a topological order that follows the longest path: each op's inputs are visited
+ * deepest first, so a side branch (x·cᵢ added to a running sum) comes just before the op that
+ * reads it and the spine's cuts show. (backward()'s order visits the last input first, which puts
+ * all 3000 side branches of such a sum before the sum.)
+ */
+function spineOrder(items: Item[]): number[] {
+  const depth = new Array<number>(items.length).fill(0);
+  items.forEach((item, i) => {
+    for (const j of item.inputs) if (items[j].kind === 'op') depth[i] = Math.max(depth[i], depth[j] + 1);
+  });
+  const order: number[] = [];
+  const seen = new Set<number>();
+  const stack: [number, boolean][] = [[items.length - 1, false]];
+  while (stack.length > 0) {
+    const [i, expanded] = stack.pop()!;
+    if (expanded) {
+      order.push(i);
+      continue;
+    }
+    if (seen.has(i)) continue;
+    seen.add(i);
+    stack.push([i, true]);
+    const inputs = [...new Set(items[i].inputs)].filter((j) => items[j].kind === 'op' && !seen.has(j));
+    // Popped deepest first; among equally deep inputs, the first argument first.
+    inputs.sort((a, b) => depth[a] - depth[b] || items[i].inputs.indexOf(b) - items[i].inputs.indexOf(a));
+    for (const j of inputs) stack.push([j, false]);
+  }
+  return order;
 }
 
 /** Whether the ops `a` repeat the ops `b`: same ops, same wiring inside, read only by `within`. */

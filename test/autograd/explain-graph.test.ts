@@ -413,6 +413,19 @@ describe('collapsing big graphs', () => {
     coverage(y, 100);
   });
 
+  it('a running sum of side branches (acc + x·cᵢ, 300 times) is one box, though backward visits the branches first', () => {
+    const x = tensor([0.3, 0.2], { requiresGrad: true });
+    let acc = x.mul(1);
+    for (let i = 0; i < 300; i++) acc = acc.add(x.mul(i));
+    const y = acc.sum();
+    const dot = parseDot(explain(y, { format: 'dot' }));
+    const box = [...dot.nodes.values()].find((a) => a.class === 'node collapsed')!;
+    expect(box.label.split('\n').slice(0, 2)).toEqual(['mul → add', '×300  (600 ops, 300 inputs)']);
+    expect(dot.edges.find((e) => e.from === 'x0' && e.to === box.id.slice(5))!.attrs.label).toBe('×300');
+    expect(dot.nodes.size).toBe(5); // x0, the constant 1, x0·1, the box, sum
+    coverage(y, 100);
+  });
+
   it('a graph with no repeats is cut to its last nodes plus one box for the rest', () => {
     let z = tensor([0.5, 0.25], { requiresGrad: true });
     const ops = ['exp', 'tanh', 'sigmoid', 'neg', 'square', 'abs'] as const;
