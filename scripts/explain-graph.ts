@@ -27,10 +27,13 @@ async function main(): Promise<void> {
     const page = await browser.newPage({ deviceScaleFactor: 1.5 });
     await page.setContent(`<!doctype html><body style="margin:0;background:#fff">${svg}</body>`);
     const slack = await page.evaluate(() => {
+      // the SVG elements this reads, typed here: the root tsconfig has no DOM types
+      type Drawn = { querySelector(s: string): Drawn; querySelectorAll(s: string): Iterable<Drawn>; getBBox(): { width: number } };
+      const document = (globalThis as unknown as { document: Drawn }).document;
       let least = Infinity;
       for (const g of document.querySelectorAll('g.node')) {
-        const box = (g.querySelector('rect.box') as SVGRectElement).getBBox();
-        for (const t of g.querySelectorAll('text')) least = Math.min(least, box.width - (t as SVGTextElement).getBBox().width);
+        const box = g.querySelector('rect.box').getBBox();
+        for (const t of g.querySelectorAll('text')) least = Math.min(least, box.width - t.getBBox().width);
       }
       return least;
     });

@@ -1,5 +1,5 @@
 // Lesson 1: reverse-mode autodiff, one vector-Jacobian product at a time.
-import { explain, gradcheck, noGrad, tensor, type Node, type Tensor } from '../lib/engine.js';
+import { explain, gradcheck, noGrad, tensor, topoSort, type Node, type Tensor } from '../lib/engine.js';
 import { evaluate, parse, ParseError, variables, type Ast } from '../lib/expr.js';
 import { fmt, h, num, setNum, timed } from '../lib/dom.js';
 
@@ -21,26 +21,6 @@ function explainSvg(y: Tensor): string | null {
   } catch {
     return null;
   }
-}
-
-/** Tensors reachable from root, inputs before outputs: the order of explain's lines and of backward() reversed. */
-function topo(root: Tensor): Tensor[] {
-  const order: Tensor[] = [];
-  const seen = new Set<Tensor>();
-  const stack: [Tensor, boolean][] = [[root, false]];
-  while (stack.length > 0) {
-    const [t, expanded] = stack.pop()!;
-    if (expanded) {
-      order.push(t);
-      continue;
-    }
-    if (seen.has(t)) continue;
-    seen.add(t);
-    stack.push([t, true]);
-    const node = t.ctx as Node | null;
-    if (node) for (const x of node.inputs) if (x.requiresGrad && !seen.has(x)) stack.push([x, false]);
-  }
-  return order;
 }
 
 interface Graph {
@@ -132,7 +112,7 @@ export function mountBackward(root: HTMLElement): void {
       error.textContent = 'The output does not depend on any input.';
       return;
     }
-    const order = topo(y);
+    const order = topoSort(y); // inputs before outputs: explain's lines, and backward()'s order reversed
     const text = explain(y).split('\n');
     const names = new Map<Tensor, string>();
     const lines = new Map<Tensor, string>();

@@ -1,5 +1,3 @@
-/// <reference lib="dom" />
-/// <reference lib="dom.iterable" />
 // Small DOM helpers shared by the lessons.
 
 type Attrs = Record<string, string | number | boolean | undefined | ((e: Event) => void)>;

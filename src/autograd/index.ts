@@ -7,7 +7,7 @@ import './ops/conv.js';
 import './ops/conv-transpose.js';
 import './ops/unpool.js';
 
-export { registry, apply, noGrad, isGradEnabled, setAnomalyMode, detectAnomaly, defineOp, type OpDef, type Node } from './engine.js';
+export { registry, apply, noGrad, isGradEnabled, setAnomalyMode, detectAnomaly, defineOp, topoSort, type OpDef, type Node } from './engine.js';
 export { gradcheck, gradcheckParams, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
 export { explain, type ExplainOptions } from './explain.js';
 export { concat, stack, outer, matmul, linear, where, asTensor } from './methods.js';

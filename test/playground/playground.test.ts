@@ -13,6 +13,9 @@ import { buildPlayground } from '../../scripts/playground.js';
 import { DCIM_SAMPLE_SEED, DCIM_SAMPLES, DCIM_SEED, DRMM_SEED, dcimNetwork, drmmModel, poeWeights, WORKED_EXAMPLE } from '../../playground/lessons/models.js';
 import { haveChromium, launchChromium, skippedWithoutChromium, watchedPage } from '../chromium.js';
 
+/** What the tests read of a page element (the root tsconfig has no DOM types: they would also reach src/). */
+type PageElement = { dataset: Record<string, string | undefined>; value: string };
+
 const OUT = join('test', '.output', 'playground');
 type Browser = Awaited<ReturnType<typeof launchChromium>>;
 let browser: Browser | null = null;
@@ -33,7 +36,7 @@ afterAll(async () => {
 
 /** Every number the page marks with data-q, at full precision. */
 async function shown(page: Page): Promise<Record<string, number>> {
-  return page.$$eval('.lesson.active [data-q]', (els) => Object.fromEntries(els.map((e) => [(e as HTMLElement).dataset.q!, Number((e as HTMLElement).dataset.value)])));
+  return page.$$eval('.lesson.active [data-q]', (els) => Object.fromEntries(els.map((e) => [(e as unknown as PageElement).dataset.q!, Number((e as unknown as PageElement).dataset.value)])));
 }
 
 /** float32 precision: a few units in the last place of the larger magnitude. */
@@ -44,14 +47,14 @@ function close(actual: number | undefined, expected: number, what: string): void
 
 async function setSlider(page: Page, q: string, value: number): Promise<void> {
   await page.$eval(`[data-slider="${q}"]`, (el, v) => {
-    const input = el as HTMLInputElement;
+    const input = el as unknown as PageElement & { dispatchEvent(e: Event): boolean };
     input.value = String(v);
     input.dispatchEvent(new Event('input', { bubbles: true }));
   }, value);
 }
 
 async function sliderValues(page: Page, prefix: string, n: number): Promise<number[]> {
-  return Promise.all(Array.from({ length: n }, (_, i) => page.$eval(`[data-slider="${prefix}.${i}"]`, (el) => Number((el as HTMLInputElement).value))));
+  return Promise.all(Array.from({ length: n }, (_, i) => page.$eval(`[data-slider="${prefix}.${i}"]`, (el) => Number((el as unknown as PageElement).value))));
 }
 
 /** Opens a lesson, runs `drive`, then checks the page's health and saves a screenshot. */
@@ -63,7 +66,10 @@ async function lesson(id: string, drive: (page: Page) => Promise<void>): Promise
     await page.waitForSelector(`#lesson-${id}.active [data-q]`, { state: 'attached' });
     await drive(page);
     await page.waitForTimeout(300); // the charts render asynchronously
-    const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+    const [scroll, client] = await page.evaluate(() => {
+      const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+      return [root.scrollWidth, root.clientWidth];
+    });
     expect(scroll, 'no horizontal scrolling at 1366×768').toBeLessThanOrEqual(client);
     expect(await page.$$eval(`#lesson-${id} .chart svg, #lesson-${id} .svg-graph svg`, (els) => els.every((e) => e.getBoundingClientRect().width > 0))).toBe(true);
     await page.screenshot({ path: join(OUT, `${id}.png`), fullPage: true });
@@ -89,7 +95,7 @@ describe('the playground page', () => {
       out.backward();
       for (const [name, t] of [['w', w], ['x', x], ['b', bb]] as const) close(q[`backward.grad.${name}`], t.grad!.item(), `∂L/∂${name}`);
       expect(await page.$eval('[data-q="backward.complete"]', (e) => e.textContent)).toContain('backward()');
-      expect(await page.$eval('[data-q="backward.gradcheck"]', (e) => (e as HTMLElement).dataset.value)).toBe('true');
+      expect(await page.$eval('[data-q="backward.gradcheck"]', (e) => (e as unknown as PageElement).dataset.value)).toBe('true');
 
       // The first preset, a*b + tanh(a) at a = 0.5, b = −1.5: three VJPs, one press each.
       await page.selectOption('select[aria-label="preset expressions"]', '0');
@@ -163,7 +169,7 @@ describe('the playground page', () => {
       await setSlider(page, 'dcim.scale', 0.6);
       const q = await shown(page);
       const x0v = await sliderValues(page, 'dcim.x', 3);
-      const s = Number(await page.$eval('[data-slider="dcim.scale"]', (e) => (e as HTMLInputElement).value));
+      const s = Number(await page.$eval('[data-slider="dcim.scale"]', (e) => (e as unknown as PageElement).value));
       const x0 = tensor([x0v]);
       const { dcim } = dcimNetwork(DCIM_SEED, s);
       const fwd = dcim.expectations(x0);
@@ -188,8 +194,8 @@ describe('the playground page', () => {
       await page.click('[data-action="draw"]');
       await setSlider(page, 'drmm.sigma', 0.5);
       const q = await shown(page);
-      const pixels = JSON.parse(await page.$eval('[data-q="drmm.image"]', (e) => (e as HTMLElement).dataset.value!)) as number[];
-      const sigma = Number(await page.$eval('[data-slider="drmm.sigma"]', (e) => (e as HTMLInputElement).value));
+      const pixels = JSON.parse(await page.$eval('[data-q="drmm.image"]', (e) => (e as unknown as PageElement).dataset.value!)) as number[];
+      const sigma = Number(await page.$eval('[data-slider="drmm.sigma"]', (e) => (e as unknown as PageElement).value));
       const model = drmmModel(DRMM_SEED, sigma);
       const image = new Tensor(Float32Array.from(pixels), [1, 1, 6, 6]);
       const { scores, latents } = noGrad(() => model.infer(image));
