@@ -206,11 +206,11 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): { st
 }
 
 /**
- * Copies a decoded checkpoint's tensors into `module`: every parameter must be present with its
- * shape, and nothing else (`source` names the checkpoint in errors).
+ * Copies a decoded checkpoint's tensors into `module`: every parameter and buffer (a BatchNorm's
+ * running statistics) must be present with its shape, and nothing else (`source` names the checkpoint in errors).
  */
 export function loadState(module: Module, state: ReadonlyMap<string, Tensor>, source = 'checkpoint'): void {
-  const own = new Map(module.namedParameters());
+  const own = new Map(module.namedState());
   const missing = [...own.keys()].filter((k) => !state.has(k));
   const unexpected = [...state.keys()].filter((k) => !own.has(k));
   if (missing.length || unexpected.length) {
@@ -220,5 +220,9 @@ export function loadState(module: Module, state: ReadonlyMap<string, Tensor>, so
     const p = own.get(name)!;
     if (!sameShape(p.shape, t.shape)) throw new Error(`loadCheckpoint: ${source}: parameter '${name}' has shape ${fmt(t.shape)} in the file but ${fmt(p.shape)} in the module`);
   }
-  for (const [name, t] of state) own.get(name)!.data.set(t.data);
+  for (const [name, t] of state) {
+    const p = own.get(name)!;
+    p.data.set(t.data);
+    p.version++;
+  }
 }

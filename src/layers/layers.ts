@@ -6,8 +6,10 @@ import { linear } from '../autograd/methods.js';
 import type { Pool2d, Window2d } from '../autograd/ops/conv.js';
 import { Rng } from '../tensor/rng.js';
 import { Tensor, zeros } from '../tensor/tensor.js';
+import { conv2d, maxPool2d, type Pair } from './functional.js';
 import { defaultUniform } from './init.js';
 import { Module } from './module.js';
+import { elu, gelu, leakyRelu, type GeluApproximate } from '../autograd/ops/activations.js';
 
 export interface InitOptions {
   /** Source of the initial weights (required: there is no hidden global random state). */
@@ -50,14 +52,25 @@ export class Linear extends Module {
   }
 }
 
-export interface Conv2dOptions extends InitOptions, Window2d {}
+export interface Conv2dOptions extends InitOptions, Window2d {
+  /** Spacing between kernel taps (PyTorch's dilation; default 1). */
+  dilation?: number | readonly [number, number];
+  /** Channel groups: input and output channels split into `groups` independent convolutions (default 1). */
+  groups?: number;
+}
 
-/** 2-D convolution (cross-correlation) over NCHW input; weight [out, in, kh, kw]. */
+/**
+ * 2-D convolution (cross-correlation) over NCHW input; weight [out, in/groups, kh, kw]. Stride and
+ * padding go to the conv2d op; dilation and groups are compositions (functional.ts: a dilated
+ * kernel, and channel slices joined by concat).
+ */
 export class Conv2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
   readonly stride: Window2d['stride'];
   readonly padding: Window2d['padding'];
+  readonly dilation: Pair;
+  readonly groups: number;
 
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: number | readonly [number, number], opts: Conv2dOptions) {
     super();
@@ -66,32 +79,46 @@ export class Conv2d extends Module {
     const [kh, kw] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
     positiveInt('Conv2d', 'kernel height', kh);
     positiveInt('Conv2d', 'kernel width', kw);
+    const groups = opts?.groups ?? 1;
+    positiveInt('Conv2d', 'groups', groups);
+    if (inChannels % groups || outChannels % groups) throw new Error(`Conv2d: inChannels ${inChannels} and outChannels ${outChannels} must both be divisible by groups ${groups}`);
+    for (const d of typeof opts?.dilation === 'object' ? opts.dilation : [opts?.dilation ?? 1]) positiveInt('Conv2d', 'dilation', d);
     const rng = needRng('Conv2d', opts);
-    const fanIn = inChannels * kh * kw;
-    this.weight = this.registerParameter('weight', defaultUniform(zeros([outChannels, inChannels, kh, kw]), rng, fanIn));
+    const fanIn = (inChannels / groups) * kh * kw;
+    this.weight = this.registerParameter('weight', defaultUniform(zeros([outChannels, inChannels / groups, kh, kw]), rng, fanIn));
     this.bias = opts.bias === false ? null : this.registerParameter('bias', defaultUniform(zeros([outChannels]), rng, fanIn));
     checkWindow('Conv2d', opts);
     this.stride = opts.stride ?? 1;
     this.padding = opts.padding ?? 0;
+    this.dilation = opts.dilation ?? 1;
+    this.groups = groups;
   }
 
   forward(x: Tensor): Tensor {
-    return x.conv2d(this.weight, this.bias ?? undefined, { stride: this.stride, padding: this.padding });
+    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
   }
+}
+
+export interface MaxPool2dOptions extends Window2d {
+  /** Round the output size up (PyTorch's ceil_mode): a last, partial window is kept. */
+  ceilMode?: boolean;
 }
 
 export class MaxPool2d extends Module {
   readonly opts: Pool2d;
+  readonly ceilMode: boolean;
 
-  constructor(kernelSize: number | readonly [number, number], opts: Window2d = {}) {
+  constructor(kernelSize: number | readonly [number, number], opts: MaxPool2dOptions = {}) {
     super();
     for (const k of typeof kernelSize === 'number' ? [kernelSize] : kernelSize) positiveInt('MaxPool2d', 'kernel size', k);
     checkWindow('MaxPool2d', opts);
     this.opts = { kernelSize, stride: opts.stride ?? kernelSize, padding: opts.padding ?? 0 };
+    this.ceilMode = opts.ceilMode ?? false;
   }
 
   forward(x: Tensor): Tensor {
-    return x.maxPool2d(this.opts);
+    if (!this.ceilMode) return x.maxPool2d(this.opts);
+    return maxPool2d(x, this.opts.kernelSize, { stride: this.opts.stride, padding: this.opts.padding, ceilMode: true });
   }
 }
 
@@ -105,6 +132,38 @@ export class Sigmoid extends Module {
 
 export class Tanh extends Module {
   forward(x: Tensor): Tensor { return x.tanh(); }
+}
+
+/** x·Φ(x), exact (erf-based) by default, or approximate: 'tanh'. */
+export class GELU extends Module {
+  constructor(readonly approximate: GeluApproximate = 'none') {
+    super();
+    gelu(zeros([0]), approximate); // checks the argument now, not at the first forward
+  }
+  forward(x: Tensor): Tensor { return x.gelu(this.approximate); }
+}
+
+/** x·σ(x). */
+export class SiLU extends Module {
+  forward(x: Tensor): Tensor { return x.silu(); }
+}
+
+/** x for x > 0, α·(eˣ − 1) otherwise. */
+export class ELU extends Module {
+  constructor(readonly alpha = 1) {
+    super();
+    elu(zeros([0]), alpha);
+  }
+  forward(x: Tensor): Tensor { return x.elu(this.alpha); }
+}
+
+/** x for x > 0, negativeSlope·x otherwise. */
+export class LeakyReLU extends Module {
+  constructor(readonly negativeSlope = 0.01) {
+    super();
+    leakyRelu(zeros([0]), negativeSlope);
+  }
+  forward(x: Tensor): Tensor { return x.leakyRelu(this.negativeSlope); }
 }
 
 export class Softmax extends Module {

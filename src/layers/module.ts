@@ -10,6 +10,7 @@ export abstract class Module {
   /** Training mode (dropout active); set by train() / eval() on the whole tree. */
   training = true;
   private readonly params = new Map<string, Tensor>();
+  private readonly bufs = new Map<string, Tensor>();
   private readonly modules = new Map<string, Module>();
   private readonly streams = new Map<string, Rng>();
 
@@ -17,10 +18,26 @@ export abstract class Module {
 
   /** Registers `t` as a trainable parameter (requiresGrad is set) and returns it. */
   protected registerParameter(name: string, t: Tensor): Tensor {
-    if (this.params.has(name) || this.modules.has(name)) throw new Error(`${this.constructor.name}: '${name}' is already registered`);
+    this.checkFree(name);
     t.requiresGrad = true;
     t.name = name;
     this.params.set(name, t);
+    return t;
+  }
+
+  private checkFree(name: string): void {
+    if (this.params.has(name) || this.bufs.has(name) || this.modules.has(name)) throw new Error(`${this.constructor.name}: '${name}' is already registered`);
+  }
+
+  /**
+   * Registers `t` as a buffer: state that is saved and loaded with the parameters (stateDict,
+   * checkpoints) but is not trained (a BatchNorm's running statistics). requiresGrad stays false.
+   */
+  protected registerBuffer(name: string, t: Tensor): Tensor {
+    this.checkFree(name);
+    t.requiresGrad = false;
+    t.name = name;
+    this.bufs.set(name, t);
     return t;
   }
 
@@ -40,7 +57,7 @@ export abstract class Module {
   }
 
   protected registerModule<M extends Module>(name: string, m: M): M {
-    if (this.params.has(name) || this.modules.has(name)) throw new Error(`${this.constructor.name}: '${name}' is already registered`);
+    this.checkFree(name);
     this.modules.set(name, m);
     return m;
   }
@@ -50,6 +67,30 @@ export abstract class Module {
     const out: [string, Tensor][] = [];
     for (const [n, p] of this.params) out.push([prefix + n, p]);
     for (const [n, m] of this.modules) out.push(...m.namedParameters(`${prefix}${n}.`));
+    return out;
+  }
+
+  /** [dotted.name, buffer] for this module and every descendant, in registration order. */
+  namedBuffers(prefix = ''): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [n, b] of this.bufs) out.push([prefix + n, b]);
+    for (const [n, m] of this.modules) out.push(...m.namedBuffers(`${prefix}${n}.`));
+    return out;
+  }
+
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, b]) => b);
+  }
+
+  /**
+   * Everything a stateDict or a checkpoint holds, without copies: each module's parameters, then
+   * its buffers, then its children's (PyTorch's order).
+   */
+  namedState(prefix = ''): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [n, p] of this.params) out.push([prefix + n, p]);
+    for (const [n, b] of this.bufs) out.push([prefix + n, b]);
+    for (const [n, m] of this.modules) out.push(...m.namedState(`${prefix}${n}.`));
     return out;
   }
 
@@ -79,18 +120,19 @@ export abstract class Module {
     for (const p of this.parameters()) p.grad = null;
   }
 
-  /** Parameter name → tensor holding a copy of its values. */
+  /** Parameter or buffer name → tensor holding a copy of its values. */
   stateDict(): Map<string, Tensor> {
-    return new Map(this.namedParameters().map(([n, p]) => [n, new Tensor(p.data.slice(), p.shape)]));
+    return new Map(this.namedState().map(([n, p]) => [n, new Tensor(p.data.slice(), p.shape)]));
   }
 
   /**
-   * Copies values into the parameters (in place, so optimisers keep working). With strict (the
-   * default) every parameter must be present and nothing else; shapes must always match.
+   * Copies values into the parameters and buffers (in place, so optimisers keep working). With
+   * strict (the default) every parameter and buffer must be present and nothing else; shapes must
+   * always match.
    */
   loadStateDict(state: ReadonlyMap<string, Tensor> | Record<string, Tensor>, { strict = true } = {}): void {
     const entries = state instanceof Map ? state : new Map(Object.entries(state));
-    const own = new Map(this.namedParameters());
+    const own = new Map(this.namedState());
     if (strict) {
       const missing = [...own.keys()].filter((k) => !entries.has(k));
       const unexpected = [...entries.keys()].filter((k) => !own.has(k));

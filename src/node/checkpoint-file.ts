@@ -12,9 +12,9 @@ import type { Module } from '../layers/module.js';
 import { processIsAlive } from './processes.js';
 import type { Tensor } from '../tensor/tensor.js';
 
-/** Writes `module`'s parameters to `path` atomically. */
+/** Writes `module`'s parameters and buffers (namedState) to `path` atomically. */
 export function saveCheckpoint(module: Module, path: string, meta?: unknown): void {
-  writeFileAtomically('saveCheckpoint', path, encodeCheckpoint(new Map(module.namedParameters()), meta, path));
+  writeFileAtomically('saveCheckpoint', path, encodeCheckpoint(new Map(module.namedState()), meta, path));
 }
 
 /**
