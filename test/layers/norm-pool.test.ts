@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { gradcheck, gradcheckParams, nn, Rng, randn, Tensor } from '../../src/index.js';
+import { gradcheck, gradcheckParams, listBackends, nn, Rng, randn, Tensor, withBackend } from '../../src/index.js';
 import { loadCheckpoint, readCheckpoint, saveCheckpoint } from '../../src/node.js';
 
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((s, v, i) => s + v * b[i], 0);
@@ -178,6 +178,20 @@ describe('Conv2d with dilation and groups, and Conv1d, equal the direct convolut
       expect(y1.shape).toEqual([g.n, K, outLen(W, ekw, g.sW, g.pW, false)]);
     }), { numRuns: 50 });
   });
+});
+
+describe('dilated grouped Conv2d on every backend, at a size the fast kernels take', () => {
+  it.each(listBackends().filter((b) => b === 'reference' || b === 'wasm'))('%s', (backend) => withBackend(backend, () => {
+    const rng = new Rng(5);
+    const conv = new nn.Conv2d(8, 12, 3, { rng, dilation: [2, 3], groups: 4, padding: [2, 3], stride: [1, 2] });
+    const x = randn([2, 8, 24, 24], rng, { requiresGrad: true });
+    const ref = (xx: Tensor) => convDirect(xx, conv.weight, conv.bias, [1, 2], [2, 3], [2, 3], 4);
+    const y = conv.forward(x);
+    close(y.data, ref(x), 1e-4);
+    const r = randn(y.shape, rng);
+    y.backward(r);
+    directional(x.grad!, x, ref, r, rng, 1e-4 * Math.sqrt(y.size));
+  }));
 });
 
 describe('pooling layers equal direct loops', () => {

@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { F, nn, Rng, Tensor } from '../../src/index.js';
+import { F, listBackends, nn, Rng, Tensor, withBackend } from '../../src/index.js';
 
 const PYTHON = '/usr/bin/python3';
 const ORACLE = fileURLToPath(new URL('./layers_oracle.py', import.meta.url));
@@ -177,8 +177,10 @@ function mismatch(what: string, got: ArrayLike<number>, want: number[]): string 
   return '';
 }
 
-describe('layers and losses against PyTorch', () => {
-  it.skipIf(!haveTorch).each(KINDS)('%s agrees with torch (float64): output, gradients and running statistics', (kind) => {
+const backends = listBackends().filter((b) => b === 'reference' || b === 'wasm');
+
+describe.each(backends)('layers and losses against PyTorch (%s backend)', (backend) => {
+  it.skipIf(!haveTorch).each(KINDS)('%s agrees with torch (float64): output, gradients and running statistics', (kind) => withBackend(backend, () => {
     const problems: string[] = [];
     cases.forEach((c, i) => {
       if (c.kind !== kind) return;
@@ -195,5 +197,5 @@ describe('layers and losses against PyTorch', () => {
       if (found.length) problems.push(`${where}: ${found[0]}`);
     });
     expect(problems.join('\n')).toBe('');
-  });
+  }));
 });
