@@ -7,6 +7,8 @@ import { describeValue, fmt, normAxis, reducedShape, normAxes } from '../tensor/
 import { Tensor } from '../tensor/tensor.js';
 import { backward, type BackwardOptions } from './engine.js';
 import * as E from './ops/elementwise.js';
+import * as A from './ops/activations.js';
+import type { GeluApproximate } from './ops/activations.js';
 import { conv2d as conv2dOp, maxPool2d as maxPool2dOp, type Pool2d, type Window2d } from './ops/conv.js';
 import { linear as linearOp, matmul as matmulOp } from './ops/linalg.js';
 import * as R from './ops/reduce.js';
@@ -34,6 +36,23 @@ declare module '../tensor/tensor.js' {
     sigmoid(): Tensor;
     relu(): Tensor;
     softplus(): Tensor;
+    log1p(): Tensor;
+    expm1(): Tensor;
+    sin(): Tensor;
+    cos(): Tensor;
+    erf(): Tensor;
+    reciprocal(): Tensor;
+    rsqrt(): Tensor;
+    /** min(max(x, min), max); either bound may be omitted (undefined or null), not both. */
+    clamp(min?: number | null, max?: number | null): Tensor;
+    /** x·Φ(x) (exact, erf-based: PyTorch's default), or its 'tanh' approximation. */
+    gelu(approximate?: GeluApproximate): Tensor;
+    /** x·σ(x). */
+    silu(): Tensor;
+    /** x for x > 0, α·(eˣ − 1) otherwise (α = 1 by default). */
+    elu(alpha?: number): Tensor;
+    /** x for x > 0, negativeSlope·x otherwise (0.01 by default). */
+    leakyRelu(negativeSlope?: number): Tensor;
     sum(axis?: Axis, keepDims?: boolean): Tensor;
     mean(axis?: Axis, keepDims?: boolean): Tensor;
     max(axis?: Axis, keepDims?: boolean): Tensor;
@@ -112,6 +131,18 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
   sigmoid() { return E.sigmoid(this); },
   relu() { return E.relu(this); },
   softplus() { return E.softplus(this); },
+  log1p() { return E.log1p(this); },
+  expm1() { return E.expm1(this); },
+  sin() { return E.sin(this); },
+  cos() { return E.cos(this); },
+  erf() { return E.erf(this); },
+  reciprocal() { return E.reciprocal(this); },
+  rsqrt() { return E.rsqrt(this); },
+  clamp(min?: number | null, max?: number | null) { return A.clamp(this, min, max); },
+  gelu(approximate?: GeluApproximate) { return A.gelu(this, approximate); },
+  silu() { return A.silu(this); },
+  elu(alpha?: number) { return A.elu(this, alpha); },
+  leakyRelu(negativeSlope?: number) { return A.leakyRelu(this, negativeSlope); },
   sum(axis?: Axis, keepDims?: boolean) { return R.sum([this], reduceOpts(axis, keepDims)); },
   mean(axis?: Axis, keepDims?: boolean) { return R.mean([this], reduceOpts(axis, keepDims)); },
   max(axis?: Axis, keepDims?: boolean) { return R.max([this], reduceOpts(axis, keepDims)); },

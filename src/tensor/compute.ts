@@ -10,9 +10,10 @@ import {
 } from './shape.js';
 import { Tensor } from './tensor.js';
 
-export function unaryRaw(op: UnaryKernel, x: Tensor): Tensor {
+/** f(x) elementwise; a and b are the parameters of clamp, elu and leakyRelu (Kernels.unary). */
+export function unaryRaw(op: UnaryKernel, x: Tensor, a = 0, b = 0): Tensor {
   const out = new Float32Array(x.size);
-  kernels().unary(op, x.data, out);
+  kernels().unary(op, x.data, out, a, b);
   return new Tensor(out, x.shape);
 }
 

@@ -7,7 +7,13 @@
 import { engine } from './context.js';
 import type { Shape } from './shape.js';
 
-export type UnaryKernel = 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'tanh' | 'sigmoid' | 'relu' | 'softplus' | 'sign' | 'square';
+export type UnaryKernel =
+  | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'tanh' | 'sigmoid' | 'relu' | 'softplus' | 'sign' | 'square'
+  | 'log1p' | 'expm1' | 'sin' | 'cos' | 'erf' | 'reciprocal' | 'rsqrt' | 'gelu' | 'geluTanh' | 'silu'
+  // with parameters a, b (see Kernels.unary)
+  | 'clamp' | 'elu' | 'leakyRelu'
+  // derivatives computed in float64 (the VJPs of gelu and silu)
+  | 'geluGrad' | 'geluTanhGrad' | 'siluGrad';
 export type BinaryKernel =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
   | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
@@ -46,8 +52,11 @@ export interface Conv2dGeometry {
 }
 
 export interface Kernels {
-  /** out[i] = f(x[i]) */
-  unary(op: UnaryKernel, x: Float32Array, out: Float32Array): void;
+  /**
+   * out[i] = f(x[i]; a, b). The parameters are read by clamp (min a, max b), elu (α = a) and
+   * leakyRelu (negative slope a); every other op ignores them.
+   */
+  unary(op: UnaryKernel, x: Float32Array, out: Float32Array, a?: number, b?: number): void;
   /** out = a ∘ b with NumPy broadcasting of aShape and bShape to outShape. */
   binary(op: BinaryKernel, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, out: Float32Array, outShape: Shape): void;
   /** Reduces the sorted `axes` of x; `out` has the kept-dims shape. */

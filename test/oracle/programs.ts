@@ -10,6 +10,7 @@
  */
 import { asTensor, tensor, type Tensor } from '../../src/index.js';
 import { Rng } from '../../src/tensor/rng.js';
+import { erf } from '../../src/tensor/erf.js';
 
 export interface Step {
   op: string;
@@ -29,6 +30,13 @@ export interface Step {
   kernelSize?: [number, number];
   stride?: [number, number];
   padding?: [number, number];
+  /** clamp's bounds (absent: unbounded on that side). */
+  min?: number;
+  max?: number;
+  /** elu's α, leakyRelu's slope, gelu's form. */
+  alpha?: number;
+  negativeSlope?: number;
+  approximate?: 'none' | 'tanh';
 }
 
 export interface Program {
@@ -38,7 +46,12 @@ export interface Program {
   direction: number[];
 }
 
-export const UNARY = ['neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'softplus', 'square'] as const;
+export const UNARY = [
+  'neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'softplus', 'square',
+  'log1p', 'expm1', 'sin', 'cos', 'erf', 'reciprocal', 'rsqrt', 'silu',
+] as const;
+/** Unary ops with a parameter, drawn with the unary ones. */
+export const ACTIVATIONS = ['clamp', 'gelu', 'elu', 'leakyRelu'] as const;
 export const BINARY = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'] as const;
 export const REDUCTIONS = ['sum', 'mean', 'max', 'min', 'logsumexp', 'var'] as const;
 
@@ -142,22 +155,62 @@ class Builder {
   // ---- ops ----------------------------------------------------------------------------------
 
   unary(op: (typeof UNARY)[number], i: string): string {
-    if (op === 'log' || op === 'sqrt') i = this.positive(i);
-    if (op === 'exp') i = this.bounded(i, 8);
+    if (op === 'log' || op === 'sqrt' || op === 'log1p' || op === 'reciprocal' || op === 'rsqrt') i = this.positive(i);
+    if (op === 'exp' || op === 'expm1') i = this.bounded(i, 8);
     const { shape, lo, hi } = this.v(i);
+    const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
     const f: Record<string, (x: number) => number> = {
       neg: (x) => -x, exp: Math.exp, log: Math.log, sqrt: Math.sqrt, tanh: Math.tanh,
-      sigmoid: (x) => 1 / (1 + Math.exp(-x)), relu: (x) => Math.max(x, 0), softplus: (x) => Math.log1p(Math.exp(x)),
+      sigmoid, relu: (x) => Math.max(x, 0), softplus: (x) => Math.log1p(Math.exp(x)),
+      log1p: Math.log1p, expm1: Math.expm1, erf,
+      reciprocal: (x) => 1 / x, rsqrt: (x) => 1 / Math.sqrt(x), silu: (x) => x * sigmoid(x),
     };
     let b: { lo: number; hi: number };
     if (op === 'abs' || op === 'square') {
       const m = mag({ lo, hi });
       const inner = lo <= 0 && hi >= 0 ? 0 : Math.min(Math.abs(lo), Math.abs(hi));
       b = op === 'abs' ? { lo: inner, hi: m } : { lo: inner * inner, hi: m * m };
+    } else if (op === 'sin' || op === 'cos') {
+      b = { lo: -1, hi: 1 }; // not monotone
+    } else if (op === 'silu') {
+      b = hull([f.silu(lo), f.silu(hi), -0.2785]); // not monotone: its minimum is −0.27846 at −1.2785
     } else {
-      b = hull([f[op](lo), f[op](hi)]); // monotone (neg flips, hull takes care)
+      b = hull([f[op](lo), f[op](hi)]); // monotone (neg, reciprocal flip, hull takes care)
     }
     return this.push({ op, args: [i] }, { shape, ...b });
+  }
+
+  /** clamp, gelu, elu, leakyRelu with a drawn parameter. */
+  activation(op: (typeof ACTIVATIONS)[number], i: string): string {
+    const { shape, lo, hi } = this.v(i);
+    switch (op) {
+      case 'clamp': {
+        // bounds inside the value's range, so that both sides are exercised; one may be absent
+        const [a, b] = [this.rng.uniformIn(lo, hi), this.rng.uniformIn(lo, hi)].map(Math.fround).sort((p, q) => p - q);
+        const which = this.rng.int(3);
+        const step: Step = { op, args: [i] };
+        if (which !== 2) step.min = a;
+        if (which !== 1) step.max = b;
+        return this.push(step, { shape, lo: Math.max(lo, step.min ?? lo), hi: Math.min(hi, step.max ?? hi) });
+      }
+      case 'gelu': {
+        const approximate = this.pick(['none', 'tanh'] as const);
+        const g = (x: number) => x * 0.5 * (1 + Math.tanh(0.7978845608 * (x + 0.044715 * x ** 3)));
+        // not monotone: its minimum is ≈ −0.170 near −0.75 (both forms); ±0.01 covers the forms' difference
+        const b = hull([g(lo) - 0.01, g(hi) + 0.01, -0.171]);
+        return this.push({ op, args: [i], approximate }, { shape, ...b });
+      }
+      case 'elu': {
+        const alpha = this.pick([1, 0.5, 1.5]);
+        const e = (x: number) => (x > 0 ? x : alpha * Math.expm1(x));
+        return this.push({ op, args: [i], alpha }, { shape, lo: e(lo), hi: e(hi) });
+      }
+      case 'leakyRelu': {
+        const negativeSlope = this.pick([0.01, 0.2]);
+        const l = (x: number) => (x > 0 ? x : negativeSlope * x);
+        return this.push({ op, args: [i], negativeSlope }, { shape, lo: l(lo), hi: l(hi) });
+      }
+    }
   }
 
   binary(op: (typeof BINARY)[number], i: string): string | null {
@@ -350,11 +403,14 @@ class Builder {
     const is4d = this.v(i).shape.length === 4;
     const r = this.rng.uniform();
     if (is4d && r < 0.15) return this.coin() ? this.conv2d(i) : this.maxPool2d(i);
-    if (r < 0.3) return this.unary(this.pick(UNARY), i);
-    if (r < 0.6) return this.binary(this.pick(BINARY), i);
-    if (r < 0.78) return this.reduction(this.pick(REDUCTIONS), i);
-    if (r < 0.85) return this.softmax(this.pick(['softmax', 'logSoftmax'] as const), i);
-    if (r < 0.92) return this.matmul(i);
+    if (r < 0.5) {
+      const op = this.pick([...UNARY, ...ACTIVATIONS]);
+      return (ACTIVATIONS as readonly string[]).includes(op) ? this.activation(op as (typeof ACTIVATIONS)[number], i) : this.unary(op as (typeof UNARY)[number], i);
+    }
+    if (r < 0.7) return this.binary(this.pick(BINARY), i);
+    if (r < 0.83) return this.reduction(this.pick(REDUCTIONS), i);
+    if (r < 0.88) return this.softmax(this.pick(['softmax', 'logSoftmax'] as const), i);
+    if (r < 0.93) return this.matmul(i);
     return this.reshapeLike(this.pick(['reshape', 'permute', 'transpose'] as const), i);
   }
 }
@@ -416,6 +472,10 @@ function applyStep(step: Step, vals: ReadonlyMap<string, Tensor>): Tensor {
   }
   if ((REDUCTIONS as readonly string[]).includes(op)) return (x as any)[op](step.axis ?? undefined, step.keepDims) as Tensor;
   switch (op) {
+    case 'clamp': return x.clamp(step.min, step.max);
+    case 'gelu': return x.gelu(step.approximate);
+    case 'elu': return x.elu(step.alpha);
+    case 'leakyRelu': return x.leakyRelu(step.negativeSlope);
     case 'softmax': return x.softmax(step.axis as number);
     case 'logSoftmax': return x.logSoftmax(step.axis as number);
     case 'matmul': return x.matmul(y);
@@ -462,6 +522,7 @@ function describeStep(step: Step): string {
   if (step.kernelSize) attrs.push(`kernel=${step.kernelSize.join('×')}`);
   if (step.stride) attrs.push(`stride=${step.stride.join(',')}`);
   if (step.padding) attrs.push(`padding=${step.padding.join(',')}`);
+  for (const k of ['min', 'max', 'alpha', 'negativeSlope', 'approximate'] as const) if (step[k] !== undefined) attrs.push(`${k}=${step[k]}`);
   return `${step.op}(${[...args, ...attrs].join(', ')})`;
 }
 

@@ -22,7 +22,7 @@ import { listBackends, registerBackend } from '../../src/index.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { withBackend } from '../../src/tensor/kernels.js';
 import { createWasmKernels } from '../../src/backends/wasm/backend.js';
-import { BINARY, describeProgram, evaluate, randomProgram, REDUCTIONS, UNARY, valueShapes, type Evaluated, type Program } from './programs.js';
+import { ACTIVATIONS, BINARY, describeProgram, evaluate, randomProgram, REDUCTIONS, UNARY, valueShapes, type Evaluated, type Program } from './programs.js';
 
 const PYTHON = '/usr/bin/python3';
 const ORACLE = fileURLToPath(new URL('./torch_oracle.py', import.meta.url));
@@ -190,7 +190,7 @@ describe('the random programs', () => {
   it(`use every op of the vocabulary, conv2d and maxPool2d included (${PROGRAMS} programs, seed ${SEED})`, () => {
     const counts = new Map<string, number>();
     for (const p of randomPrograms) for (const s of p.steps) counts.set(s.op, (counts.get(s.op) ?? 0) + 1);
-    const vocabulary = [...UNARY, ...BINARY, ...REDUCTIONS, 'softmax', 'logSoftmax', 'matmul', 'reshape', 'permute', 'transpose', 'conv2d', 'maxPool2d'];
+    const vocabulary = [...UNARY, ...ACTIVATIONS, ...BINARY, ...REDUCTIONS, 'softmax', 'logSoftmax', 'matmul', 'reshape', 'permute', 'transpose', 'conv2d', 'maxPool2d'];
     const rare = vocabulary.filter((op) => (counts.get(op) ?? 0) < PROGRAMS / 30);
     expect(rare, `ops drawn fewer than ${PROGRAMS / 30} times`).toEqual([]);
   });

@@ -66,6 +66,14 @@ UNARY = {
     "relu": torch.relu,
     "softplus": F.softplus,
     "square": torch.square,
+    "log1p": torch.log1p,
+    "expm1": torch.expm1,
+    "sin": torch.sin,
+    "cos": torch.cos,
+    "erf": torch.erf,
+    "reciprocal": torch.reciprocal,
+    "rsqrt": torch.rsqrt,
+    "silu": F.silu,
 }
 
 
@@ -97,6 +105,14 @@ def apply(step, vals, dtype):
         else:
             a, b = args
         return BINARY[op](a, b)
+    if op == "clamp":
+        return torch.clamp(args[0], min=step.get("min"), max=step.get("max"))
+    if op == "gelu":
+        return F.gelu(args[0], approximate=step["approximate"])
+    if op == "elu":
+        return F.elu(args[0], alpha=step["alpha"])
+    if op == "leakyRelu":
+        return F.leaky_relu(args[0], negative_slope=step["negativeSlope"])
     if op in ("sum", "mean", "max", "min", "logsumexp", "var"):
         return reduce(op, args[0], step)
     if op == "softmax":

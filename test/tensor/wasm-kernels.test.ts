@@ -529,7 +529,11 @@ describe('fast permute', () => {
 describe('fast elementwise loops', () => {
   const special = [0, -0, 1, -1, 0.5, 3, NaN, Infinity, -Infinity, 1e-40, 88.8, -104];
   const values = (rng: Rng, n: number) => Float32Array.from({ length: n }, () => (rng.bernoulli(0.3) ? special[rng.int(special.length)] : rng.normal() * 4));
-  const unaryOps = ['neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'softplus', 'sign', 'square'] as const;
+  const unaryOps = [
+    'neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'softplus', 'sign', 'square',
+    'log1p', 'expm1', 'sin', 'cos', 'erf', 'reciprocal', 'rsqrt', 'gelu', 'geluTanh', 'silu',
+    'clamp', 'elu', 'leakyRelu', 'geluGrad', 'geluTanhGrad', 'siluGrad',
+  ] as const;
   const binaryOps = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
 
   // b's shapes against a [3, n]: rows of n ≥ 16 take the per-row loops ('row', 'row1', 'column').
@@ -542,10 +546,13 @@ describe('fast elementwise loops', () => {
         const aShape = [3, n];
         const bShape = bShapes[mode](n);
         const b = values(rng, bShape.reduce((p: number, q: number) => p * q, 1));
+        // the parameters of clamp (min, max), elu (α) and leakyRelu (slope); the other ops ignore them
+        const p = Math.fround(rng.normal());
+        const q = Math.fround(p + Math.abs(rng.normal()));
         for (const op of unaryOps) {
           const [got, want] = [new Float32Array(a.length), new Float32Array(a.length)];
-          two.unary(op, a, got);
-          referenceKernels.unary(op, a, want);
+          two.unary(op, a, got, p, q);
+          referenceKernels.unary(op, a, want, p, q);
           expect(bits(got), op).toEqual(bits(want));
         }
         for (const op of binaryOps) {

@@ -35,6 +35,14 @@ export const sigmoid = unaryOp('sigmoid', 'd σ(x)/dx = σ(x)(1 − σ(x))', (g,
 export const relu = unaryOp('relu', 'd max(x, 0)/dx = [x > 0]', (g, x) => g.mul(x.gt(0)), { awayFrom: 0 });
 export const softplus = unaryOp('softplus', 'd ln(1 + eˣ)/dx = σ(x)', (g, x) => g.mul(x.sigmoid()), { low: -4, high: 4 });
 export const square = unaryOp('square', 'd x²/dx = 2x', (g, x) => g.mul(x).mul(2));
+export const log1p = unaryOp('log1p', 'd ln(1 + x)/dx = 1/(1 + x)', (g, x) => g.div(x.add(1)), { low: -0.7, high: 3 });
+// eˣ rather than y + 1, which cancels to 0 for x ≪ 0
+export const expm1 = unaryOp('expm1', 'd (eˣ − 1)/dx = eˣ', (g, x) => g.mul(x.exp()));
+export const sin = unaryOp('sin', 'd sin x/dx = cos x', (g, x) => g.mul(x.cos()), { low: -4, high: 4 });
+export const cos = unaryOp('cos', 'd cos x/dx = −sin x', (g, x) => g.mul(x.sin()).neg(), { low: -4, high: 4 });
+export const erf = unaryOp('erf', 'd erf x/dx = (2/√π)·e^(−x²)', (g, x) => g.mul(x.square().neg().exp().mul(2 / Math.sqrt(Math.PI))));
+export const reciprocal = unaryOp('reciprocal', 'd (1/x)/dx = −1/x²', (g, _x, y) => g.mul(y.square()).neg(), { low: -2, high: 2, awayFrom: 0, gap: 0.5 });
+export const rsqrt = unaryOp('rsqrt', 'd x^(−½)/dx = −½·x^(−3/2)', (g, _x, y) => g.mul(y.square().mul(y)).mul(-0.5), { low: 0.3, high: 3 });
 
 function binaryOp(
   name: BinaryKernel,

@@ -7,6 +7,7 @@ import type { AdamHyper, BinaryKernel, Conv2dGeometry, Kernels, MatmulDims, Redu
 import { registerBackend } from '../../tensor/kernels.js';
 import { broadcastStrides, sameShape, sizeOf, stridesOf, type Shape } from '../../tensor/shape.js';
 import { stridedRead, stridedWrite, walk } from './strided.js';
+import { erf, erfc } from '../../tensor/erf.js';
 
 /** sigmoid(x) = 1/(1+e^−x), written so that e^{|x|} never overflows (stable for |x| ≫ 100). */
 export function sigmoid(x: number): number {
@@ -20,7 +21,78 @@ export function softplus(x: number): number {
   return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 }
 
-export const UNARY: Record<UnaryKernel, (x: number) => number> = {
+// The activations below are computed in float64 from forms that neither overflow nor cancel, and
+// are finite for every finite x (their limits at ±∞, where x·0 would give NaN).
+const SQRT1_2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+const GELU_TANH_C = Math.sqrt(2 / Math.PI);
+const GELU_TANH_K = 0.044715;
+
+/** Φ(x), the standard normal CDF, as ½·erfc(−x/√2): no cancellation in the lower tail. */
+export function normalCdf(x: number): number {
+  return 0.5 * erfc(-x * SQRT1_2);
+}
+
+/** gelu(x) = x·Φ(x) (PyTorch's exact form); x·Φ(x) at x = −∞ is 0. */
+export function gelu(x: number): number {
+  return x === -Infinity ? 0 : x * normalCdf(x);
+}
+
+/** gelu′(x) = Φ(x) + x·φ(x). */
+export function geluGrad(x: number): number {
+  if (x === Infinity || x === -Infinity) return x > 0 ? 1 : 0;
+  return normalCdf(x) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+}
+
+/**
+ * The tanh approximation ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³), as x·σ(2u) (the same
+ * function: 1 + tanh u = 2σ(2u)), which does not cancel for x ≪ 0.
+ */
+export function geluTanh(x: number): number {
+  if (x === -Infinity) return 0;
+  return x * sigmoid(2 * GELU_TANH_C * (x + GELU_TANH_K * x * x * x));
+}
+
+/** d/dx x·σ(2u) = σ(2u) + 2x·u′·σ(2u)·σ(−2u), u′ = √(2/π)(1 + 3·0.044715x²). */
+export function geluTanhGrad(x: number): number {
+  if (x === Infinity || x === -Infinity) return x > 0 ? 1 : 0;
+  const u2 = 2 * GELU_TANH_C * (x + GELU_TANH_K * x * x * x);
+  const du2 = 2 * GELU_TANH_C * (1 + 3 * GELU_TANH_K * x * x);
+  return sigmoid(u2) + x * du2 * sigmoid(u2) * sigmoid(-u2);
+}
+
+/** silu(x) = x·σ(x); 0 at x = −∞. */
+export function silu(x: number): number {
+  return x === -Infinity ? 0 : x * sigmoid(x);
+}
+
+/** silu′(x) = σ(x)·(1 + x·σ(−x)) (σ(−x) in place of 1 − σ(x), which cancels for x ≫ 0). */
+export function siluGrad(x: number): number {
+  if (x === Infinity || x === -Infinity) return x > 0 ? 1 : 0;
+  return sigmoid(x) * (1 + x * sigmoid(-x));
+}
+
+/** clamp(x; lo, hi) = min(max(x, lo), hi) (hi wins when lo > hi, as in PyTorch); NaN stays NaN. */
+export function clamp(x: number, lo: number, hi: number): number {
+  const v = x < lo ? lo : x;
+  return v > hi ? hi : v;
+}
+
+/** elu(x; α) = x for x > 0, α·(eˣ − 1) otherwise (expm1: exact near 0). */
+export function elu(x: number, alpha: number): number {
+  return x > 0 ? x : alpha * Math.expm1(x);
+}
+
+export function leakyRelu(x: number, slope: number): number {
+  return x > 0 ? x : slope * x;
+}
+
+/** 1/√x (−0 gives −∞, as in PyTorch). */
+export function rsqrt(x: number): number {
+  return 1 / Math.sqrt(x);
+}
+
+export const UNARY: Record<UnaryKernel, (x: number, a: number, b: number) => number> = {
   neg: (x) => -x,
   exp: Math.exp,
   log: Math.log,
@@ -32,6 +104,22 @@ export const UNARY: Record<UnaryKernel, (x: number) => number> = {
   softplus,
   sign: Math.sign,
   square: (x) => x * x,
+  log1p: Math.log1p,
+  expm1: Math.expm1,
+  sin: Math.sin,
+  cos: Math.cos,
+  erf,
+  reciprocal: (x) => 1 / x,
+  rsqrt,
+  gelu,
+  geluTanh,
+  silu,
+  clamp,
+  elu,
+  leakyRelu,
+  geluGrad,
+  geluTanhGrad,
+  siluGrad,
 };
 
 export const BINARY: Record<BinaryKernel, (a: number, b: number) => number> = {
@@ -50,9 +138,9 @@ export const BINARY: Record<BinaryKernel, (a: number, b: number) => number> = {
   ge: (a, b) => +(a >= b),
 };
 
-function unary(op: UnaryKernel, x: Float32Array, out: Float32Array): void {
+function unary(op: UnaryKernel, x: Float32Array, out: Float32Array, a = 0, b = 0): void {
   const f = UNARY[op];
-  for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
+  for (let i = 0; i < x.length; i++) out[i] = f(x[i], a, b);
 }
 
 /**

@@ -9,10 +9,14 @@
  * identical; everything else goes to the reference.
  */
 import type { BinaryKernel, Kernels, UnaryKernel } from '../../tensor/kernels.js';
-import { referenceKernels, sigmoid, softplus } from '../reference/index.js';
+import {
+  clamp, elu, gelu, geluGrad, geluTanh, geluTanhGrad, leakyRelu, referenceKernels, rsqrt, sigmoid, silu, siluGrad, softplus,
+} from '../reference/index.js';
+import { erf } from '../../tensor/erf.js';
 import { sameShape, type Shape } from '../../tensor/shape.js';
 
-type Loop = (x: Float32Array, out: Float32Array) => void;
+/** a and b: the parameters of clamp, elu and leakyRelu (Kernels.unary). */
+type Loop = (x: Float32Array, out: Float32Array, a: number, b: number) => void;
 
 const UNARY_LOOPS: Partial<Record<UnaryKernel, Loop>> = {
   relu: (x, out) => { for (let i = 0; i < out.length; i++) { const v = x[i]; out[i] = v <= 0 ? 0 : v; } },
@@ -27,6 +31,24 @@ const UNARY_LOOPS: Partial<Record<UnaryKernel, Loop>> = {
   // scalar functions from a monomorphic site, which V8 inlines.
   sigmoid: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = sigmoid(x[i]); },
   softplus: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = softplus(x[i]); },
+  // The ops a PyTorch habit reaches for: each loop calls the reference's own scalar function
+  // (or the same Math function), so the bits are the reference's.
+  log1p: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.log1p(x[i]); },
+  expm1: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.expm1(x[i]); },
+  sin: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.sin(x[i]); },
+  cos: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = Math.cos(x[i]); },
+  erf: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = erf(x[i]); },
+  reciprocal: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = 1 / x[i]; },
+  rsqrt: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = rsqrt(x[i]); },
+  gelu: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = gelu(x[i]); },
+  geluTanh: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = geluTanh(x[i]); },
+  silu: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = silu(x[i]); },
+  clamp: (x, out, lo, hi) => { for (let i = 0; i < out.length; i++) out[i] = clamp(x[i], lo, hi); },
+  elu: (x, out, alpha) => { for (let i = 0; i < out.length; i++) out[i] = elu(x[i], alpha); },
+  leakyRelu: (x, out, slope) => { for (let i = 0; i < out.length; i++) out[i] = leakyRelu(x[i], slope); },
+  geluGrad: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = geluGrad(x[i]); },
+  geluTanhGrad: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = geluTanhGrad(x[i]); },
+  siluGrad: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = siluGrad(x[i]); },
 };
 
 /** One loop per op for out = a ∘ b (same length) and out = a ∘ s (scalar b). */
@@ -51,10 +73,10 @@ const SCALAR: Partial<Record<BinaryKernel, ScalarLoop>> = {
   lt: (a, s, out) => { for (let i = 0; i < out.length; i++) out[i] = +(a[i] < s); },
 };
 
-export function unary(op: UnaryKernel, x: Float32Array, out: Float32Array): void {
+export function unary(op: UnaryKernel, x: Float32Array, out: Float32Array, a = 0, b = 0): void {
   const loop = UNARY_LOOPS[op];
-  if (loop) loop(x, out);
-  else referenceKernels.unary(op, x, out);
+  if (loop) loop(x, out, a, b);
+  else referenceKernels.unary(op, x, out, a, b);
 }
 
 /** Rows shorter than this go to the reference: a subarray per row would cost more than the loop. */
