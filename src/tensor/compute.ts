@@ -117,45 +117,62 @@ export function matmulRaw(a: Tensor, b: Tensor, transA = false, transB = false):
   return new Tensor(out, shape);
 }
 
-export type SliceSpec = readonly (readonly [number, number] | number | null)[];
+/**
+ * Per axis: null (the whole axis), an index (kept as an axis of length 1), [start, end), or
+ * [start, end, step] with step ≥ 1 (start or end null: from the beginning, to the end).
+ */
+export type SliceSpec = readonly (readonly [number, number] | readonly [number | null, number | null, number] | number | null)[];
 
-/** Normalises a per-axis [start, end) spec (null = whole axis, negative = from the end). */
-export function normSlice(x: Shape, spec: SliceSpec): { starts: number[]; ends: number[] } {
+/** Normalises a per-axis [start, end[, step]) spec (null = whole axis, negative = from the end). */
+export function normSlice(x: Shape, spec: SliceSpec): { starts: number[]; ends: number[]; steps: number[] } {
   if (spec.length > x.length) throw new Error(`slice: ${spec.length} ranges given for a tensor of shape ${fmt(x)}`);
   const starts: number[] = [];
   const ends: number[] = [];
+  const steps: number[] = [];
   x.forEach((d, i) => {
     const r = spec[i] ?? null;
     // An integer index i (kept as an axis of length 1) wraps before its end i + 1 is formed, so
     // −1 is the last position, as in PyTorch; a range wraps each of its ends.
     const index = typeof r === 'number' && r < 0 ? r + d : r;
-    let [s, e] = index === null ? [0, d] : typeof index === 'number' ? [index, index + 1] : index;
-    if (typeof index !== 'number') {
+    let step = 1;
+    let s: number, e: number;
+    if (index === null) [s, e] = [0, d];
+    else if (typeof index === 'number') [s, e] = [index, index + 1];
+    else {
+      s = index[0] ?? 0;
+      e = index[1] ?? d;
+      if (index.length > 2) step = index[2] as number;
       if (s < 0) s += d;
       if (e < 0) e += d;
+    }
+    if (!Number.isInteger(step) || step < 1) {
+      throw new Error(`slice: step ${step} for axis ${i} must be a positive integer (as in PyTorch; flip reverses an axis)`);
     }
     if (!Number.isInteger(s) || !Number.isInteger(e) || s < 0 || e > d || s > e) {
       throw new Error(`slice: range ${JSON.stringify(r)} is out of bounds for axis ${i} of shape ${fmt(x)}`);
     }
     starts.push(s);
     ends.push(e);
+    steps.push(step);
   });
-  return { starts, ends };
+  return { starts, ends, steps };
 }
 
-export function sliceRaw(x: Tensor, starts: readonly number[], ends: readonly number[]): Tensor {
-  const shape = ends.map((e, i) => e - starts[i]);
+/** Positions start, start + step, … below end along each axis (steps default to 1). */
+export function sliceRaw(x: Tensor, starts: readonly number[], ends: readonly number[], steps?: readonly number[]): Tensor {
+  const step = (i: number) => steps?.[i] ?? 1;
+  const shape = ends.map((e, i) => Math.ceil((e - starts[i]) / step(i)));
   const strides = stridesOf(x.shape);
   const offset = starts.reduce((o, s, i) => o + s * strides[i], 0);
-  return new Tensor(stridedCopy(x.data, strides, shape, offset), shape);
+  return new Tensor(stridedCopy(x.data, strides.map((st, i) => st * step(i)), shape, offset), shape);
 }
 
-/** Zero tensor of `shape` with `g` written at offset `starts` (the adjoint of slice). */
-export function embedRaw(g: Tensor, shape: Shape, starts: readonly number[], fill = 0): Tensor {
+/** Zero tensor of `shape` with `g` written at offset `starts`, every steps[i]-th position (the adjoint of slice). */
+export function embedRaw(g: Tensor, shape: Shape, starts: readonly number[], fill = 0, steps?: readonly number[]): Tensor {
   const out = new Float32Array(sizeOf(shape)).fill(fill);
   const strides = stridesOf(shape);
   const offset = starts.reduce((o, s, i) => o + s * strides[i], 0);
-  kernels().stridedWrite(g.data, strides, g.shape, offset, out);
+  kernels().stridedWrite(g.data, strides.map((st, i) => st * (steps?.[i] ?? 1)), g.shape, offset, out);
   return new Tensor(out, shape);
 }
 
@@ -252,6 +269,47 @@ export function whereRaw(cond: Tensor, a: Tensor, b: Tensor): Tensor {
   const out = new Float32Array(sizeOf(shape));
   kernels().where(c, x, y, out);
   return new Tensor(out, shape);
+}
+
+/** x reversed along the given (normalised, distinct) axes: a strided read with negative strides. */
+export function flipRaw(x: Tensor, axes: readonly number[]): Tensor {
+  const strides = stridesOf(x.shape);
+  let offset = 0;
+  const flipped = strides.map((st, i) => {
+    if (!axes.includes(i)) return st;
+    offset += Math.max(x.shape[i] - 1, 0) * st;
+    return -st;
+  });
+  if (x.size === 0) return new Tensor(new Float32Array(0), x.shape);
+  return new Tensor(stridedCopy(x.data, flipped, x.shape, offset), x.shape);
+}
+
+/** Stable argsort along `axis` (positions as float32 integers, shaped like x). */
+export function argsortRaw(x: Tensor, axis: number, descending: boolean, op = 'argsort'): Tensor {
+  const a = normAxis(op, axis, x.ndim, x.shape);
+  const out = new Float32Array(x.size);
+  const [outer, len, inner] = x.ndim === 0 ? [1, 1, 1] : around(x.shape, a);
+  kernels().argsort(x.data, outer, len, inner, descending, out);
+  return new Tensor(out, x.shape);
+}
+
+/** Running sums or products along `axis` (see Kernels.scan). */
+export function scanRaw(op: 'sum' | 'prod', x: Tensor, axis: number, exclusive = false, reverse = false, name: string = op): Tensor {
+  const a = normAxis(name, axis, x.ndim, x.shape);
+  const out = new Float32Array(x.size);
+  const [outer, len, inner] = x.ndim === 0 ? [1, 1, 1] : around(x.shape, a);
+  kernels().scan(op, x.data, outer, len, inner, exclusive, reverse, out);
+  return new Tensor(out, x.shape);
+}
+
+/** PyTorch's scatter (add = false) and scatter_add (add = true): a copy of x with src written (or added) at index along `axis`. */
+export function scatterIntoRaw(x: Tensor, axis: number, index: Tensor, src: Tensor, add: boolean, op: string): Tensor {
+  const a = checkIndex(op, x, axis, index);
+  if (!sameShape(src.shape, index.shape)) throw new Error(`${op}: src of shape ${fmt(src.shape)} must have the index's shape ${fmt(index.shape)}`);
+  const out = x.data.slice();
+  if (add) kernels().scatterAdd(src.data, index.data, index.shape, a, x.shape, out);
+  else kernels().scatter(src.data, index.data, index.shape, a, x.shape, out);
+  return new Tensor(out, x.shape);
 }
 
 /** One-hot rows: indices of shape S give a tensor of shape [...S, numClasses]. */

@@ -110,6 +110,19 @@ export interface Kernels {
   indexSelect(x: Float32Array, outer: number, len: number, inner: number, index: Float32Array, out: Float32Array): void;
   /** The adjoint of indexSelect: adds g[o, j, :] into out[o, index[j], :] (out is [outer, len, inner], not zeroed here). */
   indexAdd(g: Float32Array, outer: number, len: number, inner: number, index: Float32Array, out: Float32Array): void;
+  /** Assigns src (shaped like the index) into out (shape `shape`, holding the values to keep) at the gathered positions: PyTorch's scatter; a repeated position keeps the last write in row-major order. */
+  scatter(src: Float32Array, index: Float32Array, indexShape: Shape, axis: number, shape: Shape, out: Float32Array): void;
+  /**
+   * Stable argsort of every line along an axis: x is [outer, len, inner] and out (the same shape)
+   * receives, for each line, the positions in sorted order (ascending, or descending); equal
+   * values keep their order of position, NaN counts as larger than every number (as in PyTorch).
+   */
+  argsort(x: Float32Array, outer: number, len: number, inner: number, descending: boolean, out: Float32Array): void;
+  /**
+   * Running sums or products along the middle axis of [outer, len, inner]: out[o, j, r] = x[o, 0, r] ∘ … ∘ x[o, j, r]
+   * (inclusive), without x[o, j, r] itself when `exclusive` (the first is 0 or 1), from the end when `reverse`.
+   */
+  scan(op: 'sum' | 'prod', x: Float32Array, outer: number, len: number, inner: number, exclusive: boolean, reverse: boolean, out: Float32Array): void;
   /** out[i] = cond[i] ≠ 0 ? a[i] : b[i] (all of one length; broadcasting is done before). */
   where(cond: Float32Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** Σ x[i]² accumulated in float64 (a gradient's norm for explain()). */

@@ -443,6 +443,55 @@ function indexAdd(g: Float32Array, outer: number, len: number, inner: number, in
   }
 }
 
+function scatter(src: Float32Array, index: Float32Array, indexShape: Shape, axis: number, shape: Shape, out: Float32Array): void {
+  const inner = sizeOf(shape.slice(axis + 1));
+  const len = indexShape[axis];
+  for (let i = 0; i < index.length; i++) {
+    const o = Math.floor(i / (len * inner));
+    const r = i % inner;
+    out[(o * shape[axis] + index[i]) * inner + r] = src[i];
+  }
+}
+
+/** Sorted by (value, position): NaN after every number ascending, first descending (as PyTorch); ties keep their order of position. */
+function argsort(x: Float32Array, outer: number, len: number, inner: number, descending: boolean, out: Float32Array): void {
+  const positions = new Array<number>(len);
+  const line = new Float64Array(len);
+  const sign = descending ? -1 : 1;
+  const byValue = (p: number, q: number) => {
+    const a = line[p], b = line[q];
+    if (a === b || (a !== a && b !== b)) return p - q;
+    if (a !== a) return sign; // NaN is the largest
+    if (b !== b) return -sign;
+    return a < b ? -sign : sign;
+  };
+  for (let o = 0; o < outer; o++) {
+    for (let r = 0; r < inner; r++) {
+      const base = o * len * inner + r;
+      for (let j = 0; j < len; j++) { positions[j] = j; line[j] = x[base + j * inner]; }
+      positions.sort(byValue);
+      for (let j = 0; j < len; j++) out[base + j * inner] = positions[j];
+    }
+  }
+}
+
+function scan(op: 'sum' | 'prod', x: Float32Array, outer: number, len: number, inner: number, exclusive: boolean, reverse: boolean, out: Float32Array): void {
+  const start = op === 'sum' ? 0 : 1;
+  for (let o = 0; o < outer; o++) {
+    for (let r = 0; r < inner; r++) {
+      const base = o * len * inner + r;
+      let acc = start; // float64 running value, rounded once per stored element
+      for (let k = 0; k < len; k++) {
+        const at = base + (reverse ? len - 1 - k : k) * inner;
+        const v = x[at];
+        if (exclusive) out[at] = acc;
+        acc = op === 'sum' ? acc + v : acc * v;
+        if (!exclusive) out[at] = acc;
+      }
+    }
+  }
+}
+
 function where(cond: Float32Array, a: Float32Array, b: Float32Array, out: Float32Array): void {
   for (let i = 0; i < out.length; i++) out[i] = cond[i] !== 0 ? a[i] : b[i];
 }
@@ -514,7 +563,7 @@ function unpoolBackward(g: Float32Array, mask: Float32Array, h: number, w: numbe
 const dataMovement = {
   stridedRead: (x: Float32Array, strides: readonly number[], shape: Shape, offset: number, out: Float32Array) => { stridedRead(x, strides, shape, offset, out); },
   stridedWrite: (src: Float32Array, strides: readonly number[], shape: Shape, offset: number, out: Float32Array) => { stridedWrite(src, strides, shape, offset, out); },
-  concat, gather, scatterAdd, indexSelect, indexAdd, where,
+  concat, gather, scatterAdd, scatter, argsort, scan, indexSelect, indexAdd, where,
 };
 
 type ConvKernels = Pick<Kernels, 'conv2dForward' | 'conv2dWeightGrad' | 'conv2dInputGrad'>;
