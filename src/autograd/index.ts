@@ -6,6 +6,9 @@ import './ops/linalg.js';
 import './ops/conv.js';
 import './ops/conv-transpose.js';
 import './ops/unpool.js';
+import './ops/reduce-more.js';
+import './ops/sort.js';
+import './ops/indexing.js';
 
 export { registry, apply, noGrad, isGradEnabled, setAnomalyMode, detectAnomaly, defineOp, topoSort, type OpDef, type Node } from './engine.js';
 export { gradcheck, gradcheckParams, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
@@ -14,3 +17,4 @@ export { concat, stack, outer, matmul, linear, where, asTensor } from './methods
 export type { Window2d, Pool2d } from './ops/conv.js';
 export { conv2dTranspose, type ConvTranspose2d } from './ops/conv-transpose.js';
 export { unpool } from './ops/unpool.js';
+export { einsum } from './ops/einsum.js';

@@ -3,7 +3,7 @@
  * this module installs the methods on its prototype and declares their types.
  */
 import { argReduceRaw, binaryRaw, normSlice, unaryRaw, type SliceSpec } from '../tensor/compute.js';
-import { describeValue, fmt, normAxis, reducedShape, normAxes } from '../tensor/shape.js';
+import { broadcastShapes, describeValue, fmt, normAxis, reducedShape, normAxes, sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { backward, type BackwardOptions } from './engine.js';
 import * as E from './ops/elementwise.js';
@@ -13,6 +13,10 @@ import { conv2d as conv2dOp, maxPool2d as maxPool2dOp, type Pool2d, type Window2
 import { linear as linearOp, matmul as matmulOp } from './ops/linalg.js';
 import * as R from './ops/reduce.js';
 import * as S from './ops/shape.js';
+import * as RM from './ops/reduce-more.js';
+import * as SO from './ops/sort.js';
+import * as IX from './ops/indexing.js';
+import { argsortRaw as argsortIndices } from '../tensor/compute.js';
 
 export type Scalar = Tensor | number;
 type Axis = number | readonly number[];
@@ -60,6 +64,20 @@ declare module '../tensor/tensor.js' {
     logsumexp(axis?: Axis, keepDims?: boolean): Tensor;
     /** Population variance (divides by n; pass unbiased=true for n − 1). */
     var(axis?: Axis, keepDims?: boolean, unbiased?: boolean): Tensor;
+    /** Product over the axes; its gradient is exact at zeros (no division). */
+    prod(axis?: Axis, keepDims?: boolean): Tensor;
+    /** Standard deviation; divides by n − correction (false/0: n, true/1: n − 1), default n as var. */
+    std(axis?: Axis, keepDims?: boolean, unbiased?: boolean | number): Tensor;
+    /** The p-norm (p = 1, 2 or Infinity) over all axes or the given ones. */
+    norm(p?: number, axis?: Axis, keepDims?: boolean): Tensor;
+    /** Running sum along an axis. */
+    cumsum(axis: number): Tensor;
+    /** Sorted values along an axis and the positions they came from (stable: ties keep their order). */
+    sort(axis?: number, descending?: boolean): { values: Tensor; indices: Tensor };
+    /** The positions that sort the axis (stable; not differentiable). */
+    argsort(axis?: number, descending?: boolean): Tensor;
+    /** The k largest (or smallest) along an axis, sorted, with their positions (ties: the lower position first). */
+    topk(k: number, axis?: number, largest?: boolean): { values: Tensor; indices: Tensor };
     softmax(axis?: number): Tensor;
     logSoftmax(axis?: number): Tensor;
     matmul(other: Tensor): Tensor;
@@ -75,6 +93,20 @@ declare module '../tensor/tensor.js' {
     gather(axis: number, index: Tensor): Tensor;
     /** The slices at positions `index` (1-D) along `axis`, as PyTorch's index_select. */
     indexSelect(axis: number, index: Tensor): Tensor;
+    /** PyTorch's scatter: a copy with src (shaped like the index, or a number) written at index along axis. */
+    scatter(axis: number, index: Tensor, src: Tensor | number): Tensor;
+    /** PyTorch's scatter_add: a copy with src (shaped like the index) added at index along axis. */
+    scatterAdd(axis: number, index: Tensor, src: Tensor): Tensor;
+    /** value where mask ≠ 0 (mask broadcasts to this tensor's shape), this tensor elsewhere. */
+    maskedFill(mask: Tensor, value: Scalar): Tensor;
+    /** Tiles the tensor: repeat(2, 3) or repeat([2, 3]); extra leading counts add axes. */
+    repeat(...sizes: (number | readonly number[])[]): Tensor;
+    /** Reverses the order along the given axes. */
+    flip(axes: number | readonly number[]): Tensor;
+    /** Pieces along an axis: of size n each (the last may be smaller), or of the given sizes. */
+    split(sizeOrSections: number | readonly number[], axis?: number): Tensor[];
+    /** n pieces (or fewer) of size ⌈d/n⌉ along an axis, as PyTorch's chunk. */
+    chunk(n: number, axis?: number): Tensor[];
     expand(shape: readonly number[]): Tensor;
     unsqueeze(axis: number): Tensor;
     squeeze(axis?: number): Tensor;
@@ -153,6 +185,28 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
     const centred = this.sub(this.mean(axis, true));
     return centred.square().sum(axis, keepDims).div(unbiased ? n - 1 : n);
   },
+  prod(axis?: Axis, keepDims?: boolean) { return RM.prod([this], reduceOpts(axis, keepDims)); },
+  std(axis?: Axis, keepDims = false, unbiased: boolean | number = false) {
+    const correction = typeof unbiased === 'number' ? unbiased : unbiased ? 1 : 0;
+    return RM.std([this], { axis, keepDims, correction });
+  },
+  norm(p = 2, axis?: Axis, keepDims = false) {
+    RM.checkNormOrder(p);
+    return RM.norm([this], { p, axis, keepDims });
+  },
+  cumsum(axis: number) {
+    if (this.ndim === 0) return RM.cumsum([this.reshape([1])], { axis: normAxis('cumsum', axis, 1) }).reshape([]);
+    return RM.cumsum([this], { axis });
+  },
+  sort(axis = -1, descending = false) {
+    const indices = argsortIndices(this, axis, descending, 'sort');
+    return { values: SO.sort([this, indices], { axis }), indices };
+  },
+  argsort(axis = -1, descending = false) { return argsortIndices(this, axis, descending); },
+  topk(k: number, axis = -1, largest = true) {
+    const indices = SO.topkIndices(this, k, axis, largest);
+    return { values: SO.topk([this, indices], { axis }), indices };
+  },
   softmax(axis = -1) { return R.softmax([this], { axis }); },
   logSoftmax(axis = -1) { return R.logSoftmax([this], { axis }); },
   matmul(o: Tensor) {
@@ -183,12 +237,59 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
     return this.permute(perm);
   },
   slice(spec: SliceSpec) {
-    const { starts, ends } = normSlice(this.shape, spec);
-    return S.slice([this], { starts, ends });
+    const { starts, ends, steps } = normSlice(this.shape, spec);
+    return S.slice([this], steps.every((s) => s === 1) ? { starts, ends } : { starts, ends, steps });
   },
   pad(pads: readonly (readonly [number, number])[], value = 0) { return S.pad([this], { pads, value }); },
   gather(axis: number, index: Tensor) { return S.gather([this, index], { axis }); },
   indexSelect(axis: number, index: Tensor) { return S.indexSelect([this, index], { axis }); },
+  scatter(axis: number, index: Tensor, src: Tensor | number) {
+    const s = typeof src === 'number' ? new Tensor(new Float32Array(index.size).fill(src), index.shape) : src;
+    return IX.scatter([this, index, s], { axis });
+  },
+  scatterAdd(axis: number, index: Tensor, src: Tensor) { return IX.scatterAdd([this, index, src], { axis }); },
+  maskedFill(mask: Tensor, value: Scalar) {
+    const shape = broadcastShapes('maskedFill', mask.shape, this.shape);
+    if (!sameShape(shape, this.shape)) throw new Error(`maskedFill: mask of shape ${fmt(mask.shape)} does not broadcast to ${fmt(this.shape)}`);
+    const v = asTensor(value, 'maskedFill');
+    if (v.ndim !== 0) throw new Error(`maskedFill: value must be a number or a 0-d tensor, got shape ${fmt(v.shape)}`);
+    return E.where(mask, v, this);
+  },
+  repeat(...args: (number | readonly number[])[]) {
+    const sizes = args.length === 1 && typeof args[0] !== 'number' ? [...args[0]] : (args as number[]);
+    if (sizes.length < this.ndim) throw new Error(`repeat: ${sizes.length} counts for a tensor of shape ${fmt(this.shape)} (need at least ${this.ndim})`);
+    if (sizes.some((r) => !Number.isInteger(r) || r < 0)) throw new Error(`repeat: counts must be non-negative integers, got [${sizes.join(', ')}]`);
+    const shape = [...new Array<number>(sizes.length - this.ndim).fill(1), ...this.shape];
+    // [d₀, d₁, …] → [1, d₀, 1, d₁, …] → expand to [r₀, d₀, r₁, d₁, …] → [r₀·d₀, r₁·d₁, …]
+    const spread = this.reshape(shape.flatMap((d) => [1, d]));
+    return spread.expand(shape.flatMap((d, i) => [sizes[i], d])).reshape(shape.map((d, i) => d * sizes[i]));
+  },
+  flip(axes: number | readonly number[]) { return IX.flip([this], { axes: typeof axes === 'number' ? [axes] : axes }); },
+  split(sizeOrSections: number | readonly number[], axis = 0) {
+    const a = normAxis('split', axis, this.ndim, this.shape);
+    const d = this.shape[a];
+    let sizes: number[];
+    if (typeof sizeOrSections === 'number') {
+      if (!Number.isInteger(sizeOrSections) || sizeOrSections < 1) throw new Error(`split: size ${sizeOrSections} must be a positive integer`);
+      sizes = Array.from({ length: Math.max(1, Math.ceil(d / sizeOrSections)) }, (_, i) => Math.min(sizeOrSections, d - i * sizeOrSections));
+    } else {
+      sizes = [...sizeOrSections];
+      if (sizes.some((s) => !Number.isInteger(s) || s < 0) || sizes.reduce((p, s) => p + s, 0) !== d) {
+        throw new Error(`split: sizes [${sizes.join(', ')}] must be non-negative integers summing to ${d} (axis ${axis} of shape ${fmt(this.shape)})`);
+      }
+    }
+    let at = 0;
+    return sizes.map((s) => {
+      const piece = this.slice(this.shape.map((n, i) => (i === a ? [at, at + s] as const : null)));
+      at += s;
+      return piece;
+    });
+  },
+  chunk(n: number, axis = 0) {
+    if (!Number.isInteger(n) || n < 1) throw new Error(`chunk: n = ${n} must be a positive integer`);
+    const a = normAxis('chunk', axis, this.ndim, this.shape);
+    return this.split(Math.max(1, Math.ceil(this.shape[a] / n)), a);
+  },
   expand(shape: readonly number[]) { return S.expand([this], { shape }); },
   unsqueeze(axis: number) {
     const a = normAxis('unsqueeze', axis, this.ndim + 1, this.shape);

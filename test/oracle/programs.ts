@@ -10,6 +10,7 @@
  */
 import { asTensor, tensor, type Tensor } from '../../src/index.js';
 import { Rng } from '../../src/tensor/rng.js';
+import { applyShapeStep } from './shape-programs.js';
 import { erf } from '../../src/tensor/erf.js';
 
 export interface Step {
@@ -30,6 +31,8 @@ export interface Step {
   kernelSize?: [number, number];
   stride?: [number, number];
   padding?: [number, number];
+  /** The other arguments of the shape-programs.ts ops (k, p, sizes, a constant index or mask, an einsum spec …). */
+  params?: Record<string, any>;
   /** clamp's bounds (absent: unbounded on that side). */
   min?: number;
   max?: number;
@@ -484,7 +487,7 @@ function applyStep(step: Step, vals: ReadonlyMap<string, Tensor>): Tensor {
     case 'transpose': return x.transpose(step.dim0, step.dim1);
     case 'conv2d': return x.conv2d(y, z, { stride: step.stride, padding: step.padding });
     case 'maxPool2d': return x.maxPool2d({ kernelSize: step.kernelSize!, stride: step.stride, padding: step.padding });
-    default: throw new Error(`applyStep: unknown op ${op}`);
+    default: return applyShapeStep(step, x, y);
   }
 }
 
@@ -522,6 +525,7 @@ function describeStep(step: Step): string {
   if (step.kernelSize) attrs.push(`kernel=${step.kernelSize.join('×')}`);
   if (step.stride) attrs.push(`stride=${step.stride.join(',')}`);
   if (step.padding) attrs.push(`padding=${step.padding.join(',')}`);
+  if (step.params) attrs.push(...Object.entries(step.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`));
   for (const k of ['min', 'max', 'alpha', 'negativeSlope', 'approximate'] as const) if (step[k] !== undefined) attrs.push(`${k}=${step[k]}`);
   return `${step.op}(${[...args, ...attrs].join(', ')})`;
 }

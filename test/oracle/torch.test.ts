@@ -23,6 +23,7 @@ import { Rng } from '../../src/tensor/rng.js';
 import { withBackend } from '../../src/tensor/kernels.js';
 import { createWasmKernels } from '../../src/backends/wasm/backend.js';
 import { ACTIVATIONS, BINARY, describeProgram, evaluate, randomProgram, REDUCTIONS, UNARY, valueShapes, type Evaluated, type Program } from './programs.js';
+import { SHAPE_OPS, shapePrograms } from './shape-programs.js';
 
 const PYTHON = '/usr/bin/python3';
 const ORACLE = fileURLToPath(new URL('./torch_oracle.py', import.meta.url));
@@ -70,8 +71,16 @@ const conventionPrograms: { name: string; program: Program }[] = [
 
 const rng = new Rng(SEED);
 const randomPrograms = Array.from({ length: PROGRAMS }, () => randomProgram(rng));
-const programs = [...randomPrograms, ...conventionPrograms.map((c) => c.program)];
-const programName = (i: number) => (i < PROGRAMS ? `random program ${i} (ORACLE_SEED=${SEED})` : `'${conventionPrograms[i - PROGRAMS].name}'`);
+/** Issue 22's reductions, sort family, indexing and shape ops: SHAPE_PER_OP programs each, from their own stream. */
+const SHAPE_PER_OP = 8;
+const opPrograms = shapePrograms(new Rng(SEED + 22), SHAPE_PER_OP);
+const programs = [...randomPrograms, ...conventionPrograms.map((c) => c.program), ...opPrograms];
+const programName = (i: number) => {
+  if (i < PROGRAMS) return `random program ${i} (ORACLE_SEED=${SEED})`;
+  if (i < PROGRAMS + conventionPrograms.length) return `'${conventionPrograms[i - PROGRAMS].name}'`;
+  const j = i - PROGRAMS - conventionPrograms.length;
+  return `${SHAPE_OPS[Math.floor(j / SHAPE_PER_OP)]} program ${j % SHAPE_PER_OP} (shape-programs.ts, seed ${SEED + 22})`;
+};
 
 interface TorchRun {
   shape: number[];

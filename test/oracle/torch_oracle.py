@@ -27,7 +27,7 @@ import torch.nn.functional as F
 
 NOISY_RUNS = 3
 NOISE = 2.0**-23  # 2u: an op's output carries a rounding or two (of its value, or of its sum's terms)
-ACCUMULATING = ("matmul", "conv2d", "sum", "mean")  # ops whose rounding scales with Σ|terms|
+ACCUMULATING = ("matmul", "conv2d", "sum", "mean", "cumsum", "einsum")  # ops whose rounding scales with Σ|terms|
 
 torch.set_num_threads(1)  # tiny tensors: threads only add overhead and nondeterminism
 
@@ -132,6 +132,55 @@ def apply(step, vals, dtype):
         return F.conv2d(args[0], args[1], bias, stride=step["stride"], padding=step["padding"])
     if op == "maxPool2d":
         return F.max_pool2d(args[0], step["kernelSize"], stride=step["stride"], padding=step["padding"])
+    if op in SHAPE_OPS:
+        return shape_op(op, args, step, dtype)
+    raise ValueError(f"unknown op {op}")
+
+
+SHAPE_OPS = ("prod", "std", "norm", "cumsum", "sort", "topk", "flip", "repeat", "maskedFill", "scatter",
+             "scatterAdd", "indexSelect", "sliceStep", "split", "chunk", "einsum")
+
+
+def shape_op(op, args, step, dtype):
+    """The ops of test/oracle/shape-programs.ts (extra arguments in step["params"])."""
+    x, q = args[0], step.get("params", {})
+    axis, keep = step.get("axis"), bool(step.get("keepDims"))
+    if op == "prod":  # torch.prod takes one dim: every axis is the product of the flattened tensor
+        if axis is None:
+            return torch.prod(x).reshape([1] * x.dim() if keep else [])
+        return torch.prod(x, dim=axis, keepdim=keep)
+    if op == "std":
+        return torch.std(x, dim=dims(x, axis), unbiased=bool(q["unbiased"]), keepdim=keep)
+    if op == "norm":
+        p = math.inf if q["p"] == "inf" else q["p"]
+        return torch.linalg.vector_norm(x, ord=p, dim=dims(x, axis), keepdim=keep)
+    if op == "cumsum":
+        return torch.cumsum(x, dim=axis)
+    if op == "sort":
+        return torch.sort(x, dim=axis, descending=q["descending"], stable=True).values
+    if op == "topk":
+        return torch.topk(x, q["k"], dim=axis, largest=q["largest"], sorted=True).values
+    if op == "flip":
+        return torch.flip(x, q["dims"])
+    if op == "repeat":
+        return x.repeat(*q["sizes"])
+    if op == "maskedFill":
+        mask = torch.tensor(q["mask"]).reshape(q["maskShape"]).bool()
+        return x.masked_fill(mask, q["value"])
+    if op in ("scatter", "scatterAdd"):
+        src = args[1]
+        index = torch.tensor(q["index"], dtype=torch.int64).reshape(src.shape)
+        return x.scatter(axis, index, src) if op == "scatter" else x.scatter_add(axis, index, src)
+    if op == "indexSelect":
+        return torch.index_select(x, axis, torch.tensor(q["index"], dtype=torch.int64))
+    if op == "sliceStep":
+        return x[tuple(slice(s, e, st) for s, e, st in q["ranges"])]
+    if op == "split":
+        return torch.split(x, q["sizes"], dim=axis)[q["piece"]]
+    if op == "chunk":
+        return torch.chunk(x, q["chunks"], dim=axis)[q["piece"]]
+    if op == "einsum":
+        return torch.einsum(q["spec"], *args)
     raise ValueError(f"unknown op {op}")
 
 

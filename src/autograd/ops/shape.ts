@@ -38,16 +38,17 @@ export const permute = defineOp<{ perm: readonly number[] }>({
   },
 });
 
-export const slice = defineOp<{ starts: readonly number[]; ends: readonly number[] }>({
+export const slice = defineOp<{ starts: readonly number[]; ends: readonly number[]; steps?: readonly number[] }>({
   name: 'slice',
-  derivative: 'selection: vjp writes g into zeros at the sliced positions',
-  forward: ([x], { starts, ends }) => sliceRaw(x, starts, ends),
-  vjp: (g, [x], _y, { starts }) => [embedRaw(g, x.shape, starts)],
+  derivative: 'selection (every step-th position): vjp writes g into zeros at the sliced positions',
+  forward: ([x], { starts, ends, steps }) => sliceRaw(x, starts, ends, steps),
+  vjp: (g, [x], _y, { starts, steps }) => [embedRaw(g, x.shape, starts, 0, steps)],
   probe: (rng) => {
     const shape = randShape(rng, { minRank: 1 });
     const starts = shape.map((d) => rng.int(d));
     const ends = shape.map((d, i) => starts[i] + 1 + rng.int(d - starts[i]));
-    return { inputs: [values(rng, shape)], attrs: { starts, ends } };
+    const steps = rng.bernoulli(0.5) ? shape.map(() => 1 + rng.int(3)) : undefined;
+    return { inputs: [values(rng, shape)], attrs: { starts, ends, steps } };
   },
 });
 
