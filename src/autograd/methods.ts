@@ -143,6 +143,9 @@ export function asTensor(v: Scalar, op = 'asTensor'): Tensor {
   throw new TypeError(`${op}: expected a Tensor or a number, got ${describeValue(v)}${hint}`);
 }
 
+/** A 0-d tensor's sort or topk, computed on its 1-element view: 0-d values and indices, as PyTorch. */
+const scalarCase = ({ values, indices }: { values: Tensor; indices: Tensor }) => ({ values: values.reshape([]), indices: indices.reshape([]) });
+
 const reduceOpts = (axis: Axis | undefined, keepDims = false): R.ReduceAttrs => ({ axis, keepDims });
 
 const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown } = {
@@ -199,11 +202,16 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
     return RM.cumsum([this], { axis });
   },
   sort(axis = -1, descending = false) {
+    if (this.ndim === 0) return scalarCase(this.reshape([1]).sort(normAxis('sort', axis, 1), descending));
     const indices = argsortIndices(this, axis, descending, 'sort');
     return { values: SO.sort([this, indices], { axis }), indices };
   },
-  argsort(axis = -1, descending = false) { return argsortIndices(this, axis, descending); },
+  argsort(axis = -1, descending = false) {
+    if (this.ndim === 0) return argsortIndices(this.reshape([1]), normAxis('argsort', axis, 1), descending).reshape([]);
+    return argsortIndices(this, axis, descending);
+  },
   topk(k: number, axis = -1, largest = true) {
+    if (this.ndim === 0 && k === 1) return scalarCase(this.reshape([1]).topk(1, normAxis('topk', axis, 1), largest));
     const indices = SO.topkIndices(this, k, axis, largest);
     return { values: SO.topk([this, indices], { axis }), indices };
   },

@@ -262,6 +262,10 @@ describe('sort, argsort, topk', () => {
     expect(() => tensor([1, 2]).topk(3)).toThrow(/k = 3 is out of range \[0, 2\]/);
     expect(zeros([2, 0]).sort(1).values.shape).toEqual([2, 0]);
     expect(tensor([[5], [4]]).topk(1, -1).values.toArray()).toEqual([[5], [4]]);
+    const s = tensor(7, { requiresGrad: true }).sort();
+    expect([s.values.shape, s.values.item(), s.indices.item()]).toEqual([[], 7, 0]);
+    expect(tensor(7).topk(1).values.shape).toEqual([]);
+    expect(tensor(7).argsort().shape).toEqual([]);
   });
 });
 
