@@ -70,12 +70,15 @@ export interface CrossEntropyOptions extends ClassLossOptions {
  * (the number of kept rows without weights). Probabilities t: T = w·((1 − ε)·t + ε/C); the mean
  * divides by N.
  */
-function classTargets(op: string, scores: Tensor, labels: Tensor, { weight = null, ignoreIndex = -100 }: ClassLossOptions, eps: number): { T: Tensor; divisor: number } {
+function classTargets(op: string, scores: Tensor, labels: Tensor, { weight = null, ignoreIndex = -100 }: ClassLossOptions, eps: number): { T: Tensor; divisor: number | null } {
   if (scores.ndim !== 2) throw new Error(`${op}: expected scores of shape [N, C], got ${fmt(scores.shape)}`);
   const [n, c] = scores.shape;
   if (weight && (weight.ndim !== 1 || weight.shape[0] !== c)) throw new Error(`${op}: weight must have shape [${c}] (one per class), got ${fmt(weight.shape)}`);
   if (!Number.isInteger(ignoreIndex)) throw new Error(`${op}: ignoreIndex must be an integer, got ${ignoreIndex}`);
   if (!(eps >= 0 && eps <= 1)) throw new RangeError(`${op}: labelSmoothing must be in [0, 1], got ${eps}`);
+  // The plain case (no weight, smoothing or ignored row), which every training loop here takes: the
+  // one-hot targets come from the oneHot kernel and the mean is the mean op, as before these options.
+  if (!weight && eps === 0 && (labels.ndim === 1 ? !labels.data.includes(ignoreIndex) : ignoreIndex < 0)) return { T: targetDistribution(op, scores, labels), divisor: null };
   const w = (k: number) => (weight ? weight.data[k] : 1);
   const T = new Float32Array(n * c);
   if (labels.ndim === 1) {
@@ -97,9 +100,10 @@ function classTargets(op: string, scores: Tensor, labels: Tensor, { weight = nul
   return { T: weight ? t.mul(weight) : t, divisor: n };
 }
 
-function classLoss(logp: Tensor, T: Tensor, divisor: number, reduction: Reduction): Tensor {
+/** −Σ_c T·logp per row, reduced; a `divisor` (weights or ignored rows) replaces the mean's N. */
+function classLoss(logp: Tensor, T: Tensor, divisor: number | null, reduction: Reduction): Tensor {
   const losses = logp.mul(T).sum(1).neg();
-  return reduction === 'mean' ? losses.sum().div(divisor) : reduce(losses, reduction);
+  return reduction === 'mean' && divisor !== null ? losses.sum().div(divisor) : reduce(losses, reduction);
 }
 
 /**
