@@ -13,6 +13,11 @@
  * - relu(NaN) passes no gradient: the programs never make a NaN, so this one is not exercised;
  * - maxPool2d routes a window's gradient to its first maximum, as torch does (no change needed).
  *
+ * After them, shape-programs.ts gives 8 programs to each of issue 22's reductions, sort family,
+ * indexing and shape ops (prod std norm cumsum sort topk flip repeat maskedFill scatter scatterAdd
+ * indexSelect slice-with-step split chunk einsum), drawn from seed ORACLE_SEED + 22 (std passes its
+ * unbiased flag through; sort is stable on both sides; the inputs have no ties where order matters).
+ *
  * Set ORACLE_SEED (and ORACLE_PROGRAMS) to explore other programs; CI uses the fixed seed below.
  */
 import { spawnSync } from 'node:child_process';
@@ -206,7 +211,7 @@ describe('the random programs', () => {
 });
 
 describe.each(backends)('gibbsgrad against PyTorch (%s backend)', (backend) => {
-  it.skipIf(!haveTorch)(`agrees with torch's float64 within float32's own error on ${PROGRAMS} random programs and the tie conventions${skippedWithoutTorch}`, () => {
+  it.skipIf(!haveTorch)(`agrees with torch's float64 within float32's own error on ${PROGRAMS} random programs, the tie conventions and ${opPrograms.length} shape-op programs${skippedWithoutTorch}`, () => {
     withBackend(backend, () => {
       expect(oracle.length).toBe(programs.length);
       const failing: { i: number; w: Worst | string }[] = [];
