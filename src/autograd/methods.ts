@@ -215,8 +215,9 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
     const indices = SO.topkIndices(this, k, axis, largest);
     return { values: SO.topk([this, indices], { axis }), indices };
   },
-  softmax(axis = -1) { return R.softmax([this], { axis }); },
-  logSoftmax(axis = -1) { return R.logSoftmax([this], { axis }); },
+  // A 0-d tensor is a distribution over one value, along axis 0 or −1 as in PyTorch: softmax 1, log-softmax 0.
+  softmax(axis = -1) { return this.ndim === 0 && (axis === 0 || axis === -1) ? R.softmax([this.reshape([1])], { axis: 0 }).reshape([]) : R.softmax([this], { axis }); },
+  logSoftmax(axis = -1) { return this.ndim === 0 && (axis === 0 || axis === -1) ? R.logSoftmax([this.reshape([1])], { axis: 0 }).reshape([]) : R.logSoftmax([this], { axis }); },
   matmul(o: Tensor) {
     if (this.ndim === 0 || o.ndim === 0) throw new Error(`matmul: scalars are not matrices (shapes ${fmt(this.shape)} and ${fmt(o.shape)}); use mul`);
     // 1-D operands become a row (left) or a column (right), and that axis is removed after.
@@ -298,7 +299,16 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
     const a = normAxis('chunk', axis, this.ndim, this.shape);
     return this.split(Math.max(1, Math.ceil(this.shape[a] / n)), a);
   },
-  expand(shape: readonly number[]) { return S.expand([this], { shape }); },
+  expand(shape: readonly number[]) {
+    // −1 keeps an existing axis's size (PyTorch); a new leading axis must be given a size
+    const lead = shape.length - this.ndim;
+    const sizes = shape.map((d, i) => {
+      if (d !== -1) return d;
+      if (i < lead) throw new Error(`expand: −1 at position ${i} of ${fmt(shape)} names a new leading axis of ${fmt(this.shape)}, which needs a size`);
+      return this.shape[i - lead];
+    });
+    return S.expand([this], { shape: sizes });
+  },
   unsqueeze(axis: number) {
     const a = normAxis('unsqueeze', axis, this.ndim + 1, this.shape);
     const shape = [...this.shape];
@@ -307,9 +317,10 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
   },
   squeeze(axis?: number) {
     if (axis === undefined) return this.reshape(this.shape.filter((d) => d !== 1));
+    if (this.ndim === 0 && (axis === 0 || axis === -1)) return this.reshape([]); // as PyTorch: a 0-d tensor has axis 0/−1
     const a = normAxis('squeeze', axis, this.ndim, this.shape);
-    if (this.shape[a] !== 1) throw new Error(`squeeze: axis ${axis} of shape ${fmt(this.shape)} has size ${this.shape[a]}, not 1`);
-    return this.reshape(reducedShape(this.shape, [a], false));
+    // PyTorch: squeezing an axis whose size is not 1 leaves the tensor as it is
+    return this.reshape(this.shape[a] === 1 ? reducedShape(this.shape, [a], false) : this.shape);
   },
   conv2d(weight: Tensor, bias?: Tensor, opts: Window2d = {}) {
     return conv2dOp(bias ? [this, weight, bias] : [this, weight], opts);
