@@ -5,7 +5,8 @@
  * plus a tiny SIMD module whose validation decides whether the wasm backend can run at all, and the
  * GEMM with fused multiply-adds (relaxed SIMD) with its own probe: engines that validate it use it.
  * Embedding keeps the engine free of file reads and fetches: it loads the same way in Node, in a
- * bundler and in a browser. Every module must validate on the Node that builds it (the fused GEMM where that Node has relaxed SIMD).
+ * bundler and in a browser. Every module must validate on the Node that builds it (the fused GEMM
+ * only where that Node has relaxed SIMD).
  */
 import { writeFileSync } from 'node:fs';
 import { assembleBytes, fusedSource, unsharedSource, watSource } from './assemble-wat.js';
