@@ -48,6 +48,21 @@ const seeds = fc.integer({ min: 0, max: 2 ** 30 });
 const runs = { numRuns: 40 };
 const leaf = (t: Tensor) => new Tensor(t.data.slice(), t.shape).requiresGrad_();
 
+
+/**
+ * y selects elements of x (with repeats): y[i] = x[src(i)], and the gradient of y adds back into
+ * x at src(i). A seeded random output gradient checks the VJP.
+ */
+function expectSelection(x: Tensor, y: Tensor, outShape: number[], src: (i: number) => number, rng: Rng): void {
+  close(y.data, Array.from({ length: y.size }, (_, i) => x.data[src(i)]));
+  if (y.size === 0) return;
+  const g = randT(rng, outShape);
+  y.backward(g);
+  const want = new Float64Array(x.size);
+  for (let i = 0; i < y.size; i++) want[src(i)] += g.data[i];
+  close(x.grad!.data, want);
+}
+
 describe('prod', () => {
   it('equals the loop product over random axes; its gradient is the product of the others, zeros included', () => {
     fc.assert(fc.property(seeds, (seed) => {
@@ -330,13 +345,7 @@ describe('maskedFill, repeat, flip', () => {
       const outShape = full.map((d, i) => d * sizes[i]);
       expect(y.shape).toEqual(outShape);
       const src = (i: number) => flat(unflat(i, outShape).map((v, k) => v % full[k]), full);
-      close(y.data, Array.from({ length: y.size }, (_, i) => x.data[src(i)]));
-      if (y.size === 0) return;
-      const g = randT(rng, outShape);
-      y.backward(g);
-      const want = new Float64Array(x.size);
-      for (let i = 0; i < y.size; i++) want[src(i)] += g.data[i];
-      close(x.grad!.data, want);
+      expectSelection(x, y, outShape, src, rng);
     }), runs);
     expect(() => tensor([[1]]).repeat(2)).toThrow(/1 counts for a tensor of shape \[1, 1\]/);
   });
@@ -397,13 +406,7 @@ describe('split, chunk, slice with a step', () => {
       const outShape = ranges.map((r) => r.length);
       expect(y.shape).toEqual(outShape);
       const src = (i: number) => flat(unflat(i, outShape).map((v, k) => ranges[k][v]), shape);
-      close(y.data, Array.from({ length: y.size }, (_, i) => x.data[src(i)]));
-      if (y.size === 0) return;
-      const g = randT(rng, outShape);
-      y.backward(g);
-      const want = new Float64Array(x.size);
-      for (let i = 0; i < y.size; i++) want[src(i)] += g.data[i];
-      close(x.grad!.data, want);
+      expectSelection(x, y, outShape, src, rng);
     }), runs);
   });
 
