@@ -10,6 +10,7 @@
  *   npm run full-runs -- --list                  what is planned and what is still missing
  *   GIBBSGRAD_THREADS=1 npm run full-runs -- --worker 1/2 --work /tmp/full-1
  *   npm run full-runs -- --only weight-correlation,energy-min
+ *   npm run full-runs -- --node /tmp/node24/node_modules/.bin/node   (npm install --prefix /tmp/node24 node@24)
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,9 +34,10 @@ const program = new Command()
   .option('--worker <k/n>', 'take items k, k + n, k + 2n, … of the missing ones', '1/1')
   .option('--only <names>', 'comma-separated experiment names')
   .option('--cli <file>', "the CLI to run (e.g. a clean worktree's dist/cli.js, so that runs record a clean commit)", join(root, 'dist', 'cli.js'))
+  .option('--node <binary>', 'the Node that runs the CLI (e.g. node_modules/.bin/node of npm\'s node@24 package: its V8 and the fused GEMM make steps 1.2–1.4× faster than Node 20)', process.execPath)
   .option('--list', 'print the planned runs and which are missing, run nothing')
   .parse();
-const opts = program.opts<{ plan: string; work: string; worker: string; cli: string; only?: string; list?: boolean }>();
+const opts = program.opts<{ plan: string; work: string; worker: string; cli: string; node: string; only?: string; list?: boolean }>();
 
 const match = /^([0-9]+)\/([0-9]+)$/.exec(opts.worker);
 if (!match || +match[1] < 1 || +match[1] > +match[2]) throw new Error(`--worker must be k/n with 1 ≤ k ≤ n, got '${opts.worker}'`);
@@ -73,7 +75,7 @@ for (const it of mine) {
   if (committed(it)) continue; // the other worker finished it meanwhile
   console.log(`== ${new Date().toISOString()} ${label(it)}`);
   const args = [opts.cli, 'run', it.name, '--full', '--seed', String(it.seed), '--out', opts.work, ...(it.unit ? ['--unit', it.unit] : [])];
-  const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
+  const r = spawnSync(opts.node, args, { stdio: 'inherit' });
   if (r.status !== 0) {
     console.error(`${label(it)}: the CLI exited with ${r.status ?? r.signal}; stopping (start again to resume)`);
     process.exit(1);
