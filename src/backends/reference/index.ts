@@ -22,7 +22,10 @@ export function softplus(x: number): number {
 }
 
 // The activations below are computed in float64 from forms that neither overflow nor cancel, and
-// are finite for every finite x (their limits at ±∞, where x·0 would give NaN).
+// are finite for every finite x (their limits at ±∞, where x·0 would give NaN). A NaN input is
+// returned as it is: these forms combine x with a function of −x, two NaNs of opposite
+// signs, in a commutative op whose operand order the JIT may swap (x86 keeps the first NaN), so a
+// NaN's sign bit would otherwise change between runs (the fast loops' bit-for-bit test saw it).
 const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const GELU_TANH_C = Math.sqrt(2 / Math.PI);
@@ -35,11 +38,13 @@ export function normalCdf(x: number): number {
 
 /** gelu(x) = x·Φ(x) (PyTorch's exact form); x·Φ(x) at x = −∞ is 0. */
 export function gelu(x: number): number {
+  if (x !== x) return x; // a NaN passes as itself: see above
   return x === -Infinity ? 0 : x * normalCdf(x);
 }
 
 /** gelu′(x) = Φ(x) + x·φ(x). */
 export function geluGrad(x: number): number {
+  if (x !== x) return x;
   if (x === Infinity || x === -Infinity) return x > 0 ? 1 : 0;
   return normalCdf(x) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);
 }
@@ -49,12 +54,14 @@ export function geluGrad(x: number): number {
  * function: 1 + tanh u = 2σ(2u)), which does not cancel for x ≪ 0.
  */
 export function geluTanh(x: number): number {
+  if (x !== x) return x;
   if (x === -Infinity) return 0;
   return x * sigmoid(2 * GELU_TANH_C * (x + GELU_TANH_K * x * x * x));
 }
 
 /** d/dx x·σ(2u) = σ(2u) + 2x·u′·σ(2u)·σ(−2u), u′ = √(2/π)(1 + 3·0.044715x²). */
 export function geluTanhGrad(x: number): number {
+  if (x !== x) return x;
   if (x === Infinity || x === -Infinity) return x > 0 ? 1 : 0;
   const u2 = 2 * GELU_TANH_C * (x + GELU_TANH_K * x * x * x);
   const du2 = 2 * GELU_TANH_C * (1 + 3 * GELU_TANH_K * x * x);
@@ -63,11 +70,13 @@ export function geluTanhGrad(x: number): number {
 
 /** silu(x) = x·σ(x); 0 at x = −∞. */
 export function silu(x: number): number {
+  if (x !== x) return x;
   return x === -Infinity ? 0 : x * sigmoid(x);
 }
 
 /** silu′(x) = σ(x)·(1 + x·σ(−x)) (σ(−x) in place of 1 − σ(x), which cancels for x ≫ 0). */
 export function siluGrad(x: number): number {
+  if (x !== x) return x;
   if (x === Infinity || x === -Infinity) return x > 0 ? 1 : 0;
   return sigmoid(x) * (1 + x * sigmoid(-x));
 }
