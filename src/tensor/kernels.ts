@@ -81,8 +81,11 @@ export interface Kernels {
   // backend can keep the unfolded columns [c·kh·kw, n·outH·outW] in its own memory. W is the
   // weight [outChannels, c·kh·kw]; y and gy (an output and its gradient) are NCHW,
   // [n, outChannels, outH, outW]; the GEMMs see them as G = [outChannels, n·outH·outW].
-  /** y = W · im2col(x), written as NCHW. */
-  conv2dForward(x: Float32Array, w: Float32Array, g: Conv2dGeometry, outChannels: number, y: Float32Array): void;
+  /**
+   * y = W · im2col(x), written as NCHW; with a bias (one value per output channel), bias[k] is then
+   * added to channel k exactly as addChannelBias adds it (one float32 addition per element).
+   */
+  conv2dForward(x: Float32Array, w: Float32Array, g: Conv2dGeometry, outChannels: number, y: Float32Array, bias?: Float32Array): void;
   /** dw = G · im2col(x)ᵀ, dw of shape [outChannels, c·kh·kw]. */
   conv2dWeightGrad(gy: Float32Array, x: Float32Array, g: Conv2dGeometry, outChannels: number, dw: Float32Array): void;
   /** dx = col2im(Wᵀ · G), dx of shape [n, c, h, w]. */

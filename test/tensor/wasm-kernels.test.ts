@@ -357,6 +357,13 @@ const convProperty = (fast: Kernels) =>
     check((k, x, w, _gy, y) => k.conv2dForward(x, w, g, K, y), gy.length, g.c * g.kh * g.kw);
     check((k, x, _w, gy, dw) => k.conv2dWeightGrad(gy, x, g, K, dw), w.length, P);
     check((k, _x, w, gy, dx) => k.conv2dInputGrad(w, gy, g, K, dx), x.length, K + g.kh * g.kw);
+    // With a bias: the same backend's output without it, plus addChannelBias, bit for bit.
+    const bias = randomArray(rng, K);
+    const [withBias, thenAdded] = [new Float32Array(gy.length).fill(NaN), new Float32Array(gy.length)];
+    fast.conv2dForward(x, w, g, K, withBias, bias);
+    fast.conv2dForward(x, w, g, K, thenAdded);
+    referenceKernels.addChannelBias(thenAdded, bias, g.n, g.outH * g.outW);
+    expect(bits(withBias)).toEqual(bits(thenAdded));
   });
 
 /** 2×2, stride 2, unpadded pooling (its own vector kernel), with ties and NaNs common. */
@@ -494,6 +501,7 @@ describe('wasm im2col, col2im and max-pool', () => {
     ['the last valid column of a window row is dropped (col2im)', 'im2col', '(i32.const 1)) ;; TAIL-HI', '(i32.const 0)) ;; TAIL-HI', col2imProperty],
     ['col2im skips the last float of a run tail', 'im2col', '(i32.ge_s (local.get $ox) (local.get $hi))) ;; TAIL-COL2IM', '(i32.ge_s (local.get $ox) (i32.sub (local.get $hi) (i32.const 1)))) ;; TAIL-COL2IM', col2imProperty],
     ['the fused input gradient folds back with the same dropped column (col2im)', 'im2col', '(i32.const 1)) ;; TAIL-HI', '(i32.const 0)) ;; TAIL-HI', convProperty],
+    ['the bias skips the last float of a run tail', 'im2col', '(i32.ge_u (local.get $s) (local.get $end))) ;; TAIL-BIAS', '(i32.ge_u (i32.add (local.get $s) (i32.const 4)) (local.get $end))) ;; TAIL-BIAS', convProperty],
     ['the implicit columns of a convolution keep one pixel too few', 'gemm', '(local.get $nb)) ;; TAIL-IMPLICIT', '(i32.sub (local.get $nb) (i32.const 1))) ;; TAIL-IMPLICIT', convProperty],
     ['2×2 pooling skips the last output of a row', 'pool', '(br_if $tail_done (i32.ge_s (local.get $ox) (local.get $outW))) ;; TAIL-POOL2', '(br_if $tail_done (i32.ge_s (i32.add (local.get $ox) (i32.const 1)) (local.get $outW))) ;; TAIL-POOL2', pool2x2Property],
     ['a window clipped at the bottom loses its last row', 'pool', '(then (local.set $iy1 (local.get $h)))) ;; TAIL-POOL', '(then (local.set $iy1 (i32.sub (local.get $h) (i32.const 1))))) ;; TAIL-POOL', poolProperty],

@@ -59,8 +59,7 @@ export const conv2d = defineOp<Window2d>({
     const g = convGeometry(x, w, b, opts);
     const K = w.shape[0];
     const y = new Float32Array(g.n * K * g.outH * g.outW);
-    kernels().conv2dForward(x.data, w.data, g, K, y);
-    if (b) kernels().addChannelBias(y, b.data, g.n, g.outH * g.outW);
+    kernels().conv2dForward(x.data, w.data, g, K, y, b?.data);
     return new Tensor(y, [g.n, K, g.outH, g.outW]);
   },
   vjp: (gy, [x, w, b], _y, opts) => {

@@ -582,7 +582,7 @@ type ConvKernels = Pick<Kernels, 'conv2dForward' | 'conv2dWeightGrad' | 'conv2dI
  * reference's own here; a fast backend uses them for calls too small for its fused versions).
  * NCHW outputs and gradients are swapped to and from the GEMM's [K, N·H'·W'] by a permute.
  */
-export function convByIm2col(k: Pick<Kernels, 'im2col' | 'col2im' | 'matmul' | 'permute'>): ConvKernels {
+export function convByIm2col(k: Pick<Kernels, 'im2col' | 'col2im' | 'matmul' | 'permute' | 'addChannelBias'>): ConvKernels {
   const sizes = (g: Conv2dGeometry) => ({ rows: g.c * g.kh * g.kw, P: g.n * g.outH * g.outW });
   const gemm = (m: number, kk: number, n: number, transA: boolean, transB: boolean): MatmulDims =>
     ({ batch: 1, m, k: kk, n, transA, transB, aStride: 0, bStride: 0 });
@@ -598,11 +598,12 @@ export function convByIm2col(k: Pick<Kernels, 'im2col' | 'col2im' | 'matmul' | '
     return G;
   };
   return {
-    conv2dForward(x, w, g, K, y) {
+    conv2dForward(x, w, g, K, y, bias) {
       const { rows, P } = sizes(g);
       const Y = new Float32Array(K * P);
       k.matmul(w, unfold(x, g), Y, gemm(K, rows, P, false, false));
       k.permute(Y, [K, g.n, g.outH * g.outW], [1, 0, 2], y);
+      if (bias) k.addChannelBias(y, bias, g.n, g.outH * g.outW);
     },
     conv2dWeightGrad(gy, x, g, K, dw) {
       const { rows, P } = sizes(g);
@@ -619,7 +620,7 @@ export function convByIm2col(k: Pick<Kernels, 'im2col' | 'col2im' | 'matmul' | '
 
 export const referenceKernels: Kernels = {
   unary, binary, reduce, argReduce, matmul, permute, im2col, col2im, maxPool2d, maxPool2dBackward,
-  ...convByIm2col({ im2col, col2im, matmul, permute }),
+  ...convByIm2col({ im2col, col2im, matmul, permute, addChannelBias }),
   addChannelBias, channelSums, ...dataMovement, sumOfSquares, sgdUpdate, adamUpdate, unpool, unpoolBackward,
 };
 

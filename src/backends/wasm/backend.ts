@@ -6,7 +6,8 @@
  * Calls too small to pay for the copies go to the reference kernel. The convolution kernels run
  * the GEMM, col2im (input gradient) and the NCHW reordering back to back inside that memory, so only
  * the input and the result are copied; the forward pass and the filter gradient have no im2col at
- * all, their GEMM packing the unfolded columns straight from the image, zero padding included.
+ * all, their GEMM packing the unfolded columns straight from the image, zero padding included, and
+ * the forward pass adds its bias in the copy that reorders the GEMM's output to NCHW.
  * Where the engine validates relaxed SIMD the GEMM fuses its multiply-adds (fusedMultiplyAdd).
  * permute, the elementwise kernels and reduce stay JavaScript (faster loops than the reference's,
  * see permute.ts, elementwise.ts and reduce.ts), argReduce and the max-pool backward scatter are the
@@ -186,9 +187,12 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
       hw, g.kh, g.kw, 1, 1, 0, 0)); // kernel positions (ci, ki, kj)
   }
 
-  /** [a, b, inner] at src → [b, a, inner] at dst, both in the arena (NCHW ↔ [K, N·H'·W']). */
-  function swapAt(src: number, dst: number, a: number, b: number, inner: number): void {
-    split('im2col', 'swapLeading', a, a * b * inner, (lo, hi) => [src, dst, a, b, inner, lo, hi]);
+  /**
+   * [a, b, inner] at src → [b, a, inner] at dst, both in the arena (NCHW ↔ [K, N·H'·W']), adding
+   * bias[i] to every float of row i on the way when `bias` (an arena address) is not 0.
+   */
+  function swapAt(src: number, dst: number, a: number, b: number, inner: number, bias = 0): void {
+    split('im2col', 'swapLeading', a, a * b * inner, (lo, hi) => [src, dst, a, b, inner, bias, lo, hi]);
   }
   /** Copies an NCHW output gradient into the arena as [K, N·H'·W'] and returns its address (-1: full). */
   function putRows(gy: Float32Array, g: Conv2dGeometry, K: number): number {
@@ -203,7 +207,7 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
   // GEMM and col2im) or never build them (forward, filter gradient: the GEMM packs them from the
   // image), so the biggest array of a convolution never crosses into JavaScript. Calls too small
   // for either kernel, or too big for the arena, take the unfused path (im2col or col2im, matmul).
-  const unfused = convByIm2col({ im2col, col2im, matmul, permute });
+  const unfused = convByIm2col({ im2col, col2im, matmul, permute, addChannelBias: referenceKernels.addChannelBias });
   const fusable = (g: Conv2dGeometry, K: number) => {
     const { rows, P } = columns(g);
     return rows * P >= windowMinSize && K * rows * P >= gemmMinWork && K > 0;
@@ -211,18 +215,19 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
   const gemmDims = (m: number, k: number, n: number, transA: boolean, transB: boolean): MatmulDims =>
     ({ batch: 1, m, k, n, transA, transB, aStride: 0, bStride: 0 });
 
-  function conv2dForward(x: Float32Array, w: Float32Array, g: Conv2dGeometry, K: number, y: Float32Array): void {
-    if (!fusable(g, K)) return unfused.conv2dForward(x, w, g, K, y);
+  function conv2dForward(x: Float32Array, w: Float32Array, g: Conv2dGeometry, K: number, y: Float32Array, bias?: Float32Array): void {
+    if (!fusable(g, K)) return unfused.conv2dForward(x, w, g, K, y, bias);
     const { rows, P } = columns(g);
     runtime.reset();
     const px = runtime.put(x, g.n * g.c * g.h * g.w);
     const pw = runtime.put(w, K * rows);
+    const pb = bias ? runtime.put(bias, K) : 0;
     const geom = unfoldedColumns(px, g, true);
     const py = runtime.alloc(4 * K * P);
     const pn = runtime.alloc(4 * K * P);
-    if (px < 0 || pw < 0 || geom < 0 || py < 0 || pn < 0 || !runtime.fits(scratchBytes * runtime.threads)) return unfused.conv2dForward(x, w, g, K, y);
+    if (px < 0 || pw < 0 || pb < 0 || geom < 0 || py < 0 || pn < 0 || !runtime.fits(scratchBytes * runtime.threads)) return unfused.conv2dForward(x, w, g, K, y, bias);
     gemmAt(pw, 0, py, gemmDims(K, rows, P, false, false), geom);
-    swapAt(py, pn, K, g.n, g.outH * g.outW);
+    swapAt(py, pn, K, g.n, g.outH * g.outW, pb); // the bias is added in the reordering copy
     runtime.get(pn, y.subarray(0, K * P));
   }
 
