@@ -221,7 +221,7 @@ describe('wasm GEMM with fused multiply-adds (relaxed SIMD)', () => {
 
   it('embeds the bytes the fused source assembles to now', () => {
     const fused = fusedSource(watSource('gemm'));
-    expect(fused.match(/f32x4\.relaxed_madd/g)).toHaveLength(8);
+    expect(fused.match(/f32x4\.relaxed_madd/g)).toHaveLength(12);
     expect(fused).not.toMatch(/f32x4\.mul/);
     expect(kernelBytes('gemm', true, true)).toEqual(assembleBytes('gemm', fused));
     expect(kernelBytes('gemm', false, true)).toEqual(assembleBytes('gemm', unsharedSource(fused)));
@@ -247,10 +247,19 @@ describe('wasm GEMM with fused multiply-adds (relaxed SIMD)', () => {
       fc.assert(sameBits([fusedOne, fusedTwo, withBackend('wasm', kernels)], gemmsOnly), { numRuns: 30 });
     });
 
-    // a fused kernel that drops one of its multiply-adds, and one whose packing keeps a row too few
+    it('compute the same bits with the 6×8 tile as with the 4×8 one (the tile height changes no sum)', () => {
+      const fourRows = createWasmKernels({ threads: 2, modules: assembleAll({ gemm: fusedSource(watSource('gemm'), { tallTile: false }) }), gemmMinWork: 0, parallelMinWork: 0, windowMinSize: 0 });
+      runtimes.push(fourRows);
+      fc.assert(sameBits([fusedOne, fusedTwo, { ...referenceKernels, ...fourRows.kernels }], gemmCase), { numRuns: 40 });
+    });
+
+    // a fused kernel that drops one of its multiply-adds, one whose packing keeps a row too few, and
+    // two that lose the tall tile's extra rows (a panel packed 5 rows high, an edge tile's 5th row not spilled)
     const mutants: [string, (fused: string) => string][] = [
       ['a lost multiply-add', (fused) => fused.replace('(f32x4.relaxed_madd (local.get $av) (local.get $b1) (local.get $c21))', '(local.get $c21)')],
       ['packed A keeps one row too few', (fused) => fused.replace('(if (i32.lt_s (local.get $row) (local.get $mb)) ;; TAIL-A', '(if (i32.lt_s (i32.add (local.get $row) (i32.const 1)) (local.get $mb)) ;; TAIL-A')],
+      ['a 6-row panel packs five rows', (fused) => fused.replace('(br_if $rows_done (i32.ge_s (local.get $ii) (i32.const 6)))', '(br_if $rows_done (i32.ge_s (local.get $ii) (i32.const 5)))')],
+      ["an edge tile's fifth row is not spilled", (fused) => fused.replace('(v128.store offset=128 (local.get $tmp) (local.get $c40))', '')],
     ];
     for (const [what, plant] of mutants) {
       it(`catch a planted bug: ${what}`, () => {

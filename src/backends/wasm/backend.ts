@@ -100,9 +100,10 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernels {
     const threads = threadsFor(batch * m * n * k);
     const scratch = runtime.alloc(scratchBytes * threads);
     if (scratch < 0) return false;
-    // Split C over its longer side, on micro-tile boundaries (8 columns or 4 rows), never over k.
+    // Split C over its longer side, on micro-tile boundaries (8 columns, or 12 rows: a multiple of
+    // both tile heights, 4 plain and 6 fused), never over k.
     const byColumns = n >= m;
-    const ranges = splitRange(byColumns ? n : m, threads, byColumns ? 8 : 4);
+    const ranges = splitRange(byColumns ? n : m, threads, byColumns ? 8 : 12);
     runtime.run(ranges.map(([lo, hi], t): Task => [
       'gemm',
       'gemm',

@@ -514,10 +514,11 @@
           (br $rows))))))
 
   ;; Scratch layout (bytes from $scratch): packed A block (MC·KC floats = 128 KiB), packed B block
-  ;; (KC·NC floats = 1 MiB), the 4×8 edge tile (128 B), the implicit B's table (3·KC + 3·8 i32s).
+  ;; (KC·NC floats = 1 MiB), the edge tile (192 B: room for the fused variant's 6×8 tile, see
+  ;; tallTileSource in scripts/assemble-wat.ts), the implicit B's table (3·KC + 3·8 i32s).
   ;; The host reserves scratchBytes() per thread.
   (func (export "scratchBytes") (result i32)
-    (i32.const 1182944)) ;; (128·256 + 256·1024 + 32 + 3·256 + 3·8)·4
+    (i32.const 1183008)) ;; (128·256 + 256·1024 + 48 + 3·256 + 3·8)·4
 
   (func (export "gemm")
     (param $a i32) (param $b i32) (param $c i32) (param $batch i32) (param $aStride i32) (param $bStride i32)
@@ -555,7 +556,7 @@
           (local.set $first (i32.eqz (local.get $pc)))
           (if (local.get $geom) ;; B is the unfolded image described at $geom (batch 1)
             (then (call $packBImplicit (local.get $geom) (local.get $pc) (local.get $kb) (local.get $jc) (local.get $nb)
-                                       (local.get $bpack) (i32.add (local.get $tmp) (i32.const 128))))
+                                       (local.get $bpack) (i32.add (local.get $tmp) (i32.const 192))))
             (else (call $packB (local.get $bb) (local.get $brs) (local.get $bcs) (local.get $pc) (local.get $kb)
                                (local.get $jc) (local.get $nb) (local.get $bpack))))
           (local.set $ic (local.get $i0))
