@@ -169,6 +169,15 @@ describe('bench: harness', () => {
     expect(md).toHaveLength(3);
   });
 
+  it("benny's cases report the unrounded mean, not its summary's rounded calls per second", async () => {
+    const spin = (ms: number) => { const end = performance.now() + ms; while (performance.now() < end); };
+    const [row] = await runSuite('harness-test', [{ name: 'spin', task: 'spin', impl: ourImpl('reference'), work: 1, unit: 'images/s', fn: () => spin(7.3) }], { maxTime: 0.3, write: false, log: false });
+    expect(row.method).toBe('benny');
+    expect(row.opsPerSec).toBeGreaterThan(50);
+    expect(row.opsPerSec).toBeLessThan(140);
+    expect(Number.isInteger(row.opsPerSec)).toBe(false); // the rounded summary gave 136 or so, an integer
+  });
+
   it('an error in one of our own cases stops the run instead of becoming n/a', async () => {
     const broken = { name: 'broken', task: 'broken', impl: ourImpl('reference'), work: 1, unit: 'GFLOP/s' as const, fn: () => { throw new Error('planted'); } };
     await expect(runSuite('harness-test', [broken], { write: false, log: false })).rejects.toThrow('planted');
