@@ -2,9 +2,13 @@
  * `npm run bench:memory [-- --steps 2000 --every 250 --warmup 20 --tolerance 10 --backend name]`:
  * trains CNN1 (batch 64, SGD) for `steps` steps on the default backend and reports the resident set
  * (RSS), the V8 heap and the memory outside it (ArrayBuffers, WebAssembly memories) after warm-up,
- * every `every` steps and at the end. The resident set is "flat" when the end RSS is within
- * `tolerance` percent of the post-warm-up RSS; a leak of one activation per step (≥ 1 MB at batch
- * 64) would add gigabytes over 2,000 steps, far outside it. Exits with status 1 when it is not flat.
+ * every `every` steps and at the end. The resident set is "flat" when the median RSS of the later
+ * half of the samples is within `tolerance` percent of the median of the earlier half. Medians,
+ * because a single sample swings with whatever the allocator has not yet returned to the system:
+ * a Node 24 run went 212 → 236 → 213 → 214 → 240 MB over its last five samples, with heap and
+ * external memory flat, so comparing the last sample with the first called it growing. A leak of
+ * one activation per step (≥ 1 MB at batch 64) would add gigabytes over 2,000 steps, far outside
+ * either measure. Exits with status 1 when it is not flat.
  *
  * A reference-backend step takes seconds, so 2,000 steps take about an hour there: `--steps` runs a
  * shorter check. With `--expose-gc` (the npm script passes it) every sample follows a full GC, so
@@ -100,10 +104,18 @@ const imagesPerSecond = (done * batch) / ((performance.now() - t0) / 1000);
 const first = samples[0];
 const last = samples[samples.length - 1];
 const peak = Math.max(...samples.map((s) => s.rssMB));
-const growth = ((last.rssMB - first.rssMB) / first.rssMB) * 100;
-const flat = growth <= tolerance;
-const verdict = `bench:memory: ${flat ? 'FLAT' : 'GROWING'}: RSS ${first.rssMB.toFixed(1)} MB after warm-up → ${last.rssMB.toFixed(1)} MB after ${done} steps${stopped ? ` (stopped by ${stopped} before ${steps})` : ''} (${growth >= 0 ? '+' : ''}${growth.toFixed(1)} %, tolerance ${tolerance} %, peak ${peak.toFixed(1)} MB); heap ${first.heapUsedMB.toFixed(1)} → ${last.heapUsedMB.toFixed(1)} MB, external ${first.externalMB.toFixed(1)} → ${last.externalMB.toFixed(1)} MB; ${imagesPerSecond.toFixed(1)} images/s on ${getBackend()}`;
+const median = (xs: number[]) => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+const half = Math.ceil(samples.length / 2);
+const [early, late] = [median(samples.slice(0, half).map((s) => s.rssMB)), median(samples.slice(half).map((s) => s.rssMB))];
+const growth = ((late - early) / early) * 100;
+const endToEnd = ((last.rssMB - first.rssMB) / first.rssMB) * 100;
+const flat = samples.length < 2 || growth <= tolerance;
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`;
+const verdict = `bench:memory: ${flat ? 'FLAT' : 'GROWING'}: median RSS ${early.toFixed(1)} MB over the earlier half of the samples → ${late.toFixed(1)} MB over the later half (${signed(growth)}, tolerance ${tolerance} %); first and last sample ${first.rssMB.toFixed(1)} → ${last.rssMB.toFixed(1)} MB after ${done} steps${stopped ? ` (stopped by ${stopped} before ${steps})` : ''} (${signed(endToEnd)}, peak ${peak.toFixed(1)} MB); heap ${first.heapUsedMB.toFixed(1)} → ${last.heapUsedMB.toFixed(1)} MB, external ${first.externalMB.toFixed(1)} → ${last.externalMB.toFixed(1)} MB; ${imagesPerSecond.toFixed(1)} images/s on ${getBackend()}`;
 console.log(verdict);
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/memory.json', JSON.stringify({ date: new Date().toISOString(), machine: machine(), backend: getBackend(), batch, steps, stepsDone: done, stoppedBy: stopped, warmup, tolerance, flat, growthPercent: growth, imagesPerSecond, gc: Boolean(gc), samples }, null, 2));
+writeFileSync('bench/results/memory.json', JSON.stringify({ date: new Date().toISOString(), machine: machine(), backend: getBackend(), batch, steps, stepsDone: done, stoppedBy: stopped, warmup, tolerance, flat, growthPercent: growth, endToEndPercent: endToEnd, imagesPerSecond, gc: Boolean(gc), samples }, null, 2));
 if (!flat) process.exitCode = 1;
