@@ -111,7 +111,8 @@ declare module '../tensor/tensor.js' {
     unsqueeze(axis: number): Tensor;
     squeeze(axis?: number): Tensor;
     conv2d(weight: Tensor, bias?: Tensor, opts?: Window2d): Tensor;
-    maxPool2d(opts: Pool2d): Tensor;
+    /** Max-pooling over NCHW: `maxPool2d(2)` (kernel 2, stride 2, as PyTorch's max_pool2d(x, 2)) or `maxPool2d({ kernelSize, stride, padding })`. */
+    maxPool2d(opts: Pool2d | number | readonly [number, number]): Tensor;
     // Not differentiable: masks (1/0 as float32), signs and indices.
     eq(other: Scalar): Tensor;
     ne(other: Scalar): Tensor;
@@ -325,7 +326,9 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
   conv2d(weight: Tensor, bias?: Tensor, opts: Window2d = {}) {
     return conv2dOp(bias ? [this, weight, bias] : [this, weight], opts);
   },
-  maxPool2d(opts: Pool2d) { return maxPool2dOp([this], opts); },
+  maxPool2d(opts: Pool2d | number | readonly [number, number]) {
+    return maxPool2dOp([this], typeof opts === 'number' || Array.isArray(opts) ? { kernelSize: opts as number | [number, number] } : (opts as Pool2d));
+  },
   eq(o: Scalar) { return binaryRaw('eq', this, asTensor(o, 'eq')); },
   ne(o: Scalar) { return binaryRaw('ne', this, asTensor(o, 'ne')); },
   lt(o: Scalar) { return binaryRaw('lt', this, asTensor(o, 'lt')); },

@@ -19,10 +19,18 @@ describe('errors name the op and the shapes', () => {
     ['conv2d channels', () => ones([1, 3, 5, 5]).conv2d(ones([2, 4, 3, 3])), /conv2d: input \[1, 3, 5, 5\] has 3 channels but weight \[2, 4, 3, 3\] expects 4/],
     ['conv2d kernel too large', () => ones([1, 1, 2, 2]).conv2d(ones([1, 1, 5, 5]), undefined, { padding: 1 }), /conv2d: kernel 5×5 is larger than the padded input 4×4/],
     ['maxPool2d rank', () => ones([3, 4]).maxPool2d({ kernelSize: 2 }), /maxPool2d: expected NCHW input of rank 4, got shape \[3, 4\]/],
+    // @ts-expect-error a JavaScript caller's options without a kernel size
+    ['maxPool2d without a kernel size', () => ones([1, 1, 4, 4]).maxPool2d({ stride: 2 }), /maxPool2d: expected a kernel size \(a number or \[kh, kw\]\) or options/],
     ['gather index range', () => ones([2, 3]).gather(1, tensor([[0], [3]])), /gather: index value 3 is out of range \[0, 2\] for axis 1 of shape \[2, 3\]/],
     ['item of a vector', () => zeros([2]).item(), /item: tensor of shape \[2\] has 2 elements, expected 1/],
   ] as const)('%s', (_name, call, message) => {
     expect(call).toThrow(message);
+  });
+
+  it('maxPool2d takes a bare kernel size as PyTorch’s max_pool2d(x, 2) does', () => {
+    const x = tensor([[[[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16]]]]);
+    expect(x.maxPool2d(2).toArray()).toEqual([[[[6, 8], [14, 16]]]]);
+    expect(x.maxPool2d([2, 1]).toArray()).toEqual(x.maxPool2d({ kernelSize: [2, 1] }).toArray());
   });
 
   it('concat shapes', async () => {

@@ -98,6 +98,9 @@ export interface Pool2d extends Window2d {
 }
 
 function poolGeometry(x: Tensor, opts: Pool2d): Conv2dGeometry {
+  if (typeof opts !== 'object' || opts === null || opts.kernelSize === undefined) {
+    throw new Error(`maxPool2d: expected a kernel size (a number or [kh, kw]) or options { kernelSize, stride?, padding? }, got ${JSON.stringify(opts)}`);
+  }
   const [kh, kw] = pair(opts.kernelSize);
   const g = windowGeometry('maxPool2d', x.shape, kh, kw, { stride: opts.stride ?? opts.kernelSize, padding: opts.padding });
   if (g.padH * 2 > kh || g.padW * 2 > kw) throw new Error(`maxPool2d: padding ${g.padH},${g.padW} must be at most half the kernel ${kh}×${kw}`);
