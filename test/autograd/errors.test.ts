@@ -21,6 +21,8 @@ describe('errors name the op and the shapes', () => {
     ['maxPool2d rank', () => ones([3, 4]).maxPool2d({ kernelSize: 2 }), /maxPool2d: expected NCHW input of rank 4, got shape \[3, 4\]/],
     // @ts-expect-error a JavaScript caller's options without a kernel size
     ['maxPool2d without a kernel size', () => ones([1, 1, 4, 4]).maxPool2d({ stride: 2 }), /maxPool2d: expected a kernel size \(a number or \[kh, kw\]\) or options/],
+    ['unbiased var of one value', () => tensor([3]).var(0, false, true), /var: 1 value reduced with correction 1 leaves n − correction = 0 ≤ 0 degrees of freedom/],
+    ['std with a correction as large as n', () => ones([2, 3]).std(1, false, 3), /std: 3 values reduced with correction 3 leave n − correction = 0 ≤ 0 degrees of freedom/],
     ['gather index range', () => ones([2, 3]).gather(1, tensor([[0], [3]])), /gather: index value 3 is out of range \[0, 2\] for axis 1 of shape \[2, 3\]/],
     ['item of a vector', () => zeros([2]).item(), /item: tensor of shape \[2\] has 2 elements, expected 1/],
   ] as const)('%s', (_name, call, message) => {

@@ -121,11 +121,11 @@ describe('std', () => {
     }), runs);
   });
 
-  it('has gradient 0 (not NaN) where every value is equal; NaN for n − 1 = 0 as in PyTorch', () => {
+  it('has gradient 0 (not NaN) where every value is equal; n − 1 = 0 is an error (PyTorch: a silent NaN)', () => {
     const x = tensor([2, 2, 2], { requiresGrad: true });
     x.std().backward();
     expect(x.grad!.toArray()).toEqual([0, 0, 0]);
-    expect(tensor([3]).std(undefined, false, true).item()).toBeNaN();
+    expect(() => tensor([3]).std(undefined, false, true)).toThrow(/std: 1 value reduced with correction 1 leaves n − correction = 0/);
   });
 });
 
