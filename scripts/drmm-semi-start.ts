@@ -10,6 +10,7 @@
  *   npx tsx scripts/drmm-semi-start.ts [--seed 1] [--steps 600] [--lr 0.01] [--labelled 100]
  */
 import { parseArgs } from 'node:util';
+import '../src/index.js'; // the engine's entry: registers the fast backend as the default, as the CLI runs
 import { noGrad } from '../src/autograd/engine.js';
 import { loadMnist } from '../src/data/mnist.js';
 import { balancedLabelled, buildDrmm, EG } from '../src/experiments/drmm-common.js';
