@@ -149,16 +149,6 @@ const scalarCase = ({ values, indices }: { values: Tensor; indices: Tensor }) =>
 
 const reduceOpts = (axis: Axis | undefined, keepDims = false): R.ReduceAttrs => ({ axis, keepDims });
 
-/**
- * n − correction, the divisor of a variance over n values. PyTorch returns NaN (with a warning) when
- * it is not positive, e.g. the unbiased variance of one value; here that is an error at the call.
- */
-function varianceDivisor(op: string, n: number, correction: number): number {
-  if (!Number.isFinite(correction)) throw new Error(`${op}: the correction must be a finite number, got ${correction}`);
-  if (n > 0 && n - correction <= 0) throw new Error(`${op}: ${n} value${n === 1 ? '' : 's'} reduced with correction ${correction} leave${n === 1 ? 's' : ''} n − correction = ${n - correction} ≤ 0 degrees of freedom (PyTorch returns NaN here)`);
-  return n - correction;
-}
-
 const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown } = {
   add(o: Scalar) { return E.add(this, asTensor(o, 'add')); },
   sub(o: Scalar) { return E.sub(this, asTensor(o, 'sub')); },
@@ -197,12 +187,11 @@ const methods: { [K in keyof Tensor]?: (this: Tensor, ...args: any[]) => unknown
   var(axis?: Axis, keepDims = false, unbiased = false) {
     const n = normAxes('var', axis, this.shape).reduce((p, a) => p * this.shape[a], 1);
     const centred = this.sub(this.mean(axis, true));
-    return centred.square().sum(axis, keepDims).div(varianceDivisor('var', n, unbiased ? 1 : 0));
+    return centred.square().sum(axis, keepDims).div(RM.varianceDivisor('var', n, unbiased ? 1 : 0));
   },
   prod(axis?: Axis, keepDims?: boolean) { return RM.prod([this], reduceOpts(axis, keepDims)); },
   std(axis?: Axis, keepDims = false, unbiased: boolean | number = false) {
     const correction = typeof unbiased === 'number' ? unbiased : unbiased ? 1 : 0;
-    varianceDivisor('std', normAxes('std', axis, this.shape).reduce((p, a) => p * this.shape[a], 1), correction);
     return RM.std([this], { axis, keepDims, correction });
   },
   norm(p = 2, axis?: Axis, keepDims = false) {

@@ -64,6 +64,16 @@ export interface StdAttrs extends ReduceAttrs {
   correction: number;
 }
 
+/**
+ * n − correction, the divisor of a variance over n values. PyTorch returns NaN (with a warning) when
+ * it is not positive, e.g. the unbiased variance of one value; here that is an error at the call.
+ */
+export function varianceDivisor(op: string, n: number, correction: number): number {
+  if (!Number.isFinite(correction)) throw new Error(`${op}: the correction must be a finite number, got ${correction}`);
+  if (n > 0 && n - correction <= 0) throw new Error(`${op}: ${n} value${n === 1 ? '' : 's'} reduced with correction ${correction} leave${n === 1 ? 's' : ''} n − correction = ${n - correction} ≤ 0 degrees of freedom (PyTorch returns NaN here)`);
+  return n - correction;
+}
+
 export const std = defineOp<StdAttrs>({
   name: 'std',
   derivative: '∂σ/∂xⱼ = (xⱼ − x̄) / ((n − c)·σ) with c the correction (0 where σ = 0)',
@@ -71,7 +81,7 @@ export const std = defineOp<StdAttrs>({
     const axes = normAxes('std', axis, x.shape);
     const n = sizeOf(axes.map((a) => x.shape[a]));
     const centred = binaryRaw('sub', x, binaryRaw('div', reduceRaw('sum', x, axes, true), scalar(n)));
-    const v = binaryRaw('div', reduceRaw('sum', unaryRaw('square', centred), axes, keepDims, 'std'), scalar(n - correction));
+    const v = binaryRaw('div', reduceRaw('sum', unaryRaw('square', centred), axes, keepDims, 'std'), scalar(varianceDivisor('std', n, correction)));
     return unaryRaw('sqrt', v);
   },
   vjp: (g, [x], y, { axis, correction }) => {
