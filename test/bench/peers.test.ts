@@ -173,9 +173,9 @@ describe('bench: harness', () => {
     const spin = (ms: number) => { const end = performance.now() + ms; while (performance.now() < end); };
     const [row] = await runSuite('harness-test', [{ name: 'spin', task: 'spin', impl: ourImpl('reference'), work: 1, unit: 'images/s', fn: () => spin(7.3) }], { maxTime: 0.3, write: false, log: false });
     expect(row.method).toBe('benny');
-    expect(row.opsPerSec).toBeGreaterThan(50);
-    expect(row.opsPerSec).toBeLessThan(140);
-    expect(Number.isInteger(row.opsPerSec)).toBe(false); // the rounded summary gave 136 or so, an integer
+    // No bound on the rate itself: that would be a timing assertion (a loaded machine stretches the spin).
+    expect(Number.isFinite(row.opsPerSec) && row.opsPerSec > 0).toBe(true);
+    expect(Number.isInteger(row.opsPerSec)).toBe(false); // the rounded summary gave a whole number
   });
 
   it('an error in one of our own cases stops the run instead of becoming n/a', async () => {
