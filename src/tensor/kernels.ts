@@ -13,7 +13,9 @@ export type UnaryKernel =
   // with parameters a, b (see Kernels.unary)
   | 'clamp' | 'elu' | 'leakyRelu'
   // derivatives computed in float64 (the VJPs of gelu and silu)
-  | 'geluGrad' | 'geluTanhGrad' | 'siluGrad';
+  | 'geluGrad' | 'geluTanhGrad' | 'siluGrad'
+  // derivatives from the output y, in one pass (the VJPs of sigmoid and tanh)
+  | 'sigmoidGrad' | 'tanhGrad';
 export type BinaryKernel =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
   | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';

@@ -7,7 +7,7 @@
 // finite input, forward or backward; the gradients' limits at ±∞; and argument errors.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { F, nn, tensor, Tensor, withBackend } from '../../src/index.js';
+import { F, nn, noGrad, randn, Rng, tensor, Tensor, withBackend } from '../../src/index.js';
 import { erf } from '../../src/tensor/erf.js';
 
 /** Φ(x) = ∫₀^∞ φ(x − s) ds for x ≤ 0 (Simpson, 2·10⁴ panels on [0, 12]); 1 − Φ(−x) above. */
@@ -172,4 +172,29 @@ describe('new elementwise ops: F, nn and arguments', () => {
     expect(() => x.elu(Infinity)).toThrow(/elu: alpha must be a finite number/);
     expect(() => new nn.LeakyReLU('0.1' as never)).toThrow(/leakyRelu: negativeSlope must be a finite number/);
   });
+});
+
+describe('sigmoid and tanh backward in one pass', () => {
+  // The VJPs read σ′ = y(1 − y) and tanh′ = 1 − y² off the output in one fused pass; they must give
+  // the bits of the float32 chain they replaced: g·(y·(1 − y)), g·(1 − y²), each op rounded.
+  const chain = {
+    sigmoid: (g: Tensor, y: Tensor) => g.mul(y.mul(y.neg().add(1))),
+    tanh: (g: Tensor, y: Tensor) => g.mul(y.square().neg().add(1)),
+  };
+  const bitsOf = (t: Tensor) => Array.from(new Uint32Array(Float32Array.from(t.data, (v) => (Number.isNaN(v) ? NaN : v)).buffer)); // any NaN as the canonical NaN
+  const input = fc.array(fc.oneof(fc.float({ noNaN: true }), fc.float({ min: -20, max: 20, noNaN: true }), fc.constantFrom(0, -0, 1e-30, -1e-30, 88.8, -104, NaN)), { minLength: 1, maxLength: 60 });
+  for (const backend of ['reference', 'wasm']) {
+    it.each(['sigmoid', 'tanh'] as const)(`%s on ${backend}: the gradient equals the float32 chain bit for bit`, (name) => {
+      withBackend(backend, () => {
+        fc.assert(fc.property(input, fc.integer({ min: 0, max: 1e6 }), (xs, seed) => {
+          const x = tensor(xs).requiresGrad_();
+          const y = x[name]();
+          const g = randn([xs.length], new Rng(seed));
+          y.backward(g);
+          const want = noGrad(() => chain[name](g, y.detach()));
+          expect(bitsOf(x.grad!)).toEqual(bitsOf(want));
+        }), { numRuns: 60 });
+      });
+    });
+  }
 });

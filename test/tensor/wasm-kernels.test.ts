@@ -549,7 +549,7 @@ describe('fast elementwise loops', () => {
   const unaryOps = [
     'neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'softplus', 'sign', 'square',
     'log1p', 'expm1', 'sin', 'cos', 'erf', 'reciprocal', 'rsqrt', 'gelu', 'geluTanh', 'silu',
-    'clamp', 'elu', 'leakyRelu', 'geluGrad', 'geluTanhGrad', 'siluGrad',
+    'clamp', 'elu', 'leakyRelu', 'geluGrad', 'geluTanhGrad', 'siluGrad', 'sigmoidGrad', 'tanhGrad',
   ] as const;
   const binaryOps = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
 

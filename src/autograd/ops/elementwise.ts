@@ -30,8 +30,9 @@ export const exp = unaryOp('exp', 'd eˣ/dx = eˣ', (g, _x, y) => g.mul(y));
 export const log = unaryOp('log', 'd ln x/dx = 1/x', (g, x) => g.div(x), { low: 0.3, high: 3 });
 export const sqrt = unaryOp('sqrt', 'd √x/dx = 1/(2√x)', (g, _x, y) => g.div(y.mul(2)), { low: 0.3, high: 3 });
 export const abs = unaryOp('abs', 'd|x|/dx = sign(x)', (g, x) => g.mul(x.sign()), { awayFrom: 0 });
-export const tanh = unaryOp('tanh', 'd tanh x/dx = 1 − tanh²x', (g, _x, y) => g.mul(y.square().neg().add(1)));
-export const sigmoid = unaryOp('sigmoid', 'd σ(x)/dx = σ(x)(1 − σ(x))', (g, _x, y) => g.mul(y.mul(y.neg().add(1))));
+// From the output y, in one pass (a sigmoid or tanh layer's backward touches every unit).
+export const tanh = unaryOp('tanh', 'd tanh x/dx = 1 − tanh²x', (g, _x, y) => g.mul(unaryRaw('tanhGrad', y)));
+export const sigmoid = unaryOp('sigmoid', 'd σ(x)/dx = σ(x)(1 − σ(x))', (g, _x, y) => g.mul(unaryRaw('sigmoidGrad', y)));
 export const relu = unaryOp('relu', 'd max(x, 0)/dx = [x > 0]', (g, x) => g.mul(x.gt(0)), { awayFrom: 0 });
 export const softplus = unaryOp('softplus', 'd ln(1 + eˣ)/dx = σ(x)', (g, x) => g.mul(x.sigmoid()), { low: -4, high: 4 });
 export const square = unaryOp('square', 'd x²/dx = 2x', (g, x) => g.mul(x).mul(2));

@@ -81,6 +81,20 @@ export function siluGrad(x: number): number {
   return sigmoid(x) * (1 + x * sigmoid(-x));
 }
 
+// The two below take the op's output y and round the inner term to float32, so that one pass
+// gives the bits of the float32 chain it replaces (1 − y, then y·(1 − y); y², then 1 − y²): a
+// float32 op computed in float64 and rounded once is correctly rounded.
+
+/** σ′ from y = σ(x): y·(1 − y). */
+export function sigmoidGrad(y: number): number {
+  return y * Math.fround(1 - y);
+}
+
+/** tanh′ from y = tanh(x): 1 − y². */
+export function tanhGrad(y: number): number {
+  return 1 - Math.fround(y * y);
+}
+
 /** clamp(x; lo, hi) = min(max(x, lo), hi) (hi wins when lo > hi, as in PyTorch); NaN stays NaN. */
 export function clamp(x: number, lo: number, hi: number): number {
   const v = x < lo ? lo : x;
@@ -129,6 +143,8 @@ export const UNARY: Record<UnaryKernel, (x: number, a: number, b: number) => num
   geluGrad,
   geluTanhGrad,
   siluGrad,
+  sigmoidGrad,
+  tanhGrad,
 };
 
 export const BINARY: Record<BinaryKernel, (a: number, b: number) => number> = {

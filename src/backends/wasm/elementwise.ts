@@ -10,7 +10,7 @@
  */
 import type { BinaryKernel, Kernels, UnaryKernel } from '../../tensor/kernels.js';
 import {
-  clamp, elu, gelu, geluGrad, geluTanh, geluTanhGrad, leakyRelu, referenceKernels, rsqrt, sigmoid, silu, siluGrad, softplus,
+  clamp, elu, gelu, geluGrad, geluTanh, geluTanhGrad, leakyRelu, referenceKernels, rsqrt, sigmoid, sigmoidGrad, silu, siluGrad, softplus, tanhGrad,
 } from '../reference/index.js';
 import { erf } from '../../tensor/erf.js';
 import { sameShape, type Shape } from '../../tensor/shape.js';
@@ -49,6 +49,8 @@ const UNARY_LOOPS: Partial<Record<UnaryKernel, Loop>> = {
   geluGrad: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = geluGrad(x[i]); },
   geluTanhGrad: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = geluTanhGrad(x[i]); },
   siluGrad: (x, out) => { for (let i = 0; i < out.length; i++) out[i] = siluGrad(x[i]); },
+  sigmoidGrad: (y, out) => { for (let i = 0; i < out.length; i++) out[i] = sigmoidGrad(y[i]); },
+  tanhGrad: (y, out) => { for (let i = 0; i < out.length; i++) out[i] = tanhGrad(y[i]); },
 };
 
 /** One loop per op for out = a ∘ b (same length) and out = a ∘ s (scalar b). */
