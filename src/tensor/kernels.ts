@@ -18,7 +18,9 @@ export type UnaryKernel =
   | 'sigmoidGrad' | 'tanhGrad';
 export type BinaryKernel =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
-  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge'
+  // the VJP of relu in one pass: a·[b > 0] (the bits of a·gt(b, 0))
+  | 'reluGrad';
 export type ReduceKernel = 'sum' | 'max' | 'min';
 
 /**

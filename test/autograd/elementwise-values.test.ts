@@ -174,24 +174,26 @@ describe('new elementwise ops: F, nn and arguments', () => {
   });
 });
 
-describe('sigmoid and tanh backward in one pass', () => {
-  // The VJPs read σ′ = y(1 − y) and tanh′ = 1 − y² off the output in one fused pass; they must give
-  // the bits of the float32 chain they replaced: g·(y·(1 − y)), g·(1 − y²), each op rounded.
+describe('sigmoid, tanh and relu backward in one pass', () => {
+  // The VJPs read σ′ = y(1 − y) and tanh′ = 1 − y² off the output, and mask g by x > 0, in one
+  // fused pass; they must give the bits of the float32 chains they replaced: g·(y·(1 − y)),
+  // g·(1 − y²), g·[x > 0], each op rounded.
   const chain = {
     sigmoid: (g: Tensor, y: Tensor) => g.mul(y.mul(y.neg().add(1))),
     tanh: (g: Tensor, y: Tensor) => g.mul(y.square().neg().add(1)),
+    relu: (g: Tensor, _y: Tensor, x: Tensor) => g.mul(x.gt(0)),
   };
   const bitsOf = (t: Tensor) => Array.from(new Uint32Array(Float32Array.from(t.data, (v) => (Number.isNaN(v) ? NaN : v)).buffer)); // any NaN as the canonical NaN
   const input = fc.array(fc.oneof(fc.float({ noNaN: true }), fc.float({ min: -20, max: 20, noNaN: true }), fc.constantFrom(0, -0, 1e-30, -1e-30, 88.8, -104, NaN)), { minLength: 1, maxLength: 60 });
   for (const backend of ['reference', 'wasm']) {
-    it.each(['sigmoid', 'tanh'] as const)(`%s on ${backend}: the gradient equals the float32 chain bit for bit`, (name) => {
+    it.each(['sigmoid', 'tanh', 'relu'] as const)(`%s on ${backend}: the gradient equals the float32 chain bit for bit`, (name) => {
       withBackend(backend, () => {
         fc.assert(fc.property(input, fc.integer({ min: 0, max: 1e6 }), (xs, seed) => {
           const x = tensor(xs).requiresGrad_();
           const y = x[name]();
           const g = randn([xs.length], new Rng(seed));
           y.backward(g);
-          const want = noGrad(() => chain[name](g, y.detach()));
+          const want = noGrad(() => chain[name](g, y.detach(), x.detach()));
           expect(bitsOf(x.grad!)).toEqual(bitsOf(want));
         }), { numRuns: 60 });
       });

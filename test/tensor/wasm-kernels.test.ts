@@ -551,7 +551,7 @@ describe('fast elementwise loops', () => {
     'log1p', 'expm1', 'sin', 'cos', 'erf', 'reciprocal', 'rsqrt', 'gelu', 'geluTanh', 'silu',
     'clamp', 'elu', 'leakyRelu', 'geluGrad', 'geluTanhGrad', 'siluGrad', 'sigmoidGrad', 'tanhGrad',
   ] as const;
-  const binaryOps = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
+  const binaryOps = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'reluGrad'] as const;
 
   // b's shapes against a [3, n]: rows of n ≥ 16 take the per-row loops ('row', 'row1', 'column').
   const bShapes = { same: (n: number) => [3, n], scalar: () => [1], row: (n: number) => [n], row1: (n: number) => [1, n], column: () => [3, 1] };

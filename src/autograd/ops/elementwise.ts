@@ -33,7 +33,7 @@ export const abs = unaryOp('abs', 'd|x|/dx = sign(x)', (g, x) => g.mul(x.sign())
 // From the output y, in one pass (a sigmoid or tanh layer's backward touches every unit).
 export const tanh = unaryOp('tanh', 'd tanh x/dx = 1 − tanh²x', (g, _x, y) => g.mul(unaryRaw('tanhGrad', y)));
 export const sigmoid = unaryOp('sigmoid', 'd σ(x)/dx = σ(x)(1 − σ(x))', (g, _x, y) => g.mul(unaryRaw('sigmoidGrad', y)));
-export const relu = unaryOp('relu', 'd max(x, 0)/dx = [x > 0]', (g, x) => g.mul(x.gt(0)), { awayFrom: 0 });
+export const relu = unaryOp('relu', 'd max(x, 0)/dx = [x > 0]', (g, x) => binaryRaw('reluGrad', g, x), { awayFrom: 0 });
 export const softplus = unaryOp('softplus', 'd ln(1 + eˣ)/dx = σ(x)', (g, x) => g.mul(x.sigmoid()), { low: -4, high: 4 });
 export const square = unaryOp('square', 'd x²/dx = 2x', (g, x) => g.mul(x).mul(2));
 export const log1p = unaryOp('log1p', 'd ln(1 + x)/dx = 1/(1 + x)', (g, x) => g.div(x.add(1)), { low: -0.7, high: 3 });

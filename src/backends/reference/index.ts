@@ -161,6 +161,7 @@ export const BINARY: Record<BinaryKernel, (a: number, b: number) => number> = {
   le: (a, b) => +(a <= b),
   gt: (a, b) => +(a > b),
   ge: (a, b) => +(a >= b),
+  reluGrad: (g, x) => g * +(x > 0),
 };
 
 function unary(op: UnaryKernel, x: Float32Array, out: Float32Array, a = 0, b = 0): void {

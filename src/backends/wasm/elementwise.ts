@@ -64,6 +64,7 @@ const SAME: Partial<Record<BinaryKernel, PairLoop>> = {
   div: (a, b, out) => { for (let i = 0; i < out.length; i++) out[i] = a[i] / b[i]; },
   gt: (a, b, out) => { for (let i = 0; i < out.length; i++) out[i] = +(a[i] > b[i]); },
   lt: (a, b, out) => { for (let i = 0; i < out.length; i++) out[i] = +(a[i] < b[i]); },
+  reluGrad: (g, x, out) => { for (let i = 0; i < out.length; i++) out[i] = g[i] * +(x[i] > 0); },
 };
 
 const SCALAR: Partial<Record<BinaryKernel, ScalarLoop>> = {
