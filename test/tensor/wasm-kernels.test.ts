@@ -553,6 +553,21 @@ describe('fast elementwise loops', () => {
   ] as const;
   const binaryOps = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'reluGrad'] as const;
 
+  it('relu on bit patterns equals the reference for every float: negatives, ±0, ±∞, subnormals, NaNs of both signs', () => {
+    // Random 32-bit patterns cover every class of float; a signalling NaN (exponent all ones,
+    // quiet bit clear) becomes its quiet twin, as a NaN read into a JavaScript number does.
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -0x80000000, max: 0x7fffffff }), { minLength: 1, maxLength: 200 }), (patterns) => {
+        const x = new Float32Array(Int32Array.from(patterns).buffer);
+        const [got, want] = [new Float32Array(x.length), new Float32Array(x.length)];
+        two.unary('relu', x, got);
+        referenceKernels.unary('relu', x, want);
+        expect(bits(got)).toEqual(bits(want));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   // b's shapes against a [3, n]: rows of n ≥ 16 take the per-row loops ('row', 'row1', 'column').
   const bShapes = { same: (n: number) => [3, n], scalar: () => [1], row: (n: number) => [n], row1: (n: number) => [1, n], column: () => [3, 1] };
   it('unary and binary (same shape, scalar, broadcast) equal the reference bit for bit', () => {
