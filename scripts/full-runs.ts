@@ -23,6 +23,9 @@ import { runFile } from '../src/report/runner.js';
 interface PlanItem {
   name: string;
   seeds: number[];
+  /** Only these units for these seeds (seeds spent on one claim of an experiment with `unitClaims`). */
+  units?: string[];
+  note?: string;
 }
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
@@ -49,7 +52,11 @@ const items = plan
   .filter((p) => !only || only.includes(p.name))
   .flatMap((p) => {
     const exp = findExperiment(p.name);
-    const units = exp.units ? exp.units('full') : [undefined];
+    const all = exp.units ? exp.units('full') : [undefined];
+    const unknown = p.units?.filter((u) => !all.includes(u));
+    if (unknown?.length) throw new Error(`${opts.plan}: ${p.name} has no full-mode unit ${unknown.join(', ')} (units: ${all.join(', ') || 'none'})`);
+    if (p.units && !exp.unitClaims) throw new Error(`${opts.plan}: ${p.name} lists units for seeds ${p.seeds.join(', ')}, but its claims may read several units, so those runs would never count`);
+    const units = p.units ?? all;
     return p.seeds.flatMap((seed) => units.map((unit) => ({ name: p.name, seed, unit })));
   });
 const committed = (it: { name: string; seed: number; unit?: string }) => existsSync(runFile(results, it.name, { mode: 'full', ...it }));

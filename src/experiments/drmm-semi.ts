@@ -125,6 +125,8 @@ export const drmmSemi: Experiment = {
   title: 'Semi-supervised DRMM: labelled EG plus reconstruction of unlabelled digits',
   paper: 'DRMM §4 (Semi-Supervised Training), Table 1',
   units: (mode) => semiSettings(mode).labelled.map(unitName),
+  // each N_L's claims rest on its own unit: extra seeds can be spent on one N_L alone
+  unitClaims: (_unit, findings) => semiClaims([findings.metrics as unknown as UnitMetrics]).rows,
   run(ctx) {
     return dispatchUnit(drmmSemi, ctx, (unit) => runLabelled(ctx, semiSettings(ctx.mode).labelled.find((n) => unitName(n) === unit)!));
   },

@@ -98,5 +98,11 @@ export interface Experiment {
    * computes `ctx.unit` only, and `merge` turns the units of one seed into the experiment's findings.
    */
   units?(mode: Mode): readonly string[];
+  /**
+   * For an experiment whose claims each rest on one unit alone: the claims that `unit`'s findings
+   * decide. A seed that ran only some units (more seeds spent on one claim, e.g. one N_L of
+   * drmm-semi) then adds its claims to those of the seeds that ran every unit.
+   */
+  unitClaims?(unit: string, findings: ExperimentFindings, mode: Mode): Claim[];
   merge?(parts: readonly { unit: string; findings: ExperimentFindings }[], mode: Mode): ExperimentFindings;
 }

@@ -2,8 +2,10 @@
  * From runs to an experiment's result. A run is one (mode, seed, unit) of an experiment, stored as
  * <name>/runs/<mode>-seed<seed>[-<unit>].json. For each seed, the units (when the experiment has
  * any) are merged by the experiment's own `merge`; then the seeds' claims are merged claim by
- * claim (mean ± SE across seeds, paired differences: claims.ts mergeSeeds). Figures and metrics
- * are those of the lowest seed; every run's seconds and provenance are listed in `runs`.
+ * claim (mean ± SE across seeds, paired differences: claims.ts mergeSeeds). A seed that ran only
+ * some units adds the claims those units decide, when the experiment says which (`unitClaims`).
+ * Figures and metrics are those of the lowest complete seed; every run's seconds and provenance
+ * are listed in `runs`.
  */
 import { mergeSeeds, untestedInMode, type Claim } from '../experiments/claims.js';
 import type { Experiment, ExperimentFindings, ExperimentResult, Mode } from '../experiments/types.js';
@@ -26,7 +28,7 @@ function seedFindings(exp: Experiment, mode: Mode, runs: readonly ExperimentResu
   return { ...merged, claims: untestedInMode(merged.claims, mode) };
 }
 
-/** Claims of several seeds, matched by their text in the first seed's order. */
+/** Claims of several seeds, matched by their text in the first seed's order (a seed may lack some). */
 function mergeClaims(perSeed: readonly Claim[][]): Claim[] {
   const texts = [...new Set(perSeed.flatMap((claims) => claims.map((c) => c.claim)))];
   return texts.map((text) => mergeSeeds(perSeed.flatMap((claims) => claims.filter((c) => c.claim === text))));
@@ -40,17 +42,23 @@ export function mergeRuns(exp: Experiment, mode: Mode, runs: readonly Experiment
   const ofMode = runs.filter((r) => r.mode === mode && r.name === exp.name);
   const seeds = [...new Set(ofMode.map((r) => r.seed))].sort((a, b) => a - b);
   const complete: { seed: number; findings: ExperimentFindings; runs: ExperimentResult[] }[] = [];
+  // seeds that ran some units only, for an experiment whose units decide their own claims
+  const partial: { seed: number; claims: Claim[]; runs: ExperimentResult[] }[] = [];
   const missing: { seed: number; units: string[] }[] = [];
   for (const seed of seeds) {
     const order = unitsOf(exp, mode);
     const mine = ofMode.filter((r) => r.seed === seed).sort((a, b) => order.indexOf(a.unit) - order.indexOf(b.unit));
     const findings = seedFindings(exp, mode, mine);
-    if (findings) complete.push({ seed, findings, runs: mine });
-    else missing.push({ seed, units: unitsOf(exp, mode).filter((u): u is string => u !== undefined && !mine.some((r) => r.unit === u)) });
+    if (findings) {
+      complete.push({ seed, findings, runs: mine });
+      continue;
+    }
+    missing.push({ seed, units: unitsOf(exp, mode).filter((u): u is string => u !== undefined && !mine.some((r) => r.unit === u)) });
+    if (exp.unitClaims) partial.push({ seed, claims: untestedInMode(mine.flatMap((r) => exp.unitClaims!(r.unit!, r, mode)), mode), runs: mine });
   }
   if (complete.length === 0) return { result: null, missing };
   const [first] = complete;
-  const allRuns = complete.flatMap((c) => c.runs);
+  const allRuns = [...complete, ...partial].sort((a, b) => a.seed - b.seed).flatMap((c) => c.runs);
   const result: ExperimentResult = {
     name: exp.name,
     title: exp.title,
@@ -61,7 +69,7 @@ export function mergeRuns(exp: Experiment, mode: Mode, runs: readonly Experiment
     data: first.findings.data,
     ...(first.findings.scale ? { scale: first.findings.scale } : {}),
     metrics: first.findings.metrics,
-    claims: mergeClaims(complete.map((c) => c.findings.claims)),
+    claims: mergeClaims([...complete.map((c) => c.findings.claims), ...partial.map((p) => p.claims)]),
     figures: first.findings.figures,
     ...(first.runs[0].provenance ? { provenance: first.runs[0].provenance } : {}),
     runs: allRuns.map((r) => ({ seed: r.seed, ...(r.unit === undefined ? {} : { unit: r.unit }), seconds: r.seconds, ...(r.provenance ? { provenance: r.provenance } : {}) })),

@@ -49,6 +49,26 @@ const seeded: Experiment = {
   },
 };
 
+/** Units 'a' and 'b' each decide one claim of their own, so a seed may run one of them only. */
+const standalone: Experiment = {
+  name: 'standalone-probe',
+  title: 'standalone units probe',
+  paper: '—',
+  units: () => ['a', 'b'],
+  run(ctx) {
+    return { data: 'd', metrics: { gap: 0.02 + 0.001 * ctx.seed }, claims: [], figures: [] };
+  },
+  unitClaims(unit, findings) {
+    const claims = new ClaimList('standalone-probe');
+    const gap = findings.metrics.gap as number;
+    claims.add({ claim: `unit ${unit}: x < y`, paperValue: '—', measured: '', values: { x: errorRate(0.1, 100), y: errorRate(0.1 + gap, 100) }, test: [{ left: 'x', op: '<', right: 'y' }] });
+    return claims.rows;
+  },
+  merge(parts, mode) {
+    return { data: 'merged', metrics: {}, claims: parts.flatMap((p) => standalone.unitClaims!(p.unit, p.findings, mode)), figures: [] };
+  },
+};
+
 describe('units', () => {
   const out = join(root, 'units');
 
@@ -91,6 +111,23 @@ describe('units', () => {
     const tinyOut = join(root, 'tiny');
     const r = await runExperiment(split, { mode: 'tiny', seed: 0, outDir: tinyOut });
     expect(r.result.claims.map((c) => c.verdict)).toEqual(['not tested at this scale']);
+  });
+});
+
+describe('seeds for some units only', () => {
+  it("a seed that ran one unit adds that unit's claims when the units decide their own; otherwise it waits", async () => {
+    const out = join(root, 'standalone');
+    await runExperiment(standalone, { mode: 'full', seed: 0, outDir: out });
+    for (const seed of [1, 2]) await runExperiment(standalone, { mode: 'full', seed, unit: 'a', outDir: out });
+    const merged = loadResult(out, standalone.name)!;
+    expect(merged.claims.map((c) => [c.claim, c.seeds])).toEqual([['unit a: x < y', 3], ['unit b: x < y', 1]]);
+    expect(merged.claims[0].verdict).toBe('holds'); // three per-seed gaps of 0.02–0.022: paired, they decide
+    expect(merged.claims[1].verdict).toBe('inconclusive'); // one seed: binomial SEs ≈ 0.04
+    expect(merged.runs?.map((r) => `${r.seed}/${r.unit}`)).toEqual(['0/a', '0/b', '1/a', '2/a']);
+    // the same runs of an experiment whose claims may read several units: seed 1 and 2 wait for 'b'
+    const { unitClaims: _, ...waiting } = standalone;
+    const r = await writeMergedResult({ ...waiting, name: standalone.name }, 'full', out, join(root, 'standalone-waiting'));
+    expect(r?.claims.map((c) => c.seeds)).toEqual([1, 1]);
   });
 });
 
