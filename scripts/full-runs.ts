@@ -52,7 +52,7 @@ const items = plan
   .filter((p) => !only || only.includes(p.name))
   .flatMap((p) => {
     const exp = findExperiment(p.name);
-    const all = exp.units ? exp.units('full') : [undefined];
+    const all: readonly (string | undefined)[] = exp.units ? exp.units('full') : [undefined];
     const unknown = p.units?.filter((u) => !all.includes(u));
     if (unknown?.length) throw new Error(`${opts.plan}: ${p.name} has no full-mode unit ${unknown.join(', ')} (units: ${all.join(', ') || 'none'})`);
     if (p.units && !exp.unitClaims) throw new Error(`${opts.plan}: ${p.name} lists units for seeds ${p.seeds.join(', ')}, but its claims may read several units, so those runs would never count`);

@@ -8,6 +8,7 @@
  * its record, its progress report and a checkpoint written after it all carry e, the number of
  * epochs done, and a run resumed after epoch e continues with epoch e + 1.
  */
+import { withoutGradNorms } from '../autograd/engine.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Module } from './module.js';
 import type { Optimizer } from './optim.js';
@@ -101,7 +102,7 @@ export function trainEpochs<R>(loop: TrainingLoop<R>): TrainingState<R> {
     let total = 0;
     let weight = 0;
     for (let batch = 1; batch <= plan.batches; batch++) {
-      const result = plan.step(batch);
+      const result = withoutGradNorms(() => plan.step(batch));
       const where = `at epoch ${epoch}, batch ${batch}`;
       const value = result.loss instanceof Tensor ? result.loss.item() : result.loss;
       // A non-finite loss would turn every parameter into NaN: stop before the step (after it,
@@ -109,7 +110,7 @@ export function trainEpochs<R>(loop: TrainingLoop<R>): TrainingState<R> {
       if (!Number.isFinite(value)) throw new Error(`${name}: the loss became ${value} ${where}; lower the learning rate or check the data`);
       if (result.loss instanceof Tensor) {
         optimizer.zeroGrad();
-        result.loss.backward();
+        withoutGradNorms(() => (result.loss as Tensor).backward());
         optimizer.step();
         // The loss was finite before the step; a NaN or ∞ gradient makes parameters NaN in the
         // step itself, which the next loss shows (if nothing downstream hides it) without saying

@@ -3,7 +3,8 @@
  * a graph, whether anomaly checks run. Everything that changes how a computation runs without being
  * one of its arguments lives here, so a reader finds it in one place and a test can see (and
  * restore) all of it. Change it through the scoped helpers: withBackend / setBackend
- * (src/tensor/kernels.ts), noGrad and detectAnomaly / setAnomalyMode (src/autograd/engine.ts).
+ * (src/tensor/kernels.ts), noGrad, withoutGradNorms and detectAnomaly / setAnomalyMode
+ * (src/autograd/engine.ts).
  */
 import type { Kernels } from './kernels.js';
 
@@ -18,6 +19,8 @@ export interface EngineContext {
   anomaly: boolean;
   /** Set while backward() runs the VJPs (the anomaly check is then backward's). */
   inBackward: boolean;
+  /** Whether backward() keeps each node's ‖∂L/∂out‖ for explain() (false inside the training loop). */
+  gradNorms: boolean;
 }
 
-export const engine: EngineContext = { backend: 'reference', kernels: null, gradEnabled: true, anomaly: false, inBackward: false };
+export const engine: EngineContext = { backend: 'reference', kernels: null, gradEnabled: true, anomaly: false, inBackward: false, gradNorms: true };

@@ -1,6 +1,7 @@
 // The one training loop (src/layers/loop.ts): its numbering, resume, non-finite checks and weighting.
 import { describe, expect, it } from 'vitest';
-import { fit, nn, optim, Rng, randn, tensor, Tensor, type EpochLog, type Progress } from '../../src/index.js';
+import { explain, F, fit, nn, optim, Rng, randn, tensor, Tensor, type EpochLog, type Progress } from '../../src/index.js';
+import { nodeOf } from '../../src/autograd/engine.js';
 import { trainEpochs, type EpochCheckpoint, type TrainingState } from '../../src/layers/loop.js';
 import type { Module } from '../../src/layers/module.js';
 import type { Optimizer } from '../../src/layers/optim.js';
@@ -33,6 +34,25 @@ function memoryCheckpoint<R>(model: Module, optimizer: Optimizer, rng: Rng, stor
 }
 
 describe('the training loop', () => {
+  it("keeps no gradient norms for explain() on its steps' graphs (a pass over every gradient), and a backward outside it still does", () => {
+    const { x, y, model, optimizer } = problem();
+    const losses: Tensor[] = [];
+    trainEpochs({
+      name: 'norms', model, optimizer, epochs: 1,
+      beginEpoch: () => ({ batches: 2, step: () => {
+        const loss = F.crossEntropy(model.forward(x), y);
+        losses.push(loss);
+        return { loss, weight: 1 };
+      } }),
+      endEpoch: (epoch, loss) => ({ log: { epoch, loss, accuracy: 0, seconds: 0 }, record: null }),
+    });
+    expect(losses.map((l) => nodeOf(l)?.gradNorm)).toEqual([undefined, undefined]);
+    const loss = F.crossEntropy(model.forward(x), y);
+    loss.backward();
+    expect(nodeOf(loss)?.gradNorm).toBe(1); // ‖∂L/∂L‖
+    expect(explain(loss)).toContain('‖∂L/∂out‖');
+  });
+
   it('numbers epochs and batches from 1 in the logs, the records and the progress reports', () => {
     const { x, y, model, optimizer } = problem();
     const events: Progress[] = [];

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BACKEND, detectAnomaly, getBackend, listBackends, noGrad, tensor, withBackend } from '../../src/index.js';
 import { engine } from '../../src/tensor/context.js';
+import { withoutGradNorms } from '../../src/autograd/engine.js';
 
 describe('the engine context', () => {
   it('holds the active backend, grad mode and anomaly mode, which the scoped helpers set and restore', () => {
@@ -16,6 +17,13 @@ describe('the engine context', () => {
       });
     });
     expect({ ...engine }).toEqual(before);
+  });
+
+  it('withoutGradNorms turns the gradient norms off for its function only, even when it throws', () => {
+    expect(engine.gradNorms).toBe(true);
+    withoutGradNorms(() => expect(engine.gradNorms).toBe(false));
+    expect(() => withoutGradNorms(() => { throw new Error('inside'); })).toThrow('inside');
+    expect(engine.gradNorms).toBe(true);
   });
 
   it('withBackend restores the previous backend when its function throws', () => {
