@@ -10,6 +10,7 @@
  *   npm run full-runs -- --list                  what is planned and what is still missing
  *   GIBBSGRAD_THREADS=1 npm run full-runs -- --worker 1/2 --work /tmp/full-1
  *   npm run full-runs -- --only weight-correlation,energy-min
+ *   npm run full-runs -- --only dcim-cnn --units weights-eq21,weights-eq22
  *   npm run full-runs -- --node /tmp/node24/node_modules/.bin/node   (npm install --prefix /tmp/node24 node@24)
  */
 import { spawnSync } from 'node:child_process';
@@ -36,11 +37,12 @@ const program = new Command()
   .option('--work <dir>', 'the results folder the CLI runs in (checkpoints live there)', join(root, 'results-full'))
   .option('--worker <k/n>', 'take items k, k + n, k + 2n, … of the missing ones', '1/1')
   .option('--only <names>', 'comma-separated experiment names')
+  .option('--units <names>', 'comma-separated unit names: only these units, in this order (e.g. the shorter ones before a session ends)')
   .option('--cli <file>', "the CLI to run (e.g. a clean worktree's dist/cli.js, so that runs record a clean commit)", join(root, 'dist', 'cli.js'))
   .option('--node <binary>', 'the Node that runs the CLI (e.g. node_modules/.bin/node of npm\'s node@24 package: its V8 and the fused GEMM make steps 1.2–1.4× faster than Node 20)', process.execPath)
   .option('--list', 'print the planned runs and which are missing, run nothing')
   .parse();
-const opts = program.opts<{ plan: string; work: string; worker: string; cli: string; node: string; only?: string; list?: boolean }>();
+const opts = program.opts<{ plan: string; work: string; worker: string; cli: string; node: string; only?: string; units?: string; list?: boolean }>();
 
 const match = /^([0-9]+)\/([0-9]+)$/.exec(opts.worker);
 if (!match || +match[1] < 1 || +match[1] > +match[2]) throw new Error(`--worker must be k/n with 1 ≤ k ≤ n, got '${opts.worker}'`);
@@ -48,6 +50,7 @@ const [k, n] = [+match[1], +match[2]];
 
 const plan = JSON.parse(readFileSync(opts.plan, 'utf8')) as PlanItem[];
 const only = opts.only?.split(',');
+const onlyUnits = opts.units?.split(',');
 const items = plan
   .filter((p) => !only || only.includes(p.name))
   .flatMap((p) => {
@@ -58,7 +61,9 @@ const items = plan
     if (p.units && !exp.unitClaims) throw new Error(`${opts.plan}: ${p.name} lists units for seeds ${p.seeds.join(', ')}, but its claims may read several units, so those runs would never count`);
     const units = p.units ?? all;
     return p.seeds.flatMap((seed) => units.map((unit) => ({ name: p.name, seed, unit })));
-  });
+  })
+  .filter((it) => !onlyUnits || (it.unit !== undefined && onlyUnits.includes(it.unit)))
+  .sort((a, b) => (onlyUnits ? onlyUnits.indexOf(a.unit!) - onlyUnits.indexOf(b.unit!) : 0));
 const committed = (it: { name: string; seed: number; unit?: string }) => existsSync(runFile(results, it.name, { mode: 'full', ...it }));
 const missing = items.filter((it) => !committed(it));
 const label = (it: { name: string; seed: number; unit?: string }) => `${it.name} seed ${it.seed}${it.unit ? ` unit ${it.unit}` : ''}`;
