@@ -1,9 +1,9 @@
 /**
  * Works through docs/results/plan.json: every (experiment, seed, unit) of full mode that has no run
  * committed under docs/results/<name>/runs/ is run with the CLI, one at a time, and its run file is
- * copied into docs/results as soon as it finishes (commit it then). An interrupted run resumes from
- * its epoch checkpoints in the work folder when the script is started again; runs already in
- * docs/results are never redone. Two processes can share the plan: `--worker 1/2` and `--worker 2/2`
+ * copied into docs/results as soon as it finishes and the README's claims table regenerated
+ * (commit both then). An interrupted run resumes from its epoch checkpoints in the work folder
+ * when the script is started again; runs already in docs/results are never redone. Two processes can share the plan: `--worker 1/2` and `--worker 2/2`
  * take alternate items (each in its own work folder; the runs a unit reads, such as a learned prior,
  * are copied in from docs/results first).
  *
@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { findExperiment } from '../src/experiments/index.js';
+import { readmeClaimsBlock, replaceClaimsBlock } from '../src/report/readme-claims.js';
 import { runFile } from '../src/report/runner.js';
 
 interface PlanItem {
@@ -96,5 +97,9 @@ for (const it of mine) {
   mkdirSync(from, { recursive: true });
   // on one line whatever the CLI's version wrote (runs are committed; their figures inline data)
   writeFileSync(runFile(results, it.name, { mode: 'full', ...it }), JSON.stringify(JSON.parse(readFileSync(file, 'utf8'))));
-  console.log(`== ${new Date().toISOString()} ${label(it)} done → docs/results (commit it)`);
+  // the README's claims table follows docs/results (test/report/readme-claims.test.ts checks it)
+  const readme = join(root, 'README.md');
+  const text = readFileSync(readme, 'utf8');
+  writeFileSync(readme, replaceClaimsBlock(text, readmeClaimsBlock(results)));
+  console.log(`== ${new Date().toISOString()} ${label(it)} done → docs/results, README claims table regenerated (commit both)`);
 }
