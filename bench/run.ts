@@ -17,6 +17,7 @@ import { jaxInfo } from './jaxjs.js';
 import { jaxImpl, jaxLaxConvImpl, ourImpl, peerAside, peerCases, peerRatio, peerTasks, tfjsWasmFeatures, UNFUSED_BACKEND } from './peers.js';
 import { benchBlock, writeReadmeBlock } from './readme.js';
 import { referenceCases } from './reference.js';
+import { stepCases } from './steps.js';
 import { fmt, machine, runSuite, table, type BenchCase, type BenchRow, type RunOptions } from './suite.js';
 import { TORCH_THREADS, defaultPython, torchInfo } from './torch.js';
 
@@ -40,6 +41,8 @@ const quick = flags.has('--quick');
 
 const suites: Record<string, Suite> = {
   reference: { cases: referenceCases },
+  // the full runs' training steps on each backend (wasm against the reference kernels)
+  steps: { cases: () => stepCases(), ours: () => ['gibbsgrad/wasm'], options: { maxTime: 2, slowCall: 0.25, slowBudget: 6, slowSamples: 2 } },
   peers: {
     cases: () => peerCases(quick ? peerTasks({ matmulSizes: [128, 256], batch: 8, bayesBatch: 4 }) : peerTasks()),
     ours: () => listBackends().map(ourImpl),
