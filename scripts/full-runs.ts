@@ -3,9 +3,9 @@
  * committed under docs/results/<name>/runs/ is run with the CLI, one at a time, and its run file is
  * copied into docs/results as soon as it finishes and the README's claims table regenerated
  * (commit both then). An interrupted run resumes from its epoch checkpoints in the work folder
- * when the script is started again; runs already in docs/results are never redone. Two processes can share the plan: `--worker 1/2` and `--worker 2/2`
- * take alternate items (each in its own work folder; the runs a unit reads, such as a learned prior,
- * are copied in from docs/results first).
+ * when the script is started again; runs already in docs/results are never redone. Two processes
+ * can share the plan: `--worker 1/2` and `--worker 2/2` take alternate items (each in its own work
+ * folder; the runs a unit reads, such as a learned prior, are copied in from docs/results first).
  *
  *   npm run full-runs -- --list                  what is planned and what is still missing
  *   GIBBSGRAD_THREADS=1 npm run full-runs -- --worker 1/2 --work /tmp/full-1
