@@ -7,7 +7,7 @@
  * `Node` in the output's `ctx`. `backward` sorts the recorded nodes topologically (iteratively,
  * so a chain of 100,000 ops needs no deep recursion) and runs the VJPs in reverse.
  */
-import { engine } from '../tensor/context.js';
+import { engine, withFlag } from '../tensor/context.js';
 import { kernels } from '../tensor/kernels.js';
 import { fmt, sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -78,13 +78,7 @@ export function isGradEnabled(): boolean {
 
 /** Runs fn without recording the graph (for evaluation and in-place parameter updates). */
 export function noGrad<T>(fn: () => T): T {
-  const prev = engine.gradEnabled;
-  engine.gradEnabled = false;
-  try {
-    return fn();
-  } finally {
-    engine.gradEnabled = prev;
-  }
+  return withFlag('gradEnabled', false, fn);
 }
 
 /**
@@ -93,13 +87,7 @@ export function noGrad<T>(fn: () => T): T {
  * (2–4 % of a step, measured on the bayes-prior, DCIM and DRMM steps).
  */
 export function withoutGradNorms<T>(fn: () => T): T {
-  const prev = engine.gradNorms;
-  engine.gradNorms = false;
-  try {
-    return fn();
-  } finally {
-    engine.gradNorms = prev;
-  }
+  return withFlag('gradNorms', false, fn);
 }
 
 /**
@@ -112,13 +100,7 @@ export function setAnomalyMode(on: boolean): void {
 
 /** Runs fn in anomaly mode (see setAnomalyMode) and restores the previous mode afterwards. */
 export function detectAnomaly<T>(fn: () => T): T {
-  const prev = engine.anomaly;
-  engine.anomaly = true;
-  try {
-    return fn();
-  } finally {
-    engine.anomaly = prev;
-  }
+  return withFlag('anomaly', true, fn);
 }
 
 function firstNonFinite(t: Tensor): number {
@@ -202,13 +184,7 @@ export function backward(root: Tensor, seedOrOptions?: Tensor | BackwardOptions)
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
   const order = topoSort(root);
   checkGraph(order); // before any gradient is accumulated, so a refused call changes nothing
-  const wasInBackward = engine.inBackward;
-  engine.inBackward = true;
-  try {
-    noGrad(() => runBackward(order, grads));
-  } finally {
-    engine.inBackward = wasInBackward;
-  }
+  withFlag('inBackward', true, () => noGrad(() => runBackward(order, grads)));
   if (!retainGraph) {
     for (const t of order) {
       const node = nodeOf(t);

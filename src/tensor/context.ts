@@ -24,3 +24,16 @@ export interface EngineContext {
 }
 
 export const engine: EngineContext = { backend: 'reference', kernels: null, gradEnabled: true, anomaly: false, inBackward: false, gradNorms: true };
+
+type Flag = 'gradEnabled' | 'anomaly' | 'inBackward' | 'gradNorms';
+
+/** Runs `fn` with one of the engine's flags set to `value`, and restores it afterwards, even when `fn` throws. */
+export function withFlag<T>(flag: Flag, value: boolean, fn: () => T): T {
+  const prev = engine[flag];
+  engine[flag] = value;
+  try {
+    return fn();
+  } finally {
+    engine[flag] = prev;
+  }
+}
