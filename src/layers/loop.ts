@@ -101,28 +101,31 @@ export function trainEpochs<R>(loop: TrainingLoop<R>): TrainingState<R> {
     const plan = loop.beginEpoch(epoch);
     let total = 0;
     let weight = 0;
-    for (let batch = 1; batch <= plan.batches; batch++) {
-      const result = withoutGradNorms(() => plan.step(batch));
-      const where = `at epoch ${epoch}, batch ${batch}`;
-      const value = result.loss instanceof Tensor ? result.loss.item() : result.loss;
-      // A non-finite loss would turn every parameter into NaN: stop before the step (after it,
-      // for a step that updated the parameters itself).
-      if (!Number.isFinite(value)) throw new Error(`${name}: the loss became ${value} ${where}; lower the learning rate or check the data`);
-      if (result.loss instanceof Tensor) {
-        optimizer.zeroGrad();
-        withoutGradNorms(() => (result.loss as Tensor).backward());
-        optimizer.step();
-        // The loss was finite before the step; a NaN or ∞ gradient makes parameters NaN in the
-        // step itself, which the next loss shows (if nothing downstream hides it) without saying
-        // where: check here and name the parameter and the step.
-        const bad = nonFiniteParameter(model);
-        if (bad) throw new Error(`${name}: parameter ${bad.name}[${bad.index}] became ${bad.value} (gradient ${bad.grad}) ${where}, with a finite loss ${value}`);
+    // The steps keep no gradient norms for explain(): nothing can picture a step's graph.
+    withoutGradNorms(() => {
+      for (let batch = 1; batch <= plan.batches; batch++) {
+        const result = plan.step(batch);
+        const where = `at epoch ${epoch}, batch ${batch}`;
+        const value = result.loss instanceof Tensor ? result.loss.item() : result.loss;
+        // A non-finite loss would turn every parameter into NaN: stop before the step (after it,
+        // for a step that updated the parameters itself).
+        if (!Number.isFinite(value)) throw new Error(`${name}: the loss became ${value} ${where}; lower the learning rate or check the data`);
+        if (result.loss instanceof Tensor) {
+          optimizer.zeroGrad();
+          result.loss.backward();
+          optimizer.step();
+          // The loss was finite before the step; a NaN or ∞ gradient makes parameters NaN in the
+          // step itself, which the next loss shows (if nothing downstream hides it) without saying
+          // where: check here and name the parameter and the step.
+          const bad = nonFiniteParameter(model);
+          if (bad) throw new Error(`${name}: parameter ${bad.name}[${bad.index}] became ${bad.value} (gradient ${bad.grad}) ${where}, with a finite loss ${value}`);
+        }
+        plan.afterStep?.(batch);
+        total += value * result.weight;
+        weight += result.weight;
+        onProgress?.({ kind: 'batch', epoch, batch, batches: plan.batches, loss: value });
       }
-      plan.afterStep?.(batch);
-      total += value * result.weight;
-      weight += result.weight;
-      onProgress?.({ kind: 'batch', epoch, batch, batches: plan.batches, loss: value });
-    }
+    });
     const { log, record } = loop.endEpoch(epoch, total / weight, () => (performance.now() - start) / 1000);
     logs.push(log);
     records.push(record);
