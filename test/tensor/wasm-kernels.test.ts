@@ -20,7 +20,7 @@ const runtimes: WasmKernels[] = [];
 function wasmKernels(threads: number, sources: Partial<Record<KernelFile, string>> = {}, fused = false): Kernels {
   const modules = assembleAll(fused ? { ...sources, gemm: fusedSource(sources.gemm ?? watSource('gemm')) } : sources);
   // thresholds 0: every call goes to WebAssembly and, with 2 threads, is split
-  const w = createWasmKernels({ threads, modules, gemmMinWork: 0, parallelMinWork: 0, windowMinSize: 0 });
+  const w = createWasmKernels({ threads, modules, gemmMinWork: 0, parallelMinWork: 0, windowMinSize: 0, expMinSize: 0 });
   runtimes.push(w);
   return { ...referenceKernels, ...w.kernels };
 }
@@ -597,6 +597,49 @@ describe('fast elementwise loops', () => {
       { numRuns: 40 },
     );
   });
+});
+
+describe('wasm exp and sigmoid (exp.wat)', () => {
+  // Every class of float (random 32-bit patterns: ±0, subnormals, ±∞, NaNs of both signs, values
+  // past the ends of exp's range) and dense values around fdlibm's branch points: ±ln2/2 and
+  // ±3ln2/2 (where k changes), ±2^−28, the float32 ends of e^x (≈ 88.72, −87.3 to −103.9), the
+  // cut-off at −700 and 709.78. Odd lengths leave a last element to the scalar tail.
+  const near = [Math.LN2 / 2, 1.5 * Math.LN2, 2 ** -28, 88.72, 87.3, 103.9, 700, 709.78, 1];
+  const floats = fc.oneof(
+    fc.integer({ min: -0x80000000, max: 0x7fffffff }).map((b) => new Float32Array(Int32Array.of(b).buffer)[0]),
+    fc.tuple(fc.constantFrom(...near), fc.double({ min: -1e-3, max: 1e-3, noNaN: true }), fc.boolean()).map(([c, d, neg]) => (neg ? -1 : 1) * c * (1 + d)),
+    fc.double({ min: -120, max: 120, noNaN: true }),
+  );
+  const sameAsReference = (fast: Kernels) =>
+    fc.property(fc.array(floats, { minLength: 1, maxLength: 300 }), (values) => {
+      const x = Float32Array.from(values);
+      for (const op of ['exp', 'sigmoid'] as const) {
+        const [got, want] = [new Float32Array(x.length).fill(NaN), new Float32Array(x.length)];
+        fast.unary(op, x, got);
+        referenceKernels.unary(op, x, want);
+        expect(bits(got), op).toEqual(bits(want));
+      }
+    });
+
+  it('equal the reference (Math.exp) bit for bit on every kind of float (1 and 2 threads)', () => {
+    fc.assert(sameAsReference(one), { numRuns: 300 });
+    fc.assert(sameAsReference(two), { numRuns: 300 });
+  });
+
+  const mutants: [string, string, string][] = [
+    ['the loop over pairs stops one pair early', '(i32.const 8)) (local.get $end))) ;; TAIL-PAIRS', '(i32.const 12)) (local.get $end))) ;; TAIL-PAIRS'],
+    ['the low part of k·ln2 is left out (ln2 rounded to its 32 high bits)', '(local.set $lo (f64x2.mul (local.get $t) (v128.const i64x2 0x3dea39ef35793c76 0x3dea39ef35793c76)))', '(local.set $lo (v128.const f64x2 0 0))'],
+    ['the exponent is scaled without the cut-off below −700', '(local.set $y (v128.andnot (local.get $y) (f64x2.lt (local.get $x) (v128.const f64x2 -700 -700))))', ''],
+    ["sigmoid returns its exponential's NaN (sign flipped by −|x|) instead of the input's", '(v128.bitselect\n      (local.get $x)\n      (f64x2.div', '(v128.bitselect\n      (local.get $e)\n      (f64x2.div'],
+  ];
+  for (const [what, from, to] of mutants) {
+    it(`catch a planted bug: ${what}`, () => {
+      const source = watSource('exp');
+      expect(source.split(from)).toHaveLength(2);
+      const mutant = wasmKernels(1, { exp: source.replace(from, to) });
+      expect(fc.check(sameAsReference(mutant), { numRuns: 300 }).failed).toBe(true);
+    });
+  }
 });
 
 describe('fast reductions', () => {

@@ -6,7 +6,8 @@
  * gradient mask, sigmoid units, the arithmetic of losses and optimisers) get one monomorphic loop
  * each, on the same-shape and scalar-operand cases and on operands broadcast in whole rows (a bias
  * against a batch). Each loop computes exactly the reference's expression, so the results are
- * identical; everything else goes to the reference.
+ * identical; everything else goes to the reference. Above DEFAULT_EXP_MIN_SIZE elements, exp and
+ * sigmoid run in exp.wat instead (backend.ts): an exponential costs more than the copies.
  */
 import type { BinaryKernel, Kernels, UnaryKernel } from '../../tensor/kernels.js';
 import {
