@@ -1,7 +1,8 @@
 ;; e^x and the logistic sigmoid σ(x) = 1/(1 + e^−x) over float32 arrays, two elements at a time in
 ;; float64 (f64x2), giving the float32 results the reference gives with Math.exp. V8's Math.exp is
 ;; fdlibm's e_exp.c; $exp2 below runs the same double operations in the same order, fdlibm's
-;; branches becoming lane selects:
+;; branches becoming lane selects (on an engine whose Math.exp is another libm, the results stay
+;; V8's):
 ;;
 ;;   x = k·ln2 + r, |r| ≤ ln2/2, with k = trunc(x/ln2 ± 1/2) when |x| > ln2/2 (else k = 0, r = x),
 ;;     ln2 split into ln2hi (its low 32 bits zero, so k·ln2hi is exact) and ln2lo: hi = x − k·ln2hi,
