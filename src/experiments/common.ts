@@ -62,10 +62,10 @@ export function train<R = void>(
   label: string,
   net: Sequential,
   data: { x: Tensor; y: Tensor; xTest: Tensor; yTest: Tensor },
-  options: { epochs: number; lr?: number; batchSize?: number; weightDecay?: number; optimizer?: 'adam' | 'sgd'; momentum?: number; afterEpoch?: (log: EpochLog, restored?: R) => R | void },
+  options: { epochs: number; lr?: number; batchSize?: number; weightDecay?: number; flushSubnormals?: boolean; optimizer?: 'adam' | 'sgd'; momentum?: number; afterEpoch?: (log: EpochLog, restored?: R) => R | void },
 ): EpochLog[] {
-  const { epochs, lr = 0.002, batchSize = 32, weightDecay = 0, momentum = 0, afterEpoch } = options;
-  const optimizer = options.optimizer === 'sgd' ? new SGD(net.parameters(), { lr, momentum, weightDecay }) : new Adam(net.parameters(), { lr, weightDecay });
+  const { epochs, lr = 0.002, batchSize = 32, weightDecay = 0, flushSubnormals = false, momentum = 0, afterEpoch } = options;
+  const optimizer = options.optimizer === 'sgd' ? new SGD(net.parameters(), { lr, momentum, weightDecay, flushSubnormals }) : new Adam(net.parameters(), { lr, weightDecay, flushSubnormals });
   const batchOrder = ctx.rng.fork();
   // an afterEpoch that returned no records cannot be replayed: such a run trains from the start
   const checkpoint = trainingCheckpoint<R | null>(ctx, label, { net, optimizer, batchOrder, data, options, needRecords: afterEpoch !== undefined });
