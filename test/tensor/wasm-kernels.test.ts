@@ -28,6 +28,20 @@ afterAll(async () => {
   await Promise.all(runtimes.map((w) => w.runtime.dispose()));
 });
 
+/**
+ * One test: `property` must fail on the kernels assembled from <file>.wat with its one occurrence
+ * of `from` replaced by `to` (a planted bug), which shows the property can catch that bug.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function itCatchesPlantedBug(what: string, file: KernelFile, from: string, to: string, property: (k: Kernels) => fc.IProperty<any>, numRuns: number): void {
+  it(`catches a planted bug: ${what}`, () => {
+    const source = watSource(file);
+    expect(source.split(from)).toHaveLength(2);
+    const mutant = wasmKernels(1, { [file]: source.replace(from, to) });
+    expect(fc.check(property(mutant), { numRuns }).failed).toBe(true);
+  });
+}
+
 const one = wasmKernels(1);
 const two = wasmKernels(2);
 
@@ -190,14 +204,7 @@ describe('wasm GEMM', () => {
     ['packed B keeps one column too few', '(if (i32.lt_s (local.get $col) (local.get $nb)) ;; TAIL-B', '(if (i32.lt_s (i32.add (local.get $col) (i32.const 1)) (local.get $nb)) ;; TAIL-B'],
     ['an edge tile writes one column too few', '(br_if $cols_done (i32.ge_s (local.get $jj) (local.get $cols))) ;; TAIL-C', '(br_if $cols_done (i32.ge_s (i32.add (local.get $jj) (i32.const 1)) (local.get $cols))) ;; TAIL-C'],
   ];
-  for (const [what, from, to] of mutants) {
-    it(`catches a planted tail bug: ${what}`, () => {
-      const source = watSource('gemm');
-      expect(source).toContain(from);
-      const mutant = wasmKernels(1, { gemm: source.replace(from, to) });
-      expect(fc.check(gemmProperty(mutant), { numRuns: 60 }).failed).toBe(true);
-    });
-  }
+  for (const [what, from, to] of mutants) itCatchesPlantedBug(what, 'gemm', from, to, gemmProperty, 60);
 });
 
 const withoutRelaxed = relaxedSimdAvailable() ? '' : ' (skipped: this engine does not validate WebAssembly relaxed SIMD; Node ≥ 22 does)';
@@ -476,14 +483,7 @@ describe('wasm padded convolutions without im2col', () => {
     ['a row one below the inside range is packed without a test', '(local.get $spanY)) ;; PAD-ROW', '(i32.add (local.get $spanY) (i32.const 1))) ;; PAD-ROW'],
     ['a panel reaching one row below the image counts as inside', '(local.get $spanY))) ;; PAD-PANEL', '(i32.add (local.get $spanY) (i32.const 1)))) ;; PAD-PANEL'],
   ];
-  for (const [what, from, to] of mutants) {
-    it(`catches a planted bug: ${what}`, () => {
-      const source = watSource('gemm');
-      expect(source.split(from)).toHaveLength(2);
-      const mutant = wasmKernels(1, { gemm: source.replace(from, to) });
-      expect(fc.check(implicitConvProperty(mutant), { numRuns: 100 }).failed).toBe(true);
-    });
-  }
+  for (const [what, from, to] of mutants) itCatchesPlantedBug(what, 'gemm', from, to, implicitConvProperty, 100);
 });
 
 describe('wasm im2col, col2im and max-pool', () => {
@@ -515,14 +515,7 @@ describe('wasm im2col, col2im and max-pool', () => {
     ['2×2 pooling skips the last output of a row', 'pool', '(br_if $tail_done (i32.ge_s (local.get $ox) (local.get $outW))) ;; TAIL-POOL2', '(br_if $tail_done (i32.ge_s (i32.add (local.get $ox) (i32.const 1)) (local.get $outW))) ;; TAIL-POOL2', pool2x2Property],
     ['a window clipped at the bottom loses its last row', 'pool', '(then (local.set $iy1 (local.get $h)))) ;; TAIL-POOL', '(then (local.set $iy1 (i32.sub (local.get $h) (i32.const 1))))) ;; TAIL-POOL', poolProperty],
   ];
-  for (const [what, file, from, to, property] of mutants) {
-    it(`catches a planted tail bug: ${what}`, () => {
-      const source = watSource(file);
-      expect(source).toContain(from);
-      const mutant = wasmKernels(1, { [file]: source.replace(from, to) });
-      expect(fc.check(property(mutant), { numRuns: 80 }).failed).toBe(true);
-    });
-  }
+  for (const [what, file, from, to, property] of mutants) itCatchesPlantedBug(what, file, from, to, property, 80);
 });
 
 describe('fast permute', () => {
@@ -632,14 +625,7 @@ describe('wasm exp and sigmoid (exp.wat)', () => {
     ['the exponent is scaled without the cut-off below −700', '(local.set $y (v128.andnot (local.get $y) (f64x2.lt (local.get $x) (v128.const f64x2 -700 -700))))', ''],
     ["sigmoid returns its exponential's NaN (sign flipped by −|x|) instead of the input's", '(v128.bitselect\n      (local.get $x)\n      (f64x2.div', '(v128.bitselect\n      (local.get $e)\n      (f64x2.div'],
   ];
-  for (const [what, from, to] of mutants) {
-    it(`catch a planted bug: ${what}`, () => {
-      const source = watSource('exp');
-      expect(source.split(from)).toHaveLength(2);
-      const mutant = wasmKernels(1, { exp: source.replace(from, to) });
-      expect(fc.check(sameAsReference(mutant), { numRuns: 300 }).failed).toBe(true);
-    });
-  }
+  for (const [what, from, to] of mutants) itCatchesPlantedBug(what, 'exp', from, to, sameAsReference, 300);
 });
 
 describe('fast reductions', () => {
