@@ -35,7 +35,8 @@
  *
  * Units (in every mode): 'foe' learns the Field of Experts and stores its 12 filters (and mixture
  * weights) in its metrics; then one unit per configuration trains the CNN, the BP ones reading
- * the filters through `ctx.readUnit('foe')`; `merge` builds the claims. Every unit draws from
+ * the filters through `ctx.readUnit('foe')`, and 'BP-scaled' (a sensitivity row: BP with the
+ * filters scaled to f1's initial norm, see BP_SCALED); `merge` builds the claims. Every unit draws from
  * the seed's stream in the same order (data, FoE, initial weights, batch order, dropout masks),
  * so each can run alone and all configurations share their initial weights, batch order and
  * dropout masks: only the regulariser differs between them.
@@ -60,7 +61,7 @@ import { noGrad } from '../autograd/engine.js';
 import { Rng } from '../tensor/rng.js';
 import { rowsByClass, takeRows } from '../tensor/rows.js';
 import { Tensor } from '../tensor/tensor.js';
-import { byMode, pct, train } from './common.js';
+import { byMode, num, pct, train } from './common.js';
 import { hashArrays } from './progress.js';
 import { lineChart } from './figures.js';
 import { pictureGrid } from './picture-grid.js';
@@ -106,8 +107,20 @@ export const CONFIGS = [
 ] as const;
 type ConfigKey = (typeof CONFIGS)[number]['key'];
 
-/** The units of every mode: the FoE first (the BP configurations need it), then one per configuration. */
-export const UNITS: readonly string[] = ['foe', ...CONFIGS.map((c) => c.key)];
+/**
+ * The sensitivity configuration: BP with the FoE filters scaled by one common factor to the norm
+ * of the random f1 weights they replace. The paper copies the filters (Alg. 2, step 6) but does not
+ * give the experts' base variance σ², which sets their scale: a GSM expert N(0, σ²/s) sees a filter
+ * response whose size is the filter's norm times the patches' contrast, so a smaller σ² learns
+ * proportionally smaller filters with the same shapes. The factor keeps the prior's shapes and their
+ * relative strengths and takes the size from the initialisation the other configurations use.
+ */
+export const BP_SCALED = { key: 'BP-scaled', bp: true, dropout: false, l2: false } as const;
+type UnitConfig = (typeof CONFIGS)[number] | typeof BP_SCALED;
+type TrainedKey = ConfigKey | typeof BP_SCALED.key;
+
+/** The units of every mode: the FoE first (the BP configurations need it), then one per configuration, then the sensitivity one. */
+export const UNITS: readonly string[] = ['foe', ...CONFIGS.map((c) => c.key), BP_SCALED.key];
 
 interface Images {
   xTrain: Tensor;
@@ -269,12 +282,22 @@ const mean = (v: readonly number[]) => v.reduce((s, x) => s + x, 0) / v.length;
  * (as initConvFromFoE does with a FieldOfExperts), so a configuration unit needs only the numbers
  * the 'foe' unit stored.
  */
-export function initConvFromFilters(conv: Conv2d, filters: readonly number[]): void {
+export function initConvFromFilters(conv: Conv2d, filters: readonly number[], { matchInitialNorm = false } = {}): void {
   if (filters.length !== conv.weight.size) throw new Error(`bayes-prior: ${filters.length} stored FoE filter taps do not fit f1's ${conv.weight.shape.join('×')} weights`);
+  // BP-scaled: one factor for all filters, so that they keep their relative strengths
+  const factor = matchInitialNorm ? norm(conv.weight.data) / norm(filters) : 1;
+  if (!Number.isFinite(factor)) throw new Error(`bayes-prior: FoE filters of norm ${norm(filters)} cannot be scaled to f1's initial norm ${norm(conv.weight.data)}`);
   noGrad(() => {
-    conv.weight.data.set(filters);
+    conv.weight.data.set(filters.map((f) => f * factor));
     conv.bias?.data.fill(0);
   });
+}
+
+/** The Euclidean (Frobenius) norm of a list of weights. */
+function norm(v: Iterable<number>): number {
+  let s = 0;
+  for (const x of v) s += x * x;
+  return Math.sqrt(s);
 }
 
 /** What the 'foe' unit stores for the others (small: 12 × 9 taps, 12 × 11 weights). */
@@ -289,7 +312,7 @@ export interface FoeMetrics {
 
 /** What a configuration unit stores for the merge. */
 export interface ConfigMetrics {
-  config: ConfigKey;
+  config: TrainedKey;
   epochs: number;
   trainImages: number;
   testImages: number;
@@ -351,13 +374,13 @@ function storedFilters(ctx: ExperimentContext, config: string): number[] {
 }
 
 /** One configuration's unit: Alg. 2 steps 6–8 (BP) or plain training, with its regularisers. */
-function runConfig(ctx: ExperimentContext, scale: Scale, key: ConfigKey): ExperimentFindings {
-  const cfg = CONFIGS.find((c) => c.key === key)!;
+function runConfig(ctx: ExperimentContext, scale: Scale, key: TrainedKey): ExperimentFindings {
+  const cfg: UnitConfig = [...CONFIGS, BP_SCALED].find((c) => c.key === key)!;
   const filters = cfg.bp ? storedFilters(ctx, key) : null; // before the data: a missing FoE fails at once
   const { data, initState, batchState, dropoutState } = setup(ctx, scale);
   ctx.report({ kind: 'stage', label: `CNN with ${cfg.key}` });
   const { net, conv1 } = table11Cnn(scale, Rng.fromState(initState), cfg.dropout ? Rng.fromState(dropoutState) : null);
-  if (filters) initConvFromFilters(conv1, filters); // Alg. 2, step 6
+  if (filters) initConvFromFilters(conv1, filters, { matchInitialNorm: cfg === BP_SCALED }); // Alg. 2, step 6
   const logs = train({ ...ctx, rng: Rng.fromState(batchState) }, cfg.key, net, { x: data.xTrain, y: data.yTrain, xTest: data.xTest, yTest: data.yTest }, { epochs: scale.epochs, lr: 2e-3, batchSize: 32, weightDecay: cfg.l2 ? L2 : 0, flushSubnormals: cfg.l2 });
   const testErrors = logs.map((l) => 1 - l.valAccuracy!);
   const metrics: ConfigMetrics = {
@@ -377,15 +400,16 @@ function mergeUnits(parts: readonly { unit: string; findings: ExperimentFindings
   const part = unitFindings('bayes-prior', parts);
   const foeFindings = part('foe');
   const foe = foeFindings.metrics.foe as FoeMetrics;
-  const results = Object.fromEntries(CONFIGS.map((c) => [c.key, part(c.key).metrics as unknown as ConfigMetrics])) as Record<ConfigKey, ConfigMetrics>;
+  const trained = [...CONFIGS, BP_SCALED];
+  const results = Object.fromEntries(trained.map((c) => [c.key, part(c.key).metrics as unknown as ConfigMetrics])) as Record<TrainedKey, ConfigMetrics>;
   const { testImages: nTest, trainImages: nTrain, epochs } = results.none;
   const averaged = Math.min(LAST, epochs);
-  const err = (k: ConfigKey) => results[k].lastEpochsTestError;
-  const q = (k: ConfigKey): Quantity => errorRate(err(k), nTest);
-  const values = (keys: readonly ConfigKey[]) => Object.fromEntries(keys.map((k) => [k, q(k)]));
-  const m = (k: ConfigKey) => pct(err(k));
+  const err = (k: TrainedKey) => results[k].lastEpochsTestError;
+  const q = (k: TrainedKey): Quantity => errorRate(err(k), nTest);
+  const values = (keys: readonly TrainedKey[]) => Object.fromEntries(keys.map((k) => [k, q(k)]));
+  const m = (k: TrainedKey) => pct(err(k));
   const paper = (k: ConfigKey) => `${CONFIGS.find((c) => c.key === k)!.paper.toFixed(2)}%`;
-  const below = (k: ConfigKey, others: readonly ConfigKey[]): Comparison[] => others.map((o) => ({ left: k, op: '<', right: o }));
+  const below = (k: TrainedKey, others: readonly TrainedKey[]): Comparison[] => others.map((o) => ({ left: k, op: '<', right: o }));
   const scale = byMode<Scale>(mode, SCALES);
   const seNote = `± is the binomial SE of one epoch's test error on ${nTest} test images at the ${averaged}-epoch mean: the ${averaged} epochs share their test images and are not independent samples, so the mean's SE is at most that; it is conservative for differences (same test images) and leaves out training randomness, which seeds give.`;
 
@@ -448,7 +472,20 @@ function mergeUnits(parts: readonly { unit: string; findings: ExperimentFindings
     test: below('BP+both', others),
   });
 
-  const curves = CONFIGS.flatMap((c) => results[c.key].testErrors.map((e, i) => ({ epoch: i + 1, config: c.key, testError: e })));
+  const normRatio = norm(foe.filters) / norm(foe.randomFilters);
+  const scaledNote = `The paper copies the FoE's filters into f1 (Alg. 2, step 6) without saying the experts' base variance σ², which sets the filters' size: ours (σ² = 1) have ${num(normRatio, 1)}× the norm of the random f1 weights they replace, so f1's outputs start ${num(normRatio, 1)}× larger than in the other configurations. BP-scaled multiplies all 12 filters by one factor, ${num(1 / normRatio, 4)}, to f1's initial norm: the prior's shapes and relative strengths, the initialisation's size. The main rows use the filters as learned (the paper's text).`;
+  for (const other of ['none', 'dropout'] as const) {
+    claims.add({
+      claim: `Sensitivity (FoE filters scaled to f1's initial norm): the Bayes prior ${other === 'none' ? 'lowers the test error of the unregularised CNN' : 'outperforms dropout'}`,
+      paperValue: `${paper('BP')} < ${paper(other)} (filter scale not stated)`,
+      measured: `${m(BP_SCALED.key)} vs ${m(other)}`,
+      values: values([BP_SCALED.key, other]),
+      test: below(BP_SCALED.key, [other]),
+      note: other === 'none' ? scaledNote : undefined,
+    });
+  }
+
+  const curves = trained.flatMap((c) => results[c.key].testErrors.map((e, i) => ({ epoch: i + 1, config: c.key, testError: e })));
   // each filter scaled to [0, 1] on its own (dark = most positive tap), 3×3 pixels drawn 12× larger
   const filters = new Tensor(Float32Array.from([...foe.randomFilters, ...foe.filters]), [2 * FILTERS, 9]);
   for (let k = 0; k < 2 * FILTERS; k++) {
@@ -486,9 +523,9 @@ function mergeUnits(parts: readonly { unit: string; findings: ExperimentFindings
     metrics: {
       epochs, averagedEpochs: averaged, trainImages: nTrain, testImages: nTest, side: scale.side, widths: [FILTERS, ...scale.widths],
       pixelMean: foeFindings.metrics.pixelMean, pixelStd: foeFindings.metrics.pixelStd, dropout: DROPOUT, l2: L2,
-      testError: Object.fromEntries(CONFIGS.map((c) => [c.key, { lastEpochsTestError: err(c.key), finalTrainError: results[c.key].trainErrors.at(-1), finalTestError: results[c.key].testErrors.at(-1) }])),
+      testError: Object.fromEntries(trained.map((c) => [c.key, { lastEpochsTestError: err(c.key), finalTrainError: results[c.key].trainErrors.at(-1), finalTestError: results[c.key].testErrors.at(-1) }])),
       paperTestError: Object.fromEntries(CONFIGS.map((c) => [c.key, c.paper / 100])),
-      foe: { filters: foe.filters, mixtureWeights: foe.mixtureWeights, finalDataEnergy: foe.finalDataEnergy, finalSampleEnergy: foe.finalSampleEnergy },
+      foe: { filters: foe.filters, mixtureWeights: foe.mixtureWeights, finalDataEnergy: foe.finalDataEnergy, finalSampleEnergy: foe.finalSampleEnergy, normOverInitialNorm: normRatio },
       curves,
     },
     claims: claims.rows,
@@ -503,7 +540,7 @@ export const bayesPrior: Experiment = {
   units: () => UNITS,
   run(ctx) {
     const scale: Scale = byMode<Scale>(ctx.mode, SCALES);
-    return dispatchUnit(bayesPrior, ctx, (unit) => (unit === 'foe' ? runFoE(ctx, scale) : runConfig(ctx, scale, unit as ConfigKey)));
+    return dispatchUnit(bayesPrior, ctx, (unit) => (unit === 'foe' ? runFoE(ctx, scale) : runConfig(ctx, scale, unit as TrainedKey)));
   },
   merge: mergeUnits,
 };

@@ -3,11 +3,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bayesPrior } from '../../src/experiments/bayes-prior.js';
 import { runExperiment } from '../../src/report/runner.js';
 import { fashionMnistAvailable } from '../../src/data/fashion-mnist.js';
-import { CONFIGS, initConvFromFilters, loadImages, prepare, SCALES, table11Cnn, UNITS, type FoeMetrics } from '../../src/experiments/bayes-prior.js';
+import { BP_SCALED, CONFIGS, initConvFromFilters, loadImages, prepare, SCALES, table11Cnn, UNITS, type FoeMetrics } from '../../src/experiments/bayes-prior.js';
 import type { Claim } from '../../src/experiments/claims.js';
 import { Dropout } from '../../src/layers/layers.js';
 import { Rng } from '../../src/tensor/rng.js';
@@ -76,7 +77,7 @@ describe('bayes-prior units (foe, then one per configuration) and their merge', 
     const out = mkdtempSync(join(tmpdir(), 'gg-bp-'));
     try {
       await expect(runExperiment(bayesPrior, { mode: 'tiny', seed: 2, unit: 'BP+L2', outDir: out })).rejects.toThrow(/unit 'BP\+L2' initialises f1 with the Field of Experts of unit 'foe', which has not run for tiny mode, seed 2; run it first \(gibbsgrad run bayes-prior --tiny --seed 2 --unit foe\)/);
-      expect(UNITS).toEqual(['foe', ...CONFIGS.map((c) => c.key)]);
+      expect(UNITS).toEqual(['foe', ...CONFIGS.map((c) => c.key), 'BP-scaled']);
       expect(bayesPrior.units!('full')).toEqual(UNITS);
     } finally {
       rmSync(out, { recursive: true, force: true });
@@ -95,7 +96,7 @@ describe('bayes-prior units (foe, then one per configuration) and their merge', 
       const direct = await bayesPrior.run({ mode: 'tiny', seed: 4, rng: new Rng(4), report: () => {} });
       expect(direct.metrics.testError).toEqual(result.metrics.testError);
       expect(direct.claims.map((c) => c.claim)).toEqual(result.claims.map((c) => c.claim));
-      expect(result.claims.length).toBe(8 + 1 + 1 + 1 + 3 + 1 + 1);
+      expect(result.claims.length).toBe(8 + 1 + 1 + 1 + 3 + 1 + 1 + 2);
     } finally {
       for (const d of [all, alone]) rmSync(d, { recursive: true, force: true });
     }
@@ -104,9 +105,10 @@ describe('bayes-prior units (foe, then one per configuration) and their merge', 
   /** Unit findings as the runner stores them, with each configuration's last-epochs test error. */
   const parts = (errors: Record<string, number>, nTest = 10000) => [
     { unit: 'foe', findings: { data: 'grey Fashion-MNIST (synthetic)', metrics: { foe: { filters: Array(108).fill(0.5), randomFilters: Array.from({ length: 108 }, (_, i) => i / 108), mixtureWeights: Array(132).fill(1 / 11), finalDataEnergy: 1, finalSampleEnergy: 2 }, pixelMean: 0.3, pixelStd: 0.35 }, claims: [], figures: [] } },
-    ...CONFIGS.map((c) => ({ unit: c.key, findings: { data: 'x', metrics: { config: c.key, epochs: 30, trainImages: 20000, testImages: nTest, testErrors: Array(30).fill(errors[c.key]), trainErrors: Array(30).fill(0.05), lastEpochsTestError: errors[c.key] }, claims: [], figures: [] } })),
+    ...[...CONFIGS, BP_SCALED].map((c) => ({ unit: c.key, findings: { data: 'x', metrics: { config: c.key, epochs: 30, trainImages: 20000, testImages: nTest, testErrors: Array(30).fill(errors[c.key]), trainErrors: Array(30).fill(0.05), lastEpochsTestError: errors[c.key] }, claims: [], figures: [] } })),
   ];
-  const paperErrors = Object.fromEntries(CONFIGS.map((c) => [c.key, c.paper / 100]));
+  // BP-scaled at BP's error unless a test says otherwise
+  const paperErrors = { ...Object.fromEntries(CONFIGS.map((c) => [c.key, c.paper / 100])), 'BP-scaled': 0.299 };
   const verdicts = (claims: Claim[]) => Object.fromEntries(claims.filter((c) => c.test.length > 0).map((c) => [c.claim, c.verdict]));
 
   it("merge: Table 11's own numbers on 10,000 test images support only 'BP beats none' and 'BP beats dropout' at 2 binomial SE", () => {
@@ -123,7 +125,13 @@ describe('bayes-prior units (foe, then one per configuration) and their merge', 
       'BP+L2 beats every single regulariser (dropout, L2 and BP alone)': 'inconclusive',
       'BP+L2 has the lowest test error of the pairs': 'inconclusive',
       'all three together (BP+both) give the lowest test error of the eight configurations': 'inconclusive',
+      "Sensitivity (FoE filters scaled to f1's initial norm): the Bayes prior lowers the test error of the unregularised CNN": 'holds',
+      "Sensitivity (FoE filters scaled to f1's initial norm): the Bayes prior outperforms dropout": 'holds',
     });
+    // the synthetic filters (all 0.5) against random ones i/108: the note gives the ratio of their norms
+    const ratio = Math.sqrt(108 * 0.25) / Math.sqrt(Array.from({ length: 108 }, (_, i) => (i / 108) ** 2).reduce((a, b) => a + b));
+    expect(merged.claims.find((c) => c.claim.startsWith('Sensitivity'))!.note).toContain(`have ${ratio.toFixed(1)}× the norm of the random f1 weights`);
+    expect((merged.metrics.foe as { normOverInitialNorm: number }).normOverInitialNorm).toBeCloseTo(ratio, 12);
     // each pair is compared with all three single regularisers, as Fig. 29's sentence says
     expect(merged.claims.find((c) => c.claim.startsWith('BP+L2 beats'))!.test.map((t) => t.right)).toEqual(['dropout', 'L2', 'BP']);
   });
@@ -146,5 +154,24 @@ describe('bayes-prior units (foe, then one per configuration) and their merge', 
     expect([...conv1.weight.data]).toEqual([...Float32Array.from(filters)]);
     expect([...conv1.bias!.data].every((b) => b === 0)).toBe(true);
     expect(() => initConvFromFilters(conv1, [1, 2, 3])).toThrow(/3 stored FoE filter taps do not fit f1's 12×1×3×3 weights/);
+  });
+
+  it("initConvFromFilters with matchInitialNorm (BP-scaled) scales every filter by one factor to f1's initial norm", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1000 }), fc.array(fc.float({ min: -100, max: 100, noNaN: true }), { minLength: 108, maxLength: 108 }).filter((f) => f.some((v) => Math.abs(v) > 1e-3)), (seed, filters) => {
+        const { conv1 } = table11Cnn(SCALES.tiny, new Rng(seed), null);
+        const initialNorm = Math.hypot(...conv1.weight.data);
+        initConvFromFilters(conv1, filters, { matchInitialNorm: true });
+        const w = conv1.weight.data;
+        expect(Math.hypot(...w)).toBeCloseTo(initialNorm, 4);
+        // one common factor: each tap's share of the total is kept, so filters keep their relative strengths
+        const factor = initialNorm / Math.hypot(...filters);
+        filters.forEach((f, i) => expect(w[i]).toBeCloseTo(Math.fround(f * factor), 5));
+        expect([...conv1.bias!.data].every((b) => b === 0)).toBe(true);
+      }),
+      { numRuns: 50 },
+    );
+    const { conv1 } = table11Cnn(SCALES.tiny, new Rng(0), null);
+    expect(() => initConvFromFilters(conv1, Array(108).fill(0), { matchInitialNorm: true })).toThrow(/FoE filters of norm 0 cannot be scaled to f1's initial norm/);
   });
 });
