@@ -110,10 +110,11 @@ type ConfigKey = (typeof CONFIGS)[number]['key'];
 /**
  * The sensitivity configuration: BP with the FoE filters scaled by one common factor to the norm
  * of the random f1 weights they replace. The paper copies the filters (Alg. 2, step 6) but does not
- * give the experts' base variance σ², which sets their scale: a GSM expert N(0, σ²/s) sees a filter
- * response whose size is the filter's norm times the patches' contrast, so a smaller σ² learns
- * proportionally smaller filters with the same shapes. The factor keeps the prior's shapes and their
- * relative strengths and takes the size from the initialisation the other configurations use.
+ * give the experts' base variance σ², which sets their size: the FoE with filters c·f and base
+ * variance c²σ² is the same distribution (each expert N(c·f(x); 0, c²σ²/s) is N(f(x); 0, σ²/s)/c),
+ * so CD learns filters whose size is proportional to σ, with the same shapes. The factor keeps the
+ * prior's shapes and their relative strengths and takes the size from the initialisation the
+ * other configurations use.
  */
 export const BP_SCALED = { key: 'BP-scaled', bp: true, dropout: false, l2: false } as const;
 type UnitConfig = (typeof CONFIGS)[number] | typeof BP_SCALED;
