@@ -153,7 +153,11 @@ export function trainingCheckpoint<R>(ctx: ExperimentContext, label: string, run
         ctx.report({ kind: 'stage', label: `${label}: the checkpoint cannot be used (${(e as Error).message}); training this run from the start` });
         return null;
       }
-      if (meta?.format !== FORMAT || meta.label !== label || meta.fingerprint !== fingerprint) return null;
+      if (meta?.format !== FORMAT || meta.label !== label || meta.fingerprint !== fingerprint) {
+        // e.g. the options changed between two attempts: say so, rather than silently start over
+        ctx.report({ kind: 'stage', label: `${label}: the checkpoint was saved by a run with other options, parameters or data; training this run from the start` });
+        return null;
+      }
       const logs = fromJsonSafe(meta.logs) as EpochLog[];
       const records = fromJsonSafe(meta.records) as R[];
       if (logs.length !== meta.epochsDone || records.length !== meta.epochsDone || meta.moduleRngs.length !== rngs.length) return null;

@@ -30,7 +30,7 @@ function probeExperiment(name: string, title: string, measure: (ctx: ExperimentC
 }
 
 /** Two training runs (with dropout, so module-owned Rngs matter), records with NaN and −0, and a draw from ctx.rng afterwards. */
-const probe = probeExperiment('resume-probe', 'resume probe', (ctx) => {
+const probeMeasure = (secondLr: number) => (ctx: ExperimentContext) => {
   const dataRng = ctx.rng.fork();
   const x = randn([96, 6], dataRng);
   const y = new Tensor(Float32Array.from({ length: 96 }, (_, i) => (x.data[i * 6] + x.data[i * 6 + 1] > 0 ? 1 : 0) + (i % 3 === 0 ? 2 : 0)), [96]);
@@ -40,10 +40,11 @@ const probe = probeExperiment('resume-probe', 'resume probe', (ctx) => {
   const measure = (epoch: number) => ({ epoch, firstWeight: net.parameters()[0].data[0], odd: [NaN, -0, Infinity] });
   const keep = (r: ReturnType<typeof measure>) => (records.push(r), r);
   const first = train(ctx, 'first', net, data, { epochs: 3, lr: 0.01, batchSize: 16, afterEpoch: (l, restored) => keep(restored ?? measure(l.epoch)) });
-  const second = train(ctx, 'second', net, data, { epochs: 4, lr: 0.005, batchSize: 8, weightDecay: 0.01, optimizer: 'sgd', momentum: 0.9 });
+  const second = train(ctx, 'second', net, data, { epochs: 4, lr: secondLr, batchSize: 8, weightDecay: 0.01, optimizer: 'sgd', momentum: 0.9 });
   const strip = (logs: { seconds: number }[]) => logs.map(({ seconds: _s, ...rest }) => rest);
   return { first: strip(first), second: strip(second), records, weights: net.parameters().map((p) => [...p.data]), after: ctx.rng.uniform() };
-});
+};
+const probe = probeExperiment('resume-probe', 'resume probe', probeMeasure(0.005));
 
 /** trainDcim with objective (22): its batch order, x^{d−1} draws and evaluation draws must all resume. */
 const dcimProbe = probeExperiment('resume-dcim-probe', 'resume probe for trainDcim', (ctx) => {
@@ -136,6 +137,18 @@ describe('resume from epoch checkpoints', () => {
     expect(reported[0]).toContain(`${label}: the checkpoint cannot be used (loadCheckpoint: ${join(progress, file)}: the header (bytes 24–`);
     expect(reported[0]).toMatch(/, parameter list and meta data\) is corrupted: .*\); training this run from the start$/);
     expect(again.events.filter((e) => e.kind === 'epoch').map((e) => e.kind === 'epoch' && `${e.label} ${e.epoch}`)).toEqual(epochs);
+    expect(numbers(again.result)).toBe(numbers(whole.result));
+  });
+
+  it('a checkpoint saved with other options is reported, and that run trains from the start to the new options\' result', async () => {
+    const changed = probeExperiment('resume-probe', 'resume probe', probeMeasure(0.004)); // the second run's lr changed
+    const whole = await runExperiment(changed, { mode: 'tiny', seed: 8, outDir: join(root, 'whole8-changed') });
+    const dir = join(root, 'changed-options');
+    await interrupted(probe, dir, 8, (e) => e.kind === 'epoch' && e.label === 'second' && e.epoch === 2);
+    const again = await resumedRun(changed, dir, 8);
+    const stages = again.events.flatMap((e) => (e.kind === 'stage' ? [e.label] : []));
+    expect(stages).toEqual(['first: resumed after epoch 3/3', 'second: the checkpoint was saved by a run with other options, parameters or data; training this run from the start']);
+    expect(again.events.filter((e) => e.kind === 'epoch').map((e) => e.kind === 'epoch' && `${e.label} ${e.epoch}`)).toEqual(['second 1', 'second 2', 'second 3', 'second 4']);
     expect(numbers(again.result)).toBe(numbers(whole.result));
   });
 
