@@ -4,6 +4,7 @@
  * gradient that flowed through it. Meant for teaching and debugging. With `format: 'dot'` or
  * `'svg'` it returns a picture of the same graph instead (see graph-picture.ts).
  */
+import { euclideanNorm } from '../tensor/norm.js';
 import { fmt } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { nodeOf, topoSort } from './engine.js';
@@ -38,7 +39,7 @@ function explainText(root: Tensor): string {
     if (!node) {
       const name = t.name ?? `x${leaves++}`;
       label.set(t, name);
-      const g = t.grad ? `  ‖grad‖ = ${norm(t.grad.data).toPrecision(4)}` : '';
+      const g = t.grad ? `  ‖grad‖ = ${euclideanNorm(t.grad.data).toPrecision(4)}` : '';
       lines.push(`${name.padEnd(6)} leaf ${fmt(t.shape)}${g}`);
       continue;
     }
@@ -49,10 +50,4 @@ function explainText(root: Tensor): string {
     lines.push(`${name.padEnd(6)} = ${node.op.name}(${args}) → ${fmt(t.shape)}${g}`);
   }
   return lines.join('\n');
-}
-
-function norm(d: Float32Array): number {
-  let s = 0;
-  for (const v of d) s += v * v;
-  return Math.sqrt(s);
 }

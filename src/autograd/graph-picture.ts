@@ -8,6 +8,7 @@
  * are replaced by one box "⋯ N earlier nodes".
  */
 import { graphlib, layout } from '@dagrejs/dagre';
+import { euclideanNorm } from '../tensor/norm.js';
 import { fmt } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { nodeOf, topoSort } from './engine.js';
@@ -365,7 +366,7 @@ function itemNode(item: Item, root: boolean): PictureNode {
     node.derivative = n.op.derivative;
     if (n.gradNorm !== undefined) node.grad = `‖∂L/∂out‖ = ${n.gradNorm.toPrecision(4)}`;
   } else if (item.kind === 'leaf' && t.grad) {
-    node.grad = `‖grad‖ = ${norm(t.grad.data).toPrecision(4)}`;
+    node.grad = `‖grad‖ = ${euclideanNorm(t.grad.data).toPrecision(4)}`;
   }
   if (root) node.root = true;
   return node;
@@ -394,12 +395,6 @@ function boxNode(items: Item[], run: Run, members: number[], root: boolean): Pic
   if (gradNorm !== undefined) node.grad = `‖∂L/∂out‖ = ${gradNorm.toPrecision(4)}`;
   if (root) node.root = true;
   return node;
-}
-
-function norm(d: Float32Array): number {
-  let s = 0;
-  for (const v of d) s += v * v;
-  return Math.sqrt(s);
 }
 
 /** A scalar's value, a vector of up to four values, or min / mean / max. */

@@ -60,6 +60,7 @@ import { FieldOfExperts } from '../prob/foe.js';
 import { noGrad } from '../autograd/engine.js';
 import { Rng } from '../tensor/rng.js';
 import { rowsByClass, takeRows } from '../tensor/rows.js';
+import { euclideanNorm } from '../tensor/norm.js';
 import { Tensor } from '../tensor/tensor.js';
 import { byMode, num, pct, train } from './common.js';
 import { hashArrays } from './progress.js';
@@ -286,19 +287,12 @@ const mean = (v: readonly number[]) => v.reduce((s, x) => s + x, 0) / v.length;
 export function initConvFromFilters(conv: Conv2d, filters: readonly number[], { matchInitialNorm = false } = {}): void {
   if (filters.length !== conv.weight.size) throw new Error(`bayes-prior: ${filters.length} stored FoE filter taps do not fit f1's ${conv.weight.shape.join('×')} weights`);
   // BP-scaled: one factor for all filters, so that they keep their relative strengths
-  const factor = matchInitialNorm ? norm(conv.weight.data) / norm(filters) : 1;
-  if (!Number.isFinite(factor)) throw new Error(`bayes-prior: FoE filters of norm ${norm(filters)} cannot be scaled to f1's initial norm ${norm(conv.weight.data)}`);
+  const factor = matchInitialNorm ? euclideanNorm(conv.weight.data) / euclideanNorm(filters) : 1;
+  if (!Number.isFinite(factor)) throw new Error(`bayes-prior: FoE filters of norm ${euclideanNorm(filters)} cannot be scaled to f1's initial norm ${euclideanNorm(conv.weight.data)}`);
   noGrad(() => {
     conv.weight.data.set(filters.map((f) => f * factor));
     conv.bias?.data.fill(0);
   });
-}
-
-/** The Euclidean (Frobenius) norm of a list of weights. */
-function norm(v: Iterable<number>): number {
-  let s = 0;
-  for (const x of v) s += x * x;
-  return Math.sqrt(s);
 }
 
 /** What the 'foe' unit stores for the others (small: 12 × 9 taps, 12 × 11 weights). */
@@ -473,7 +467,7 @@ function mergeUnits(parts: readonly { unit: string; findings: ExperimentFindings
     test: below('BP+both', others),
   });
 
-  const normRatio = norm(foe.filters) / norm(foe.randomFilters);
+  const normRatio = euclideanNorm(foe.filters) / euclideanNorm(foe.randomFilters);
   const scaledNote = `The paper copies the FoE's filters into f1 (Alg. 2, step 6) without saying the experts' base variance σ², which sets the filters' size: ours (σ² = 1) have ${num(normRatio, 1)}× the norm of the random f1 weights they replace, so f1's outputs start ${num(normRatio, 1)}× larger than in the other configurations. BP-scaled multiplies all 12 filters by one factor, ${num(1 / normRatio, 4)}, to f1's initial norm: the prior's shapes and relative strengths, the initialisation's size. The main rows use the filters as learned (the paper's text).`;
   for (const other of ['none', 'dropout'] as const) {
     claims.add({
