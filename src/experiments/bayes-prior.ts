@@ -118,11 +118,12 @@ type ConfigKey = (typeof CONFIGS)[number]['key'];
  * other configurations use.
  */
 export const BP_SCALED = { key: 'BP-scaled', bp: true, dropout: false, l2: false } as const;
-type UnitConfig = (typeof CONFIGS)[number] | typeof BP_SCALED;
-type TrainedKey = ConfigKey | typeof BP_SCALED.key;
+/** Every configuration a unit trains: the paper's eight, then the sensitivity one. */
+const TRAINED = [...CONFIGS, BP_SCALED] as const;
+type TrainedKey = (typeof TRAINED)[number]['key'];
 
-/** The units of every mode: the FoE first (the BP configurations need it), then one per configuration, then the sensitivity one. */
-export const UNITS: readonly string[] = ['foe', ...CONFIGS.map((c) => c.key), BP_SCALED.key];
+/** The units of every mode: the FoE first (the BP configurations need it), then one per trained configuration. */
+export const UNITS: readonly string[] = ['foe', ...TRAINED.map((c) => c.key)];
 
 interface Images {
   xTrain: Tensor;
@@ -370,7 +371,7 @@ function storedFilters(ctx: ExperimentContext, config: string): number[] {
 
 /** One configuration's unit: Alg. 2 steps 6–8 (BP) or plain training, with its regularisers. */
 function runConfig(ctx: ExperimentContext, scale: Scale, key: TrainedKey): ExperimentFindings {
-  const cfg: UnitConfig = [...CONFIGS, BP_SCALED].find((c) => c.key === key)!;
+  const cfg = TRAINED.find((c) => c.key === key)!;
   const filters = cfg.bp ? storedFilters(ctx, key) : null; // before the data: a missing FoE fails at once
   const { data, initState, batchState, dropoutState } = setup(ctx, scale);
   ctx.report({ kind: 'stage', label: `CNN with ${cfg.key}` });
@@ -395,8 +396,7 @@ function mergeUnits(parts: readonly { unit: string; findings: ExperimentFindings
   const part = unitFindings('bayes-prior', parts);
   const foeFindings = part('foe');
   const foe = foeFindings.metrics.foe as FoeMetrics;
-  const trained = [...CONFIGS, BP_SCALED];
-  const results = Object.fromEntries(trained.map((c) => [c.key, part(c.key).metrics as unknown as ConfigMetrics])) as Record<TrainedKey, ConfigMetrics>;
+  const results = Object.fromEntries(TRAINED.map((c) => [c.key, part(c.key).metrics as unknown as ConfigMetrics])) as Record<TrainedKey, ConfigMetrics>;
   const { testImages: nTest, trainImages: nTrain, epochs } = results.none;
   const averaged = Math.min(LAST, epochs);
   const err = (k: TrainedKey) => results[k].lastEpochsTestError;
@@ -480,7 +480,7 @@ function mergeUnits(parts: readonly { unit: string; findings: ExperimentFindings
     });
   }
 
-  const curves = trained.flatMap((c) => results[c.key].testErrors.map((e, i) => ({ epoch: i + 1, config: c.key, testError: e })));
+  const curves = TRAINED.flatMap((c) => results[c.key].testErrors.map((e, i) => ({ epoch: i + 1, config: c.key, testError: e })));
   // each filter scaled to [0, 1] on its own (dark = most positive tap), 3×3 pixels drawn 12× larger
   const filters = new Tensor(Float32Array.from([...foe.randomFilters, ...foe.filters]), [2 * FILTERS, 9]);
   for (let k = 0; k < 2 * FILTERS; k++) {
@@ -518,7 +518,7 @@ function mergeUnits(parts: readonly { unit: string; findings: ExperimentFindings
     metrics: {
       epochs, averagedEpochs: averaged, trainImages: nTrain, testImages: nTest, side: scale.side, widths: [FILTERS, ...scale.widths],
       pixelMean: foeFindings.metrics.pixelMean, pixelStd: foeFindings.metrics.pixelStd, dropout: DROPOUT, l2: L2,
-      testError: Object.fromEntries(trained.map((c) => [c.key, { lastEpochsTestError: err(c.key), finalTrainError: results[c.key].trainErrors.at(-1), finalTestError: results[c.key].testErrors.at(-1) }])),
+      testError: Object.fromEntries(TRAINED.map((c) => [c.key, { lastEpochsTestError: err(c.key), finalTrainError: results[c.key].trainErrors.at(-1), finalTestError: results[c.key].testErrors.at(-1) }])),
       paperTestError: Object.fromEntries(CONFIGS.map((c) => [c.key, c.paper / 100])),
       foe: { filters: foe.filters, mixtureWeights: foe.mixtureWeights, finalDataEnergy: foe.finalDataEnergy, finalSampleEnergy: foe.finalSampleEnergy, normOverInitialNorm: normRatio },
       curves,
