@@ -147,6 +147,23 @@ describe('bayes-prior units (foe, then one per configuration) and their merge', 
     expect(() => bayesPrior.merge!(parts(paperErrors).filter((p) => p.unit !== 'L2'), 'full')).toThrow(/merge needs unit 'L2'/);
   });
 
+  it("merge: the bar figure has a measured bar per trained configuration (BP-scaled included), the paper's for the eight, each with ±2 binomial SE", () => {
+    const errors = { ...paperErrors, none: 0.11, 'BP-scaled': 0.12 };
+    const merged = bayesPrior.merge!(parts(errors, 2500), 'full');
+    const spec = merged.figures.find((f) => f.name === 'test-error-last-epochs')!.spec as { data: { values: { config: string; source: string; testError: number; lo: number; hi: number }[] } };
+    const rows = spec.data.values;
+    const measured = rows.filter((r) => r.source.startsWith('measured'));
+    const paper = rows.filter((r) => r.source.startsWith('paper'));
+    expect(measured.map((r) => r.config)).toEqual([...CONFIGS, BP_SCALED].map((c) => c.key));
+    expect(paper.map((r) => r.config)).toEqual(CONFIGS.map((c) => c.key));
+    const scaled = measured.find((r) => r.config === 'BP-scaled')!;
+    expect(scaled.testError).toBe(0.12);
+    expect(scaled.hi - scaled.testError).toBeCloseTo(2 * Math.sqrt((0.12 * 0.88) / 2500), 12);
+    expect(scaled.testError - scaled.lo).toBeCloseTo(2 * Math.sqrt((0.12 * 0.88) / 2500), 12);
+    const paperNone = paper.find((r) => r.config === 'none')!; // Table 11's 10,000 CIFAR-10 test images
+    expect(paperNone.hi - paperNone.testError).toBeCloseTo(2 * Math.sqrt((0.3395 * 0.6605) / 10000), 12);
+  });
+
   it('initConvFromFilters puts the stored filters into f1 and zeroes its bias (Alg. 2, step 6)', () => {
     const { conv1 } = table11Cnn(SCALES.tiny, new Rng(0), null);
     const filters = Array.from({ length: 108 }, (_, i) => i / 100);
