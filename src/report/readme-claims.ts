@@ -1,18 +1,20 @@
 /** The README's table of the committed full runs (docs/results), and where it sits in the README. */
 import { experiments } from '../experiments/index.js';
-import { claimsMarkdown } from './markdown.js';
+import { claimsMarkdown, verdictTallyMarkdown } from './markdown.js';
 import { mergedResults } from './runner.js';
 
 export const CLAIMS_START = '<!-- claims:start -->';
 export const CLAIMS_END = '<!-- claims:end -->';
 
-/** The table of every experiment with full-mode runs under `dir`, and a line naming those without. */
+/** The verdicts counted per experiment, the table of every claim of the full-mode runs under `dir`, their wall times, and a line naming experiments without one. */
 export function readmeClaimsBlock(dir: string): string {
   const results = mergedResults(dir, experiments).filter((r) => r.mode === 'full');
   const missing = experiments.filter((e) => !results.some((r) => r.name === e.name)).map((e) => `\`${e.name}\``);
   const hours = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(1)} h` : `${(s / 60).toFixed(1)} min`);
   const times = results.map((r) => `${r.name} ${hours(r.seconds)} (${r.runs?.length ?? 1} run${(r.runs?.length ?? 1) > 1 ? 's' : ''})`).join(', ');
   return [
+    verdictTallyMarkdown(results),
+    '',
     claimsMarkdown(results),
     '',
     `Wall time of the full runs (sum over runs): ${times || 'none yet'}.`,
