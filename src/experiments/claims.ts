@@ -37,6 +37,13 @@ export interface Comparison {
 export type Verdict = 'holds' | 'does not hold' | 'inconclusive' | 'not tested at this scale' | 'reported';
 export const VERDICTS: readonly Verdict[] = ['holds', 'does not hold', 'inconclusive', 'not tested at this scale', 'reported'];
 
+/** How many of `claims` got each verdict (every verdict present, zeros included, in VERDICTS' order). */
+export function countVerdicts(claims: readonly Pick<Claim, 'verdict'>[]): Record<Verdict, number> {
+  const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
+  for (const c of claims) counts[c.verdict] += 1;
+  return counts;
+}
+
 export interface Claim {
   experiment: string;
   claim: string;

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomic } from '../node/checkpoint-file.js';
-import { formatValues } from '../experiments/claims.js';
+import { countVerdicts, formatValues, VERDICTS } from '../experiments/claims.js';
 import type { Claim, Experiment, ExperimentResult, Verdict } from '../experiments/types.js';
 import { MODE_PREFERENCE } from './merge.js';
 import { loadResult, loadRuns } from './runner.js';
@@ -18,9 +18,29 @@ const STYLE = `body{font:15px/1.5 system-ui,sans-serif;max-width:1100px;margin:2
 table{border-collapse:collapse;width:100%;margin:1em 0}td,th{border-bottom:1px solid #ddd;padding:.35em .5em;text-align:left;vertical-align:top}
 th{background:#f4f4f4}.yes{color:#176f2c;font-weight:600}.no{color:#b3261e;font-weight:600}.unclear{color:#8a5a00;font-weight:600}.na{color:#777}
 figure{display:inline-block;margin:.5em 1em 1em 0;vertical-align:top}figcaption{font-size:13px;color:#555;max-width:420px}
-section{border-top:2px solid #eee;margin-top:2em}code{background:#f4f4f4;padding:0 .2em}.meta{color:#666;font-size:13px}`;
+section{border-top:2px solid #eee;margin-top:2em}code{background:#f4f4f4;padding:0 .2em}.meta{color:#666;font-size:13px}
+.glance td{border:0;padding:.15em .5em;vertical-align:middle}.glance td:first-child{width:11em}.bar{display:flex;height:1.4em;border-radius:3px;overflow:hidden}
+.bar span{color:#fff;font-size:12px;line-height:1.4em;text-align:center;overflow:hidden}.chip{display:inline-block;width:.9em;height:.9em;border-radius:2px;margin:0 .3em 0 1em;vertical-align:-.1em}
+.bg-yes{background:#2e8b47}.bg-no{background:#c0392b}.bg-unclear{background:#d4a017}.bg-na{background:#a9a9a9}`;
 
 const VERDICT_CLASS: Record<Verdict, string> = { holds: 'yes', 'does not hold': 'no', inconclusive: 'unclear', 'not tested at this scale': 'na', reported: 'na' };
+
+/**
+ * One bar per experiment, split by verdict (lengths ∝ claim counts, the longest experiment full width),
+ * each name linking to its section: the claims table at a glance. Plain HTML and CSS, no script.
+ */
+function verdictBars(results: readonly ExperimentResult[]): string {
+  const most = Math.max(1, ...results.map((r) => r.claims.length));
+  const row = (r: ExperimentResult) => {
+    const counts = countVerdicts(r.claims);
+    const parts = VERDICTS.filter((v) => counts[v] > 0).map((v) => `<span class="bg-${VERDICT_CLASS[v]}" style="flex:${counts[v]}" title="${counts[v]} ${esc(v)}">${counts[v]}</span>`);
+    const width = ((100 * r.claims.length) / most).toFixed(1);
+    return `<tr><td><a href="#${esc(r.name)}">${esc(r.name)}</a></td><td><div class="bar" style="width:${width}%">${parts.join('')}</div></td><td class="meta">${r.claims.length} claims</td></tr>`;
+  };
+  const total = countVerdicts(results.flatMap((r) => r.claims));
+  const legend = VERDICTS.filter((v) => total[v] > 0).map((v) => `<span class="chip bg-${VERDICT_CLASS[v]}"></span>${esc(v)} ${total[v]}`);
+  return `<table class="glance"><tbody>${results.map(row).join('')}</tbody></table>\n<p class="meta">${legend.join('')}</p>`;
+}
 
 function verdict(c: Claim): string {
   const why = c.verdict === 'holds' || c.verdict === 'does not hold' ? (c.seKnown ? ' (beyond 2 SE)' : ' (direction only: no SE)') : '';
@@ -88,6 +108,7 @@ export function buildReport(outDir: string, registry: readonly Experiment[]): { 
 <p class="meta">Generated ${new Date().toISOString()} · ${results.length} of ${registry.length} experiments${missing.length ? ` (not run: ${missing.map(progressOf).join(', ')})` : ''}</p>
 <h2>Claims</h2>
 <p class="meta">A claim holds (or does not) when the difference it asserts is beyond 2 standard errors: binomial SEs of error rates on the test set for one seed, the SE of the per-seed differences across seeds; inconclusive otherwise. Values are mean ± SE over the seeds.</p>
+${verdictBars(results)}
 <table><thead><tr><th>experiment</th><th>paper's claim</th><th>paper value</th><th>measured (mean ± SE)</th><th>seeds</th><th>train / test</th><th>verdict</th></tr></thead><tbody>
 ${rows.join('\n')}</tbody></table>
 ${sections.join('\n')}

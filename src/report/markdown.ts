@@ -2,8 +2,8 @@
  * The claims table as Markdown, for the README: one row per claim, the paper's value beside the
  * measured mean ± SE, the number of seeds, our training/test sizes beside the paper's, the verdict.
  */
-import { formatValues, VERDICTS } from '../experiments/claims.js';
-import type { ExperimentResult } from '../experiments/types.js';
+import { countVerdicts, formatValues, VERDICTS } from '../experiments/claims.js';
+import type { Claim, ExperimentResult } from '../experiments/types.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -21,10 +21,12 @@ export function claimsMarkdown(results: readonly ExperimentResult[]): string {
 
 /** How many claims of each experiment got each verdict, and the totals: the table at a glance. Verdicts no claim got are left out. */
 export function verdictTallyMarkdown(results: readonly ExperimentResult[]): string {
-  const count = (claims: readonly { verdict: string }[], v: string) => claims.filter((c) => c.verdict === v).length;
   const all = results.flatMap((r) => r.claims);
-  const columns = VERDICTS.filter((v) => count(all, v) > 0);
-  const line = (name: string, claims: readonly { verdict: string }[]) => `| ${name} | ${columns.map((v) => count(claims, v)).join(' | ')} | ${claims.length} |`;
+  const columns = VERDICTS.filter((v) => countVerdicts(all)[v] > 0);
+  const line = (name: string, claims: readonly Claim[]) => {
+    const counts = countVerdicts(claims);
+    return `| ${name} | ${columns.map((v) => counts[v]).join(' | ')} | ${claims.length} |`;
+  };
   return [
     `| experiment | ${columns.join(' | ')} | claims |`,
     `|---|${columns.map(() => '---:|').join('')}---:|`,

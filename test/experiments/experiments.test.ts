@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { experiments, findExperiment } from '../../src/experiments/index.js';
 import { linears, sigmoidMlp } from '../../src/experiments/common.js';
+import { VERDICTS } from '../../src/experiments/claims.js';
 import { buildReport } from '../../src/report/html.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { haveChromium, launchChromium, skippedWithoutChromium, watchedPage, CHROMIUM } from '../chromium.js';
@@ -69,6 +70,20 @@ describe('report', () => {
     expect((html.match(/<figure data-figure=/g) ?? []).length).toBe(figures);
     expect((html.match(/<svg/g) ?? []).length).toBe(figures);
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // offline: no scripts, no remote resources
+  });
+
+  it('opens the claims with one bar per experiment whose parts count its claims by verdict and link to its section', () => {
+    const { path, results } = buildReport(out, experiments);
+    const html = readFileSync(path, 'utf8');
+    expect(results.length).toBeGreaterThan(0); // the tiny runs above filled the report
+    const rows = [...html.matchAll(/<tr><td><a href="#([^"]+)">[^<]*<\/a><\/td><td><div class="bar"[^>]*>(.*?)<\/div>/g)];
+    expect(rows.map((m) => m[1])).toEqual(results.map((r) => r.name));
+    for (const [i, r] of results.entries()) {
+      const parts = [...rows[i][2].matchAll(/title="(\d+) ([^"]+)"/g)].map((m) => [m[2], Number(m[1])]);
+      const expected = VERDICTS.map((v): [string, number] => [v, r.claims.filter((c) => c.verdict === v).length]).filter(([, n]) => n > 0);
+      expect(parts).toEqual(expected);
+      expect(html).toContain(`<section id="${r.name}">`);
+    }
   });
 });
 
