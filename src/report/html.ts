@@ -1,8 +1,8 @@
 /**
- * results/index.html: the claims table first (paper claim, paper value, measured value, whether
- * the direction holds), then each experiment's numbers and figures. SVGs are inlined, so the page
- * works offline and from a copied folder. The page carries a marker, so that a rebuild replaces
- * only a report gibbsgrad wrote, never a user's own index.html.
+ * results/index.html: the claims first (a bar per experiment split by verdict, then the table:
+ * paper claim, paper value, measured value, verdict), then each experiment's numbers and figures.
+ * SVGs are inlined, so the page works offline and from a copied folder. The page carries a marker,
+ * so that a rebuild replaces only a report gibbsgrad wrote, never a user's own index.html.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
