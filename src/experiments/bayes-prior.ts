@@ -64,7 +64,7 @@ import { euclideanNorm } from '../tensor/norm.js';
 import { Tensor } from '../tensor/tensor.js';
 import { byMode, num, pct, train } from './common.js';
 import { hashArrays } from './progress.js';
-import { lineChart } from './figures.js';
+import { errorAxis, lineChart } from './figures.js';
 import { pictureGrid } from './picture-grid.js';
 import { ClaimList, errorRate, type Comparison, type Quantity } from './claims.js';
 import { dispatchUnit, unitFindings } from './units.js';
@@ -502,7 +502,7 @@ function mergeUnits(parts: readonly { unit: string; findings: ExperimentFindings
     ...CONFIGS.filter((p) => p.key === c.key).map((p) => bar(c.key, 'paper (grey CIFAR-10)', p.paper / 100, PAPER_TEST_IMAGES)),
   ]);
   const figures: Figure[] = [
-    { name: 'test-error-curves', title: 'Test error per epoch for each regulariser (LB-hidden Fig. 28–29)', spec: lineChart(curves, 'epoch', 'testError', 'config') },
+    { name: 'test-error-curves', title: 'Test error per epoch for each regulariser (LB-hidden Fig. 28–29)', spec: lineChart(curves, 'epoch', errorAxis(), 'config') },
     {
       name: 'test-error-last-epochs',
       title: `Test error averaged over the last ${averaged} epochs, beside the paper's (LB-hidden Fig. 28–29); BP-scaled is our sensitivity run, not in the paper`,

@@ -40,7 +40,7 @@ import {
 } from './cnn.js';
 import { byMode, num, pct, train } from './common.js';
 import { describeComparisons } from './comparison-text.js';
-import { barChart, histogramPanels, imageGrid, lineChart } from './figures.js';
+import { barChart, errorAxis, histogramPanels, imageGrid, lineChart } from './figures.js';
 import { dispatchUnit } from './units.js';
 import type { Experiment, ExperimentContext, ExperimentFindings, Figure, Mode } from './types.js';
 
@@ -324,11 +324,11 @@ function capacityFigures(units: Record<string, CapacityUnitMetrics>): Figure[] {
   const [c1, c2] = F3_NETWORKS.map(({ key }) => units[key]);
   const prior = priorMasses(PRIOR_EDGES);
   const figures: Figure[] = [
-    { name: 'kl-f1-channels', title: `Average scale-matched KL[P(X)‖P̂(F1)] over test images per epoch (${PAPER_BINS} bins), f1 = 4, 12, 20, 36 channels (LB-bayes Fig. 3 left, LB-hidden Fig. 26A)`, spec: lineChart(f1Rows, 'epoch', 'klScaled', 'network') },
-    { name: 'kl-raw-f1-channels', title: `Average raw KL[P(X)‖P̂(F1)] per epoch (${PAPER_BINS} bins), f1 = 4, 12, 20, 36 channels`, spec: lineChart(f1Rows, 'epoch', 'klRaw', 'network') },
-    { name: 'test-error-f1-channels', title: 'Test error per epoch, f1 = 4, 12, 20, 36 channels (LB-bayes Fig. 3 right, LB-hidden Fig. 26B)', spec: lineChart(f1Rows, 'epoch', 'testError', 'network') },
-    { name: 'test-error-f3-channels', title: 'Test error per epoch, CNN1 (f3 = 60) vs CNN2 (f3 = 36) (LB-repr Fig. 4 left)', spec: lineChart(f3Rows, 'epoch', 'testError', 'network') },
-    { name: 'kl-f3-channels', title: `Average scale-matched KL[P(X)‖P̂(F1)] per epoch (${PAPER_BINS} bins), CNN1 vs CNN2`, spec: lineChart(f3Rows, 'epoch', 'klScaled', 'network') },
+    { name: 'kl-f1-channels', title: `Average scale-matched KL[P(X)‖P̂(F1)] over test images per epoch (${PAPER_BINS} bins), f1 = 4, 12, 20, 36 channels (LB-bayes Fig. 3 left, LB-hidden Fig. 26A)`, spec: lineChart(f1Rows, 'epoch', { field: 'klScaled', title: 'KL, scale-matched' }, 'network') },
+    { name: 'kl-raw-f1-channels', title: `Average raw KL[P(X)‖P̂(F1)] per epoch (${PAPER_BINS} bins), f1 = 4, 12, 20, 36 channels`, spec: lineChart(f1Rows, 'epoch', { field: 'klRaw', title: 'KL, raw energy' }, 'network') },
+    { name: 'test-error-f1-channels', title: 'Test error per epoch, f1 = 4, 12, 20, 36 channels (LB-bayes Fig. 3 right, LB-hidden Fig. 26B)', spec: lineChart(f1Rows, 'epoch', errorAxis(), 'network') },
+    { name: 'test-error-f3-channels', title: 'Test error per epoch, CNN1 (f3 = 60) vs CNN2 (f3 = 36) (LB-repr Fig. 4 left)', spec: lineChart(f3Rows, 'epoch', errorAxis(), 'network') },
+    { name: 'kl-f3-channels', title: `Average scale-matched KL[P(X)‖P̂(F1)] per epoch (${PAPER_BINS} bins), CNN1 vs CNN2`, spec: lineChart(f3Rows, 'epoch', { field: 'klScaled', title: 'KL, scale-matched' }, 'network') },
     {
       name: 'kl-bins',
       title: `Bins sensitivity: last-epoch average scale-matched KL[P(X)‖P̂(F1)] per network, and the test images' own KL[P(X)‖P̂(x)], on ${KL_BIN_COUNTS.join(' and ')} bins`,

@@ -334,8 +334,8 @@ export const dcimCnn: Experiment = {
       sweep[o].map((r, k) => ({ objective: `(${o.slice(2)})`, weight: WEIGHT_NAME[k], log10Weight784: Math.log10(784 * WEIGHTS[k]), validationAccuracy: r.validation.accuracy, reverseLoss: reverse(r).value, reverseLossSe: reverse(r).se, recognised: samples(r).agreement, withinClassSpread: spread(r).value })),
     );
     const figures: Figure[] = [
-      { name: 'accuracy', title: `Training and validation accuracy of the forward model, objective (21) vs (22) (first ${thousands(s.curveSize)} digits of each)`, spec: lineChart([...curve('trainAccuracy', 'train'), ...curve('valAccuracy', 'validation')], 'epoch', 'value', 'curve') },
-      { name: 'reverse-loss', title: "Reverse model's loss per pixel, objective (21) vs (22) (each objective's own reverse term)", spec: lineChart([...curve('trainReverseLoss', 'train'), ...curve('valReverseLoss', 'validation')], 'epoch', 'value', 'curve') },
+      { name: 'accuracy', title: `Training and validation accuracy of the forward model, objective (21) vs (22) (first ${thousands(s.curveSize)} digits of each)`, spec: lineChart([...curve('trainAccuracy', 'train'), ...curve('valAccuracy', 'validation')], 'epoch', { field: 'value', title: 'accuracy', percent: true }, 'curve') },
+      { name: 'reverse-loss', title: "Reverse model's loss per pixel, objective (21) vs (22) (each objective's own reverse term)", spec: lineChart([...curve('trainReverseLoss', 'train'), ...curve('valReverseLoss', 'validation')], 'epoch', { field: 'value', title: 'reverse loss per pixel' }, 'curve') },
       ...findings('eq21').figures,
       ...findings('eq22').figures,
       ...findings('eq22-chain').figures,

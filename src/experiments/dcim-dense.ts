@@ -243,8 +243,8 @@ export const dcimDense: Experiment = {
       recognisedOneLayer: (runs[u].samples.oneLayerThenMean as SampleSummary).agreement,
     }));
     const figures: Figure[] = [
-      { name: 'accuracy', title: 'Training and validation accuracy, discriminative vs generative learning (DCIM Fig. 1 left)', spec: lineChart(accuracyRows, 'epoch', 'accuracy', 'curve') },
-      { name: 'reverse-loss', title: 'Loss of the reverse model q (per pixel) in generative learning (DCIM Fig. 1 right)', spec: lineChart(reverseRows, 'epoch', 'loss', 'curve') },
+      { name: 'accuracy', title: 'Training and validation accuracy, discriminative vs generative learning (DCIM Fig. 1 left)', spec: lineChart(accuracyRows, 'epoch', { field: 'accuracy', title: 'accuracy', percent: true }, 'curve') },
+      { name: 'reverse-loss', title: 'Loss of the reverse model q (per pixel) in generative learning (DCIM Fig. 1 right)', spec: lineChart(reverseRows, 'epoch', { field: 'loss', title: 'loss per pixel' }, 'curve') },
       ...GENERATIVE.flatMap((g) => findings(g).figures),
       {
         name: 'sensitivity-weight-accuracy',

@@ -12,7 +12,7 @@ import { takeRows } from '../tensor/rows.js';
 import { ClaimList, errorRate } from './claims.js';
 import { byMode, pct } from './common.js';
 import { balancedLabelled, buildDcn, buildDrmm, describeConfig, describeEg, digitImages, EG, trainDcn, trainEg, type DrmmConfig, type EpochRecord } from './drmm-common.js';
-import { lineChart } from './figures.js';
+import { errorAxis, lineChart } from './figures.js';
 import { byUnit, dispatchUnit } from './units.js';
 import type { Experiment, ExperimentContext, ExperimentFindings, Mode } from './types.js';
 
@@ -152,7 +152,7 @@ export const drmmSemi: Experiment = {
       claims: semiClaims(units).rows,
       figures: [
         { name: 'test-error', title: 'Final test error per N_L: semi-supervised DRMM vs labelled-only DRMM and DCN', spec: groupedBars(rows) },
-        { name: 'semi-curves', title: 'Semi-supervised DRMM: test error per epoch over the unlabelled pool', spec: lineChart(curves, 'epoch', 'testError', 'model') },
+        { name: 'semi-curves', title: 'Semi-supervised DRMM: test error per epoch over the unlabelled pool', spec: lineChart(curves, 'epoch', errorAxis(), 'model') },
       ],
     };
   },

@@ -16,7 +16,7 @@
 import { ClaimList, errorRate, quantity } from './claims.js';
 import { byMode, pct } from './common.js';
 import { buildDcn, buildDrmm, convergence, describeConfig, describeEg, digitImages, EG, evaluations, plateauEpochs, trainDcn, trainEg, type DrmmConfig, type EpochRecord } from './drmm-common.js';
-import { lineChart } from './figures.js';
+import { errorAxis, lineChart } from './figures.js';
 import { byUnit, dispatchUnit } from './units.js';
 import type { Experiment, ExperimentContext, ExperimentFindings, Figure, Mode } from './types.js';
 
@@ -155,7 +155,7 @@ export const drmmSupervised: Experiment = {
       const describe = (method: 'eg' | 'dcn') => ({ perEpoch: curves[key][method], convergence: summary[key][method], bestTestError: Math.min(...curves[key][method].map((e) => e.testError)), secondsPerEpoch: meanSeconds(curves[key][method]) });
       metrics[key] = { configuration: describeConfig(config), epochs: s.epochs[key], eg: describe('eg'), dcn: describe('dcn') };
       const rows = METHODS.flatMap((m) => evaluations(curves[key][m]).map((e) => ({ epoch: +e.epoch.toFixed(3), model: `${config.name} ${m === 'eg' ? 'EG' : 'DCN'}`, testError: +e.testError.toFixed(4) })));
-      figures.push({ name: `${key}-test-error`, title: `${config.name} (${describeConfig(config)}): test error per epoch, EG vs back-propagation`, spec: lineChart(rows, 'epoch', 'testError', 'model') });
+      figures.push({ name: `${key}-test-error`, title: `${config.name} (${describeConfig(config)}): test error per epoch, EG vs back-propagation`, spec: lineChart(rows, 'epoch', errorAxis(), 'model') });
     }
     const findings: ExperimentFindings = {
       data: `${units['shallow-eg'].data} ${describeEg(EG)}, batches of ${s.batchSize}; DCN: the same convolutions with biases and a free linear read-out, Adam lr ${EG.lr}, cross-entropy. Epochs: ${s.epochs.shallow} (shallow), ${s.epochs.deep} (2-level) for both methods (paper: EG reaches 1.5% at epoch 18, the DCN at 40), test error ${s.evalsPerEpoch} times per epoch. Reconstruction weight ${EG.reconWeight} and the top-down ReLU are the setting closest to the paper's objective (the log-likelihood's reconstruction term under eq 6's Gaussian noise weighs the pixel MSE by 392/σ², and §3.2 enforces non-negativity by that ReLU); drmm-settings reports how the verdict moves with both.`,

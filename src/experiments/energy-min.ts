@@ -19,7 +19,7 @@ import { ClaimList, meanWithSe, quantity, type Comparison, type Quantity } from 
 import { buildCnn, LB_HIDDEN_TABLE9_CNN } from './cnn.js';
 import { byMode, mnistFor, sigmoidMlp, train } from './common.js';
 import { describeComparisons } from './comparison-text.js';
-import { lineChart } from './figures.js';
+import { errorAxis, lineChart } from './figures.js';
 import type { Experiment, ExperimentContext, Figure, Mode } from './types.js';
 
 /** One label's mean energy over its test images at one epoch (0: before training). */
@@ -231,7 +231,7 @@ function figuresOf(runs: readonly ModelRun[]): Figure[] {
   const errors = (records: EnergyEpoch[]) => records.map((r, i) => ({ epoch: i, testError: r.testError }));
   return runs.flatMap(({ model, records }) => [
     { ...model.figures.energy, spec: lineChart(curve(records), 'epoch', 'energy', 'label') },
-    { ...model.figures.error, spec: lineChart(errors(records), 'epoch', 'testError') },
+    { ...model.figures.error, spec: lineChart(errors(records), 'epoch', errorAxis()) },
   ]);
 }
 

@@ -3,7 +3,19 @@ import { Tensor } from '../tensor/tensor.js';
 
 type Row = Record<string, number | string>;
 
-export function lineChart(values: Row[], x: string, y: string, series?: string, title?: string): Record<string, unknown> {
+/** A y axis whose field name is not the words a reader should see; `percent`: the values are fractions, shown as %. */
+export interface YAxis {
+  field: string;
+  title: string;
+  percent?: boolean;
+}
+
+/** The y axis of an error rate stored as a fraction under `field` (default 'testError'). */
+export const errorAxis = (title = 'test error', field = 'testError'): YAxis => ({ field, title, percent: true });
+
+/** One line (with points) of `y` against `x` per value of `series`. */
+export function lineChart(values: Row[], x: string, y: string | YAxis, series?: string, title?: string): Record<string, unknown> {
+  const axis = typeof y === 'string' ? { field: y } : { field: y.field, title: y.title, ...(y.percent ? { axis: { format: '.0%' } } : {}) };
   return {
     title,
     width: 360,
@@ -12,7 +24,7 @@ export function lineChart(values: Row[], x: string, y: string, series?: string, 
     mark: { type: 'line', point: true },
     encoding: {
       x: { field: x, type: 'quantitative' },
-      y: { field: y, type: 'quantitative', scale: { zero: false } },
+      y: { ...axis, type: 'quantitative', scale: { zero: false } },
       ...(series ? { color: { field: series, type: 'nominal' } } : {}),
     },
   };

@@ -43,7 +43,7 @@ import {
 } from './cnn.js';
 import { byMode, num, pct, train } from './common.js';
 import { describeComparisons } from './comparison-text.js';
-import { barChart, histogramPanels, imageGrid, lineChart } from './figures.js';
+import { barChart, errorAxis, histogramPanels, imageGrid, lineChart } from './figures.js';
 import { addCloseToPriorClaims } from './prior-claims.js';
 import type { Experiment, ExperimentContext, Figure, Mode } from './types.js';
 
@@ -392,7 +392,7 @@ function networkFigures(m: Measurements, r: NetworkReading): Figure[] {
       spec: histogramPanels(r.readout.panels, { referenceName: 'N(0, 1024)', columns: 4 }),
     },
     { name: `${key}-output`, title: `${spec.name}: output probabilities q(F_Y|F2) for the test image (digit ${m.testImage.label}) (${figure} E)`, spec: barChart(r.readout.probs.map((p, l) => ({ label: l, probability: +p.toFixed(5) })), 'label', 'probability') },
-    { name: `${key}-training`, title: `${spec.name}: training and test error per epoch`, spec: lineChart(r.curve, 'epoch', 'error', 'set') },
+    { name: `${key}-training`, title: `${spec.name}: training and test error per epoch`, spec: lineChart(r.curve, 'epoch', errorAxis('error', 'error'), 'set') },
   ];
 }
 

@@ -18,7 +18,7 @@ import { averagePriorKlF1, buildCnn, COARSE_BINS, imageKlStats, KL_BIN_COUNTS, L
 import { describeComparisons } from './comparison-text.js';
 import { addCloseToPriorClaims } from './prior-claims.js';
 import { byMode, num, pct, train } from './common.js';
-import { barChart, histogramPanels, imageGrid, lineChart } from './figures.js';
+import { barChart, errorAxis, histogramPanels, imageGrid, lineChart } from './figures.js';
 import type { Experiment, ExperimentContext, Figure, Mode } from './types.js';
 
 /** Fraction of f4's units (after its ReLU) that are positive over the first ≤ 500 rows of x: 0 means the network's output no longer depends on its input. */
@@ -198,7 +198,7 @@ function figuresOf(m: Measurements): Figure[] {
   const { testIndex, image, readout } = m.prior;
   const label = m.data.yTest.data[testIndex];
   return [
-    { name: 'errors', title: 'Training and test error per epoch with random labels (LB-repr Fig. 6, LB-bayes Fig. 5)', spec: lineChart(m.curve, 'epoch', 'error', 'set') },
+    { name: 'errors', title: 'Training and test error per epoch with random labels (LB-repr Fig. 6, LB-bayes Fig. 5)', spec: lineChart(m.curve, 'epoch', errorAxis('error', 'error'), 'set') },
     { name: 'test-image', title: `The test image (random label ${label}, digit ${m.data.digits.yTest.data[testIndex]})`, spec: imageGrid(new Tensor(image.data, [1, 1024]), 32, `test image #${testIndex}`) },
     { name: 'histograms', title: `Histograms of x, E_F1 (raw, scale-matched) and E_F2 (scale-matched) for the test image, ${PAPER_BINS} bins; red: N(0, 1024) (LB-repr Fig. 5)`, spec: histogramPanels(readout.panels, { referenceName: 'N(0, 1024)', columns: 4 }) },
     { name: 'output', title: `Output probabilities for the test image (random label ${label})`, spec: barChart(readout.probs.map((p, l) => ({ label: l, probability: +p.toFixed(5) })), 'label', 'probability') },

@@ -170,7 +170,7 @@ function metricsOf({ spec, means, iid, last, perEpoch }: NetworkMeasurements): R
 function figuresOf({ spec, final, means, iid, perEpoch }: NetworkMeasurements): Figure[] {
   return [
     ...final.map((r, i) => ({ name: `${spec.key}-${spec.layers[i]}-abs-r`, title: `${spec.key}: |r| between the neurons of ${spec.layers[i]} (mean ${num(means[i])}; i.i.d. weights: ${num(iid[i].meanAbs)})`, spec: heatmap(r.abs(), `${spec.key} ${spec.layers[i]}: |r(α_n, α_n')|`, { domain: [0, 1] }) })),
-    { name: `${spec.key}-abs-r-epochs`, title: `${spec.key}: mean |r| per layer over training`, spec: lineChart(perEpoch, 'epoch', 'meanAbsR', 'layer') },
+    { name: `${spec.key}-abs-r-epochs`, title: `${spec.key}: mean |r| per layer over training`, spec: lineChart(perEpoch, 'epoch', { field: 'meanAbsR', title: 'mean |r|' }, 'layer') },
   ];
 }
 
