@@ -1,6 +1,7 @@
 /**
  * The claims table as Markdown, for the README: one row per claim, the paper's value beside the
- * measured mean ± SE, the number of seeds, our training/test sizes beside the paper's, the verdict.
+ * measured mean ± SE, the number of seeds, our training/test sizes beside the paper's, the verdict;
+ * and the tally of verdicts per experiment that opens it.
  */
 import { countVerdicts, formatValues, VERDICTS } from '../experiments/claims.js';
 import type { Claim, ExperimentResult } from '../experiments/types.js';
@@ -22,7 +23,8 @@ export function claimsMarkdown(results: readonly ExperimentResult[]): string {
 /** How many claims of each experiment got each verdict, and the totals: the table at a glance. Verdicts no claim got are left out. */
 export function verdictTallyMarkdown(results: readonly ExperimentResult[]): string {
   const all = results.flatMap((r) => r.claims);
-  const columns = VERDICTS.filter((v) => countVerdicts(all)[v] > 0);
+  const totals = countVerdicts(all);
+  const columns = VERDICTS.filter((v) => totals[v] > 0);
   const line = (name: string, claims: readonly Claim[]) => {
     const counts = countVerdicts(claims);
     return `| ${name} | ${columns.map((v) => counts[v]).join(' | ')} | ${claims.length} |`;
