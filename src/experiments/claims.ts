@@ -173,7 +173,8 @@ export function untestedInMode(claims: readonly Claim[], mode: Mode): Claim[] {
 
 /**
  * One claim across seeds: each value becomes its mean ± SE over the seeds, and the verdict comes
- * from the per-seed differences of each comparison (paired), their mean and SE across seeds. With
+ * from the per-seed differences of each comparison (paired): their mean, and their SE across seeds
+ * combined with the seeds' mean own SE (the test set's sampling error, shared by the seeds). With
  * one seed the claim is returned as it is. Claims are matched by their `claim` text.
  */
 export function mergeSeeds(perSeed: readonly Claim[]): Claim {
@@ -184,9 +185,14 @@ export function mergeSeeds(perSeed: readonly Claim[]): Claim {
   const values: Record<string, Quantity> = Object.fromEntries(keys.map((k) => [k, { ...meanWithSe(perSeed.map((c) => numberOrNaN(c.values[k]?.value))), unit: first.values[k].unit }]));
   const outcomes = first.test.map((t, i) => {
     // each seed's own comparison: a margin may come from that run (e.g. 2 SE of its final error)
-    const perSeedD = perSeed.map((c) => difference(c.test[i] ?? t, c.values).d);
-    const m = meanWithSe(perSeedD);
-    return { d: m.value, se: m.se };
+    const perSeedOutcomes = perSeed.map((c) => difference(c.test[i] ?? t, c.values));
+    const m = meanWithSe(perSeedOutcomes.map((o) => o.d));
+    // The seeds share one test set, so its sampling error (each seed's own SE) does not average
+    // out across seeds: it adds to the spread of the seeds' differences, which two or three seeds
+    // that happen to agree can put near zero.
+    const ownSes = perSeedOutcomes.map((o) => o.se);
+    const own = ownSes.every((se) => se !== undefined) ? ownSes.reduce((sum: number, se) => sum + se!, 0) / ownSes.length : 0;
+    return { d: m.value, se: Math.hypot(m.se!, own) };
   });
   const judged = combine(outcomes);
   const untested = perSeed.some((c) => c.verdict === 'not tested at this scale');

@@ -107,7 +107,7 @@ export function buildReport(outDir: string, registry: readonly Experiment[]): { 
 <h1>gibbsgrad: the papers' experiments</h1>
 <p class="meta">Generated ${new Date().toISOString()} · ${results.length} of ${registry.length} experiments${missing.length ? ` (not run: ${missing.map(progressOf).join(', ')})` : ''}</p>
 <h2>Claims</h2>
-<p class="meta">A claim holds (or does not) when the difference it asserts is beyond 2 standard errors: binomial SEs of error rates on the test set for one seed, the SE of the per-seed differences across seeds; inconclusive otherwise. Values are mean ± SE over the seeds.</p>
+<p class="meta">A claim holds (or does not) when the difference it asserts is beyond 2 standard errors: binomial SEs of error rates on the test set for one seed; across seeds, the SE of the per-seed differences combined with the seeds' own SE (they share one test set); inconclusive otherwise. Values are mean ± SE over the seeds.</p>
 ${verdictBars(results)}
 <table><thead><tr><th>experiment</th><th>paper's claim</th><th>paper value</th><th>measured (mean ± SE)</th><th>seeds</th><th>train / test</th><th>verdict</th></tr></thead><tbody>
 ${rows.join('\n')}</tbody></table>

@@ -93,6 +93,17 @@ describe('claims: merging seeds', () => {
     expect(mergeSeeds([claimOf(1, 1.1), claimOf(2, 1.9), claimOf(3, 3.05)]).verdict).toBe('inconclusive');
   });
 
+  it("adds the seeds' own SE (one shared test set) to the spread across seeds: agreeing seeds do not make a gap within the test set's error clear", () => {
+    const rates = (a: number, b: number): Claim => new ClaimList('x').add({ claim: 'a < b', paperValue: '', measured: '', values: { a: errorRate(a, 2000), b: errorRate(b, 2000) }, test: [{ left: 'a', op: '<', right: 'b' }] });
+    // gaps 0.0040 and 0.0041: across seeds SE 0.00005; each seed's own SE of the gap ≈ 0.0050
+    const m = mergeSeeds([rates(0.03, 0.034), rates(0.0301, 0.0342)]);
+    expect(m.verdict).toBe('inconclusive');
+    const own = Math.hypot(Math.sqrt((0.03 * 0.97) / 2000), Math.sqrt((0.034 * 0.966) / 2000));
+    expect(own).toBeGreaterThan(0.004 / 2); // so the gap is within 2 SE of one seed
+    // a gap well beyond the test set's error still holds
+    expect(mergeSeeds([rates(0.03, 0.06), rates(0.031, 0.062)]).verdict).toBe('holds');
+  });
+
   it("uses each seed's own margin", () => {
     const withMargin = (a: number, b: number, margin: number): Claim => new ClaimList('x').add({ claim: 'a < b + m', paperValue: '', measured: '', values: { a: quantity(a), b: quantity(b) }, test: [{ left: 'a', op: '<', right: 'b', margin }] });
     // gaps a − b − m: −0.1, −0.1, −0.1 with the seeds' own margins; with seed 0's margin for all: −0.1, +0.9, +1.9
