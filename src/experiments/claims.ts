@@ -190,8 +190,8 @@ export function mergeSeeds(perSeed: readonly Claim[]): Claim {
     // The seeds share one test set, so its sampling error (each seed's own SE) does not average
     // out across seeds: it adds to the spread of the seeds' differences, which two or three seeds
     // that happen to agree can put near zero.
-    const ownSes = perSeedOutcomes.map((o) => o.se);
-    const own = ownSes.every((se) => se !== undefined) ? ownSes.reduce((sum: number, se) => sum + se!, 0) / ownSes.length : 0;
+    const ownSes = perSeedOutcomes.map((o) => o.se).filter((se): se is number => se !== undefined);
+    const own = ownSes.length === perSeed.length ? meanWithSe(ownSes).value : 0;
     return { d: m.value, se: Math.hypot(m.se!, own) };
   });
   const judged = combine(outcomes);
